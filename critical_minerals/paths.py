@@ -1,0 +1,31 @@
+"""Where things live. Paths are anchored at the project root so code runs from any working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+EXTERNAL_DIR = DATA_DIR / "external"  # fetched official datasets, git-ignored
+REGISTRY_FILE = DATA_DIR / "datasets.yaml"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+SCENARIOS_DIR = ROOT / "scenarios"
+BUILD_DIR = ROOT / "build"
+FIGURES_DIR = ROOT / "figures"
+
+MIRROR_ENV = "MINERALS_DATA_MIRROR"
+
+
+def external_dir() -> Path:
+    """Folder of fetched datasets; MINERALS_DATA_DIR overrides it (tests use a temporary folder)."""
+    return Path(os.environ.get("MINERALS_DATA_DIR", EXTERNAL_DIR))
+
+
+def mirror_dir() -> Path | None:
+    """Local mirror of the official datasets, if MINERALS_DATA_MIRROR is set (relative paths: from the project root)."""
+    value = os.environ.get(MIRROR_ENV)
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else (ROOT / path).resolve()
