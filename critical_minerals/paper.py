@@ -1,0 +1,258 @@
+"""Paper A's production-share table and share claims: read, validate, flag problems in the source, reproduce from USGS.
+
+The table file (data/paper_a_production_shares.csv) is a transcription of the published table, typos included.
+Problems are detected here and reported, never fixed in the file; `table_for_analysis` applies the corrections
+the checks justify, and says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from . import paths
+from .countries import PARTNERS, WORLD
+from .errors import InputError
+
+PAPER_TABLE = paths.DATA_DIR / "paper_a_production_shares.csv"
+PAPER_CLAIMS = paths.DATA_DIR / "paper_claims.csv"
+PAPER_USGS_MAP = paths.DATA_DIR / "paper_usgs_map.csv"
+SOURCE_A = "Brookings, USMCA Forward 2025, critical-minerals chapter (paper A), table of production shares"
+
+SHARE_COLUMNS = {"us_pct": "United States", "mexico_pct": "Mexico", "canada_pct": "Canada"}
+TEXT_COLUMNS = ["energy_transition_applications", "defense_applications"]
+TABLE_COLUMNS = ["mineral", *SHARE_COLUMNS, "total_pct", *TEXT_COLUMNS]
+NOT_LISTED = "-"  # the paper's mark for a partner share it does not give
+TOTAL_TOLERANCE_PP = 0.1
+REPRODUCTION_TOLERANCE_PP = 0.1
+
+# Words that mark an application as military or as energy-transition; used only to spot swapped cells.
+DEFENCE_TERMS = ("armor", "armour", "missile", "radar", "weapon", "explosive", "munition", "aircraft", "jet engine")
+ENERGY_TERMS = ("fuel cell", "battery", "batteries", "solar", "wind", "hydrogen", "electric vehicle", "grid")
+
+
+# ---------------------------------------------------------------- reading and validation
+
+def _line(index: int) -> int:
+    return int(index) + 2  # CSV line: header is line 1
+
+
+def read_paper_table(path: Path = PAPER_TABLE) -> pd.DataFrame:
+    """The published table as numbers: shares in percent, NaN where the paper gives '-'. Validated."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError("paper table not found", file=path, fix="restore it from git") from None
+    missing = [column for column in TABLE_COLUMNS if column not in raw.columns]
+    if missing:
+        raise InputError("missing column", file=path, field=missing[0],
+                         fix=f"the header must be: {','.join(TABLE_COLUMNS)}")
+    table = raw[TABLE_COLUMNS].copy()
+    table["mineral"] = table["mineral"].str.strip()
+    for column in [*SHARE_COLUMNS, "total_pct"]:
+        table[column] = [_share(value, path, index, column) for index, value in raw[column].items()]
+    return validate_paper_table(table, path)
+
+
+def _share(value: str, path: Path, index: int, column: str) -> float:
+    text = value.strip()
+    if text == NOT_LISTED:
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError("not a number", file=path, row=_line(index), field=column, value=value,
+                         fix=f"write a share in percent, or '{NOT_LISTED}' where the paper gives none") from None
+
+
+def validate_paper_table(table: pd.DataFrame, path: Path | str = PAPER_TABLE) -> pd.DataFrame:
+    """Shares in [0, 100]; total = sum of the partners within 0.1 pp; one row per mineral."""
+    partners = table[list(SHARE_COLUMNS)].fillna(0).sum(axis=1)
+    schema = pa.DataFrameSchema(
+        {
+            "mineral": pa.Column(str, [pa.Check.str_length(min_value=1), pa.Check(lambda s: ~s.duplicated(),
+                                                                                  error="duplicated mineral")]),
+            **{column: pa.Column(float, pa.Check.in_range(0, 100), nullable=True) for column in SHARE_COLUMNS},
+            "total_pct": pa.Column(float, [pa.Check.in_range(0, 100),
+                                           pa.Check(lambda s: (s - partners).abs() <= TOTAL_TOLERANCE_PP,
+                                                    error="total differs from the sum of the partners by > 0.1 pp")]),
+        },
+    )
+    try:
+        return schema.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        case = err.failure_cases.sort_values("index", na_position="last").iloc[0]
+        index = case["index"]
+        detail = ""
+        if case["column"] == "total_pct" and index is not None:
+            detail = f"; partners sum to {partners.loc[index]:g}"
+        raise InputError(
+            f"fails check {case['check']}{detail}", file=path,
+            row=_line(index) if index is not None else None, field=case["column"], value=case["failure_case"],
+            fix="correct the transcription to match the published table",
+        ) from None
+
+
+def read_claims(path: Path = PAPER_CLAIMS) -> pd.DataFrame:
+    claims = pd.read_csv(path)
+    bad = claims[(claims["value_pct"] < 0) | (claims["value_pct"] > 100)]
+    if not bad.empty:
+        raise InputError("share outside [0, 100]", file=path, row=_line(bad.index[0]), field="value_pct",
+                         value=bad["value_pct"].iloc[0], fix="correct the transcription")
+    return claims
+
+
+# ---------------------------------------------------------------- problems in the source
+
+def source_problems(table: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """Everything in the paper that looks wrong or inconsistent, one row each: check, mineral, field, value, finding."""
+    rows = [*_misspellings(table), *_swapped_applications(table), *_claims_against_table(table, claims)]
+    return pd.DataFrame(rows, columns=["check", "mineral", "field", "value", "finding"])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z][A-Za-z-]+", text)
+
+
+def _misspellings(table: pd.DataFrame) -> list[dict]:
+    """A word that is one or two letters off a word used elsewhere in the table is a likely typo."""
+    counts = pd.Series([w.lower() for column in TEXT_COLUMNS for cell in table[column] for w in _words(cell)])
+    frequency = counts.value_counts()
+    found = []
+    for _, row in table.iterrows():
+        for column in TEXT_COLUMNS:
+            for word in _words(row[column]):
+                others = [w for w in frequency.index if w != word.lower() and frequency[w] > frequency[word.lower()]]
+                close = difflib.get_close_matches(word.lower(), others, n=1, cutoff=0.9)
+                if close:
+                    found.append({"check": "spelling", "mineral": row["mineral"], "field": column,
+                                  "value": word, "finding": f"likely typo of '{close[0]}' (used elsewhere in the table)"})
+    return found
+
+
+def _mentions(text: str, terms: tuple[str, ...]) -> list[str]:
+    return [term for term in terms if term in text.lower()]
+
+
+def _swapped_applications(table: pd.DataFrame) -> list[dict]:
+    found = []
+    for _, row in table.iterrows():
+        defence_in_energy = _mentions(row["energy_transition_applications"], DEFENCE_TERMS)
+        energy_in_defence = _mentions(row["defense_applications"], ENERGY_TERMS)
+        if defence_in_energy and energy_in_defence:
+            found.append({
+                "check": "swapped cells", "mineral": row["mineral"], "field": "energy/defense applications",
+                "value": f"{row['energy_transition_applications']} | {row['defense_applications']}",
+                "finding": f"energy column names defence uses ({', '.join(defence_in_energy)}) and the defence column "
+                           f"names energy uses ({', '.join(energy_in_defence)}): the two cells look swapped",
+            })
+    return found
+
+
+def _claims_against_table(table: pd.DataFrame, claims: pd.DataFrame) -> list[dict]:
+    """Production claims in the text must have a table row and agree with it up to rounding to whole percent."""
+    found = []
+    by_mineral = table.set_index("mineral")
+    column_of = {country: column for column, country in SHARE_COLUMNS.items()}
+    for claim in claims[claims["measure"] == "production"].itertuples():
+        if claim.mineral not in by_mineral.index:
+            found.append({"check": "text vs table", "mineral": claim.mineral, "field": "mineral",
+                          "value": f"{claim.country} {claim.value_pct:g} %",
+                          "finding": f"stated in the text ({claim.claim_id}) but the table has no row for it"})
+            continue
+        in_table = by_mineral.loc[claim.mineral, column_of[claim.country]]
+        if np.isnan(in_table) or abs(in_table - claim.value_pct) > 0.5:
+            found.append({"check": "text vs table", "mineral": claim.mineral, "field": column_of[claim.country],
+                          "value": f"text {claim.value_pct:g} %, table {in_table:g}",
+                          "finding": f"text ({claim.claim_id}) and table disagree beyond rounding"})
+        if claim.mineral_as_written != claim.mineral and claim.mineral_as_written.lower() != claim.mineral.lower():
+            found.append({"check": "spelling", "mineral": claim.mineral, "field": "text",
+                          "value": claim.mineral_as_written, "finding": f"misspelt in the text ({claim.claim_id})"})
+    return found
+
+
+def table_for_analysis(table: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """The table with the corrections that `problems` justify: typos fixed, swapped application cells put back."""
+    fixed = table.copy()
+    for problem in problems.itertuples():
+        rows = fixed["mineral"] == problem.mineral
+        if problem.check == "spelling" and problem.field in TEXT_COLUMNS:
+            correct = re.search(r"typo of '([^']+)'", problem.finding).group(1)
+            fixed.loc[rows, problem.field] = fixed.loc[rows, problem.field].str.replace(
+                problem.value, correct.capitalize() if problem.value[0].isupper() else correct, regex=False)
+        elif problem.check == "swapped cells":
+            fixed.loc[rows, TEXT_COLUMNS] = fixed.loc[rows, TEXT_COLUMNS[::-1]].to_numpy()
+    return fixed
+
+
+# ---------------------------------------------------------------- reproduction from USGS
+
+def usgs_map(path: Path = PAPER_USGS_MAP) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False)
+
+
+def partner_shares(world: pd.DataFrame, mapping: pd.DataFrame, measure: str = "production") -> pd.DataFrame:
+    """Each partner's share of the world total, per mapped mineral, edition and year (percent).
+
+    Shares are country value / 'World total' value of the same edition, series, stage and year.
+    """
+    rows = world[world["measure"] == measure]
+    keyed = rows.merge(mapping[["mineral", "commodity", "series", "stage"]], on=["commodity", "series", "stage"])
+    if measure == "reserves":  # reserves carry the stage of their series row; match on commodity and series only
+        keyed = rows.merge(mapping[["mineral", "commodity", "series"]], on=["commodity", "series"])
+    keys = ["mineral", "edition", "year"]
+    totals = keyed[keyed["country_kind"] == WORLD].groupby(keys)["value"].max().rename("world")
+    # a qualified country row ('Canada (shipments)') is not the country's series value
+    partners = keyed[keyed["country"].isin(PARTNERS) & (keyed["country_kind"] == "country")
+                     & (keyed["country_detail"] == "")]
+    wide = partners.pivot_table(index=keys, columns="country", values="value", aggfunc="max")
+    withheld = partners[partners["withheld"]].groupby(keys)["country"].agg(lambda s: ", ".join(sorted(s)))
+    shares = wide.join(totals, how="right")
+    for country in PARTNERS:
+        shares[country] = 100 * shares.get(country, np.nan) / shares["world"]
+    shares["withheld"] = withheld.reindex(shares.index).fillna("")
+    return shares[[*PARTNERS, "world", "withheld"]].reset_index()
+
+
+def reproduction_candidates(paper: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """For every edition and year: how many of the paper's listed shares USGS reproduces within 0.1 pp."""
+    long_paper = paper.melt(id_vars="mineral", value_vars=list(SHARE_COLUMNS), var_name="column", value_name="paper")
+    long_paper["country"] = long_paper["column"].map(SHARE_COLUMNS)
+    long_paper = long_paper.dropna(subset=["paper"])
+    long_usgs = shares.melt(id_vars=["mineral", "edition", "year"], value_vars=list(PARTNERS),
+                            var_name="country", value_name="usgs")
+    both = long_paper.merge(long_usgs, on=["mineral", "country"])
+    both["within"] = (both["usgs"] - both["paper"]).abs() <= REPRODUCTION_TOLERANCE_PP
+    summary = both.groupby(["edition", "year"]).agg(cells=("within", "size"), cells_within=("within", "sum"),
+                                                    max_abs_diff_pp=("usgs", lambda s: np.nan))
+    summary["max_abs_diff_pp"] = both.assign(diff=(both["usgs"] - both["paper"]).abs()).groupby(
+        ["edition", "year"])["diff"].max()
+    rows_within = both.groupby(["edition", "year", "mineral"])["within"].all().groupby(["edition", "year"]).sum()
+    summary["minerals_within"] = rows_within
+    return summary.reset_index().sort_values(["cells_within", "max_abs_diff_pp"], ascending=[False, True])
+
+
+def reproduce(paper: pd.DataFrame, shares: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
+    """Paper shares beside USGS-derived shares of one edition and year, with differences (pp)."""
+    chosen = shares[(shares["edition"] == edition) & (shares["year"] == year)].set_index("mineral")
+    out = paper[["mineral"]].copy()
+    for column, country in SHARE_COLUMNS.items():
+        out[f"{column}_paper"] = paper[column]
+        out[f"{column}_usgs"] = out["mineral"].map(chosen[country])
+        out[f"{column}_diff"] = out[f"{column}_usgs"] - out[f"{column}_paper"]
+    out["total_pct_paper"] = paper["total_pct"]
+    listed = paper[list(SHARE_COLUMNS)].notna().to_numpy()
+    usgs = out[[f"{column}_usgs" for column in SHARE_COLUMNS]].to_numpy()
+    out["total_pct_usgs"] = np.where(listed, np.nan_to_num(usgs), 0).sum(axis=1)  # same partners as the paper lists
+    out["total_pct_diff"] = out["total_pct_usgs"] - out["total_pct_paper"]
+    diffs = out[[f"{column}_diff" for column in SHARE_COLUMNS]].abs()
+    out["max_abs_diff_pp"] = diffs.max(axis=1)
+    out["matches"] = (diffs.fillna(0) <= REPRODUCTION_TOLERANCE_PP).all(axis=1) & out["mineral"].isin(chosen.index)
+    out["usgs_edition"], out["usgs_year"] = edition, year
+    out["usgs_withheld"] = out["mineral"].map(chosen["withheld"]).fillna("")
+    return out

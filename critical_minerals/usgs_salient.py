@@ -1,0 +1,472 @@
+"""USGS Mineral Commodity Summaries (MCS 2023-2025) "salient statistics" CSVs -> one tidy long table.
+
+One row per file x year x data column: edition, commodity, year, estimated, measure, detail, value, unit,
+withheld, flag, source_column, source_unit, source_file.
+
+Measure vocabulary (`measure` + free-text `detail`, lower case, e.g. production/'refinery_primary'):
+  production            US production of any kind: mine, refinery, smelter, primary, secondary, sold or used,
+                        marketable, extracted ... (`USprod_*`, `Prod_*`, `*_Mine_*`, `Sold_*`, `Sales_*` ...);
+                        the variant is in `detail` ('mine', 'refinery_primary', 'secondary_old', 'bauxite_mine').
+  shipments             shipments by producers or from the Government stockpile (`Shipments_*`).
+  imports, exports      `Imports_*`, `Exports_*` (detail = form: 'ores', 'refined', 'scrap' ...).
+  apparent_consumption  `Consump_*`, `AppCons_*`, `Consump_Apparent|Apprnt|App|Est_*` and plain `Consump_*`.
+  reported_consumption  `Consump_Reported|Rprtd|Rpt_*` (a survey figure, not apparent consumption).
+  net_import_reliance   `NIR_*` (percent of apparent consumption).
+  price                 `Price_*`, unit values and price indexes.
+  stocks                `Stocks_*` (industry, Government, exchange ...).
+  employment            `Employment_*` (number of people).
+  other                 anything else (furnace shares, apparent supply, wallboard products ...).
+
+Units: the unit is the last `_` token of the column name; quantities are converted to 't' (or 'carat', 'm3')
+with critical_minerals.units, prices to 'USD/t' with units.price_to_usd_per_t, million dollars to 'USD';
+'percent' for NIR and shares, 'count' for employment; units that cannot be converted stay raw
+('USD/carat', 'USD/mtu', 'index', 'million ft2'). `source_unit` always holds the raw token.
+
+Quirks handled (one line each):
+- UTF-8 byte-order mark (all but one file); CRLF line ends; quoted headers with commas.
+- Trailing empty columns and blank rows (Excel export artefacts) are dropped.
+- Non-breaking spaces, surrounding spaces and thousands separators in numbers ('1,230 ' -> 1230.0).
+- Unicode minus signs ('−88', negative net import reliance) are read as negative numbers.
+- 'W' = withheld (value NaN, withheld True, flag 'W'); other markers ('NA', '—', '-', 'XX', 'E' = net exporter,
+  'Small', 'Less than ½ unit.') give NaN with the marker in `flag`; footnote digits glued to a marker are dropped.
+- Bounds ('>50', '<1,000') and ranges ('50–300') are not numbers: value NaN, the text kept in `flag`
+  (a bound is not a point estimate; use `flag` to recover it).
+- A leading 'e' on a number ('e150') means estimated: value kept, estimated True, flag 'e'.
+- Year cells may carry an estimate marker ('2024e', 'Est. 2024') or footnote digits; the MCS convention that the
+  latest year of an edition (edition - 1) is an estimate also sets `estimated` (FGDC metadata: "Data are
+  estimated for the most recent year").
+- Unit tokens glued to the name ('USprod_Primarykg', 'Price_WO3dt') are split off; 'CASE STATEMENT ERROR'
+  prefixes (a USGS export bug) are removed.
+- Employment and NIR columns often carry garbled unit tokens ('um', 'm', 'mmt', 't', 'ct'): their unit is
+  always 'count' / 'percent'.
+- Repeated or empty header names get '#<n>' suffixes in `source_column` so every column stays unique.
+- Wrong, shifted or missing header labels are corrected from the FGDC metadata and the neighbouring editions in
+  `_HEADER_FIXES` (explicit, per edition and commodity); `source_column` still shows the raw header.
+- Files that are not salient tables (three 2024 'salient' files hold world production tables) are skipped and
+  reported by read_salient_edition, as are the two 2023 .xlsx workbooks.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import units
+from .errors import InputError
+
+MEASURES = (
+    "production",
+    "shipments",
+    "imports",
+    "exports",
+    "apparent_consumption",
+    "reported_consumption",
+    "net_import_reliance",
+    "price",
+    "stocks",
+    "employment",
+    "other",
+)
+
+COLUMNS = [
+    "edition",
+    "commodity",
+    "year",
+    "estimated",
+    "measure",
+    "detail",
+    "value",
+    "unit",
+    "withheld",
+    "flag",
+    "source_column",
+    "source_unit",
+    "source_file",
+]
+
+
+class NotSalientTableError(InputError):
+    """The file is readable but is not a salient-statistics table (no Year column); callers may skip it."""
+
+
+# --------------------------------------------------------------------------------------------- file names
+
+_FILE_RE = re.compile(r"^mcs(?P<edition>\d{4})-?(?P<code>.+)_salient\.csv$", re.IGNORECASE)
+
+
+def load_commodity_map(path: str | Path) -> pd.DataFrame:
+    """Read data/usgs_commodities.csv as text (no NA guessing) and check the code columns are there."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    needed = {"commodity", "mcs2023_codes", "mcs2024_codes", "mcs2025_codes"}
+    missing = needed - set(table.columns)
+    if missing:
+        raise InputError(f"missing columns {sorted(missing)}", file=path, fix="use data/usgs_commodities.csv")
+    return table
+
+
+def commodity_for_file(path: Path, edition: int, commodities: pd.DataFrame) -> str:
+    """Canonical commodity key for a salient file name: 'mcs2023tellu_salient.csv' -> 'tellurium'."""
+    match = _FILE_RE.match(path.name)
+    if not match:
+        raise InputError(
+            "file name is not mcs<edition>-<code>_salient.csv", file=path, fix="rename it or leave it out"
+        )
+    if int(match["edition"]) != edition:
+        raise InputError(
+            f"file belongs to edition {match['edition']}, not {edition}", file=path, fix="pass the right edition"
+        )
+    column = f"mcs{edition}_codes"
+    if column not in commodities.columns:
+        raise InputError(f"commodity map has no column {column!r}", file=path, fix="add the edition's codes")
+    code = match["code"].lower()
+    for key, codes in zip(commodities["commodity"], commodities[column]):
+        if code in (c.strip().lower() for c in str(codes).split(";")):
+            return str(key)
+    raise InputError(
+        f"USGS code {code!r} is not in the commodity map",
+        file=path,
+        field=column,
+        value=code,
+        fix=f"add {code!r} to {column} in data/usgs_commodities.csv",
+    )
+
+
+# --------------------------------------------------------------------------------------------- cells
+
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_MARKER_RE = re.compile(r"^(?P<marker>W|NA|XX|E|—|–|-)\d{0,2}$")  # footnote digits glued to a marker
+_MINUS = str.maketrans({"−": "-", "\u2012": "-"})  # Unicode minus / figure dash used as a sign
+
+
+def clean_text(text: str) -> str:
+    """Non-breaking spaces to spaces, runs of spaces collapsed, ends stripped."""
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def parse_cell(raw: str) -> tuple[float, str, bool, bool]:
+    """One data cell -> (value, flag, withheld, estimated). Non-numeric cells give NaN and keep their text."""
+    text = clean_text(raw)
+    if not text:
+        return math.nan, "", False, False
+    estimated = bool(re.match(r"^e\s*[\d.]", text))  # 'e150': USGS estimate marker glued to the number
+    body = text[1:].strip() if estimated else text
+    number = body.translate(_MINUS).replace(",", "").replace(" ", "")
+    if _NUMBER_RE.match(number):
+        return float(number), "e" if estimated else "", False, estimated
+    marker = _MARKER_RE.match(body)
+    flag = marker["marker"] if marker else text
+    return math.nan, flag, flag == "W", False
+
+
+_YEAR_RE = re.compile(
+    r"^(?P<pre>est(?:imated)?\.?\s*)?(?P<year>(?:19|20)\d{2})(?P<post>\s*(?:e|est(?:imated)?\.?))?(?P<note>\d{1,2})?$",
+    re.IGNORECASE,
+)
+
+
+def parse_year(raw: str) -> tuple[int, bool]:
+    """'2024' -> (2024, False); '2024e', 'Est. 2024', '2024 est' -> (2024, True); footnote digits are ignored."""
+    match = _YEAR_RE.match(clean_text(raw))
+    if not match:
+        raise ValueError(raw)
+    return int(match["year"]), bool(match["pre"] or match["post"])
+
+
+# --------------------------------------------------------------------------------------------- column names
+
+# raw unit token -> (kind, unit string understood by critical_minerals.units, or a raw unit label)
+_UNIT_TOKENS: dict[str, tuple[str, str]] = {
+    "t": ("quantity", "t"),
+    "kt": ("quantity", "kt"),
+    "kg": ("quantity", "kg"),
+    "g": ("quantity", "g"),
+    "mmt": ("quantity", "Mt"),  # million metric tons
+    "mct": ("quantity", "mct"),  # million carats
+    "mcm": ("quantity", "mcm"),  # million cubic meters (helium)
+    "dt": ("price", "USD/t"),
+    "dkg": ("price", "USD/kg"),
+    "dg": ("price", "USD/g"),
+    "dlb": ("price", "USD/lb"),
+    "ctslb": ("price", "USc/lb"),
+    "dtoz": ("price", "USD/troy_oz"),
+    "dto": ("price", "USD/troy_oz"),
+    "dst": ("price", "USD/short_ton"),
+    "dct": ("raw", "USD/carat"),
+    "df": ("raw", "USD/flask"),
+    "dmtu": ("raw", "USD/mtu"),  # dollars per metric ton unit (10 kg of contained metal or oxide)
+    "pct": ("percent", "percent"),
+    "num": ("count", "count"),
+    "mdol": ("usd_million", "USD"),
+    "msqft": ("raw", "million ft2"),
+    "index": ("raw", "index"),
+}
+_GLUED_UNITS = ("mcm", "dkg", "kg", "kt", "pct", "dt", "t")  # tokens seen glued to the previous word
+_JUNK_PREFIX = "CASE STATEMENT ERROR"
+
+# measure keywords; the left-most one in the name decides, except NIR/employment/price which win anywhere
+_OVERRIDING = (("net_import_reliance", r"NIR"), ("employment", r"(?i:employment)"), ("price", r"(?i:price)"))
+_KEYWORDS = (
+    ("production", r"(?i:usprod|(?:^|_)prod(?=_|$)|production|(?:^|_)mine(?=_|$)|refinery|sold|sales|extracted|"
+     r"withdrawn|recycl)"),
+    ("shipments", r"(?i:shipments)"),
+    ("imports", r"(?i:imports)"),
+    ("exports", r"(?i:exports)"),
+    ("consumption", r"(?i:consum|(?:^|_)apparent(?=_|$))"),
+    ("stocks", r"(?i:stocks)"),
+)
+_REPORTED_RE = re.compile(r"(?i:(?:^|_)(?:reported|rprtd|rpt)(?=_|$))")
+# generic words dropped from `detail` (the measure already says it)
+_NOISE = {
+    "usprod", "prod", "production", "imports", "exports", "consump", "consumption", "consumtion", "apparent",
+    "apprnt", "app", "reported", "rprtd", "rpt", "price", "stocks", "employment", "nir", "shipments",
+}
+
+
+def split_unit(label: str) -> tuple[str, str]:
+    """'USprod_Mine_kt' -> ('USprod_Mine', 'kt'); glued 'USprod_Primarykg' -> ('USprod_Primary', 'kg')."""
+    stem, _, last = label.rpartition("_")
+    if last.lower() in _UNIT_TOKENS:
+        return stem, last.lower()
+    for token in _GLUED_UNITS:
+        head = last[: -len(token)]
+        if last.endswith(token) and len(head) >= 3:
+            return (f"{stem}_{head}" if stem else head), token
+    return label.rstrip("_"), ""
+
+
+def classify(label: str) -> tuple[str, str]:
+    """Measure and detail of a column label without its unit: 'USprod_Refinery-primary' -> ('production', ...)."""
+    for measure, pattern in _OVERRIDING:
+        if re.search(pattern, label):
+            break
+    else:
+        hits = [(m.start(), measure) for measure, pattern in _KEYWORDS if (m := re.search(pattern, label))]
+        measure = min(hits)[1] if hits else "other"
+        if measure == "consumption":
+            measure = "reported_consumption" if _REPORTED_RE.search(label) else "apparent_consumption"
+    return measure, _detail(label)
+
+
+def _detail(label: str) -> str:
+    words = re.split(r"[_\s,]+", label.lower().replace("-", "_"))
+    kept: list[str] = []
+    for word in words:
+        word = word.removeprefix("usprod")  # 'USprodCrude' -> 'crude'
+        if word and word not in _NOISE and word not in kept:
+            kept.append(word)
+    return "_".join(kept)
+
+
+def describe_column(label: str) -> tuple[str, str, str]:
+    """(measure, detail, raw unit token) of a header label, e.g. 'Price_Metal_dkg' -> ('price', 'metal', 'dkg')."""
+    stem, token = split_unit(label.removeprefix(_JUNK_PREFIX).strip())
+    measure, detail = classify(stem)
+    if measure == "other" and _UNIT_TOKENS.get(token, ("", ""))[0] == "price":
+        measure = "price"  # a money-per-mass unit with no keyword left (the 'Price_' lost to an export bug)
+    return measure, detail, token
+
+
+def canonical_unit(measure: str, token: str) -> tuple[str, float]:
+    """(unit, factor) for a measure and raw unit token; raises InputError when they cannot go together."""
+    if measure == "employment":
+        return "count", 1.0  # head counts: the token is often garbled ('um', 'm', 'mmt', 't')
+    if measure == "net_import_reliance":
+        return "percent", 1.0  # always percent of apparent consumption ('ct', 't' are typos)
+    kind, unit = _UNIT_TOKENS.get(token, ("", ""))
+    if measure == "price" and kind == "price":
+        return "USD/t", units.price_factor_to_usd_per_t(unit)
+    if measure == "price" and (kind == "raw" or not token):
+        return unit, 1.0
+    if measure == "price" or kind == "price":
+        raise InputError(f"unit token {token!r} does not fit measure {measure!r}")
+    if kind == "quantity":
+        canonical, factor = units.canonical_quantity_unit(unit)
+        return canonical, factor
+    if kind == "usd_million":
+        return "USD", 1e6
+    return unit, 1.0
+
+
+# Header corrections, (edition, commodity) -> {source_column: corrected label}. Evidence: the FGDC metadata
+# (meta/*.xml attribute labels and units) and the same series in the neighbouring edition. An empty label
+# marks a spurious empty data column whose header was shifted onto the next column.
+_HEADER_FIXES: dict[tuple[int, str], dict[str, str]] = {}
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    """All CSV rows as text: BOM removed, CRLF handled by the csv module, blank rows dropped."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text ({error.reason})", file=path, fix="re-save the file as UTF-8") from None
+    rows = [row for row in csv.reader(text.splitlines()) if any(clean_text(cell) for cell in row)]
+    if not rows:
+        raise InputError("file is empty", file=path, fix="fetch the file again")
+    return rows
+
+
+def _source_names(header: list[str]) -> list[str]:
+    """Stripped header names made unique: empty -> '#<position>', repeats -> 'name#2', 'name#3'."""
+    seen: dict[str, int] = {}
+    names = []
+    for position, raw in enumerate(header, start=1):
+        name = clean_text(raw)
+        if not name:
+            names.append(f"#{position}")
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return names
+
+
+def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd.DataFrame:
+    """Parse one MCS salient CSV into the tidy long table (validated)."""
+    path = Path(path)
+    commodity = commodity_for_file(path, edition, commodities)
+    rows = _read_rows(path)
+    header = [clean_text(cell) for cell in rows[0]]
+    lowered = [h.lower() for h in header]
+    if "year" not in lowered:
+        raise NotSalientTableError(
+            f"no Year column (header starts {', '.join(header[:4])}); this is not a salient-statistics table",
+            file=path,
+            fix="skip it; USGS published a world-production table under this salient file name",
+        )
+    year_at = lowered.index("year")
+    width = max(len(header), *(len(row) for row in rows))
+    data = [row + [""] * (width - len(row)) for row in rows[1:]]
+    names = _source_names(header + [""] * (width - len(header)))
+    fixes = _HEADER_FIXES.get((edition, commodity), {})
+    unknown = set(fixes) - set(names)
+    if unknown:
+        raise InputError(f"header fixes name columns not in the file: {sorted(unknown)}", file=path)
+
+    records = []
+    for index in range(year_at + 1, width):
+        cells = [row[index] for row in data]
+        label = fixes.get(names[index], names[index] if header[index] else "")
+        if not label:
+            if any(clean_text(cell) for cell in cells):
+                raise InputError(
+                    "values under a column without a name: header and data are misaligned",
+                    file=path,
+                    field=names[index],
+                    fix="add the column's labels to _HEADER_FIXES in critical_minerals/usgs_salient.py",
+                )
+            continue  # trailing empty column (Excel artefact) or a known spurious blank column
+        measure, detail, token = describe_column(label)
+        try:
+            unit, factor = canonical_unit(measure, token)
+        except InputError as error:
+            raise InputError(
+                error.problem,
+                file=path,
+                field=names[index],
+                fix="add the column to _HEADER_FIXES in critical_minerals/usgs_salient.py",
+            ) from None
+        for row, cell in zip(data, cells):
+            try:
+                year, year_estimated = parse_year(row[year_at])
+            except ValueError:
+                raise InputError(
+                    "Year is not a year", file=path, field="Year", value=row[year_at], fix="fix or drop the row"
+                ) from None
+            value, flag, withheld, cell_estimated = parse_cell(cell)
+            records.append(
+                {
+                    "edition": edition,
+                    "commodity": commodity,
+                    "year": year,
+                    "estimated": year_estimated or cell_estimated or year == edition - 1,
+                    "measure": measure,
+                    "detail": detail,
+                    "value": value * factor,
+                    "unit": unit,
+                    "withheld": withheld,
+                    "flag": flag,
+                    "source_column": names[index],
+                    "source_unit": token,
+                    "source_file": path.name,
+                }
+            )
+    return validate(_as_table(records))
+
+
+def read_salient_edition(folder: Path, edition: int, commodities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Parse every salient CSV of one edition; returns (table, messages for files that were skipped)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("folder not found", file=folder, fix="fetch the MCS data release first")
+    tables, skipped = [], []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
+        if path.suffix.lower() != ".csv":
+            skipped.append(f"{path.name}: not a CSV file ({path.suffix or 'no extension'}); skipped")
+            continue
+        try:
+            tables.append(read_salient_file(path, edition, commodities))
+        except NotSalientTableError as error:
+            skipped.append(f"{path.name}: {error.problem}; skipped")
+    table = pd.concat(tables, ignore_index=True) if tables else _as_table([])
+    return validate(table), skipped
+
+
+def _as_table(records: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame.from_records(records, columns=COLUMNS)
+    types = {"edition": "int64", "year": "int64", "value": "float64", "estimated": "bool", "withheld": "bool"}
+    return table.astype(types | {c: "str" for c in COLUMNS if c not in types})
+
+
+# --------------------------------------------------------------------------------------------- validation
+
+_text = pa.Column(str)
+SCHEMA = pa.DataFrameSchema(
+    {
+        "edition": pa.Column(int, pa.Check.in_range(2015, 2030)),
+        "commodity": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "year": pa.Column(int, pa.Check.in_range(2015, 2030)),
+        "estimated": pa.Column(bool),
+        "measure": pa.Column(str, pa.Check.isin(MEASURES)),
+        "detail": _text,
+        "value": pa.Column(float, nullable=True),
+        "unit": _text,
+        "withheld": pa.Column(bool),
+        "flag": _text,
+        "source_column": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "source_unit": _text,
+        "source_file": pa.Column(str, pa.Check.str_length(min_value=1)),
+    },
+    checks=[
+        # net import reliance is a share of apparent consumption; net exporters are flagged 'E', not negative
+        # beyond -100 in these files (lowest: niobium -88 in MCS 2023)
+        pa.Check(
+            lambda t: ~(t["measure"] == "net_import_reliance") | t["value"].isna() | t["value"].between(-1000, 100),
+            name="nir_range",
+            error="net import reliance outside [-1000, 100] percent",
+        ),
+        pa.Check(lambda t: ~t["withheld"] | t["value"].isna(), name="withheld_has_no_value"),
+        pa.Check(lambda t: t["value"].isna() | (t["unit"] != ""), name="numbers_have_units"),
+        pa.Check(
+            lambda t: ~(t["measure"] == "price") | t["value"].isna() | (t["value"] >= 0), name="prices_not_negative"
+        ),
+    ],
+    unique=["edition", "commodity", "year", "source_column"],
+    strict=True,
+    ordered=True,
+)
+
+
+def validate(table: pd.DataFrame) -> pd.DataFrame:
+    """Check the tidy table against SCHEMA (all errors at once) and return it."""
+    try:
+        return SCHEMA.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        cases = error.failure_cases.head(10).to_dict("records")
+        raise InputError(f"salient table fails validation: {cases}", fix="see critical_minerals/usgs_salient.py") from None
