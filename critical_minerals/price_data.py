@@ -23,7 +23,7 @@ Combination rule of `price_panel` (one row per commodity x month):
 World Bank monthly for the base and precious metals it carries (aluminum, copper, lead, nickel, tin, zinc, iron ore,
 gold, silver, platinum); IMF for every commodity the World Bank frame lacks (cobalt, molybdenum, lithium, rare earths,
 vanadium, manganese, and chromium, palladium, uranium, silicon). A commodity always comes from one source: no splicing
-of the two within a series, whose bases can differ (iron ore before 2009). `overlapping_prices` lines up the metals
+of the two within a series, whose bases can differ (iron ore until 2008M11). `overlapping_prices` lines up the metals
 both publish, month by month, to cross-check them (LME copper agrees to a median 0.05 %).
 """
 

@@ -205,7 +205,9 @@ _UNIT_TOKENS: dict[str, tuple[str, str]] = {
     "msqft": ("raw", "million ft2"),
     "index": ("raw", "index"),
 }
-_GLUED_UNITS = ("mcm", "dkg", "kg", "kt", "pct", "dt", "t")  # tokens seen glued to the previous word
+# tokens seen glued to the previous word ('Primarykg', 'WO3dt'); money units only count after 'Price'
+_GLUED_UNITS = ("mcm", "kg", "kt", "pct", "t")
+_GLUED_PRICE_UNITS = ("dkg", "dt")
 _JUNK_PREFIX = "CASE STATEMENT ERROR"
 
 # measure keywords; the left-most one in the name decides, except NIR/employment/price which win anywhere
@@ -232,9 +234,10 @@ def split_unit(label: str) -> tuple[str, str]:
     stem, _, last = label.rpartition("_")
     if last.lower() in _UNIT_TOKENS:
         return stem, last.lower()
-    for token in _GLUED_UNITS:
+    glued = _GLUED_PRICE_UNITS if re.search(r"(?i:price)", label) else _GLUED_UNITS
+    for token in glued:
         head = last[: -len(token)]
-        if last.endswith(token) and len(head) >= 3:
+        if last.endswith(token) and len(head) >= 3:  # 'Consump_Reportedt' -> 'Reported' + 't', not + 'dt'
             return (f"{stem}_{head}" if stem else head), token
     return label.rstrip("_"), ""
 
@@ -252,11 +255,14 @@ def classify(label: str) -> tuple[str, str]:
     return measure, _detail(label)
 
 
+_GLUED_KEYWORD_RE = re.compile(r"^(?:usprod|prod)(?=[a-z])|(?<=[a-z0-9])(?:production|imports|exports|price|nir)$")
+
+
 def _detail(label: str) -> str:
-    words = re.split(r"[_\s,]+", label.lower().replace("-", "_"))
+    """Lower-case words of the label minus the measure words: 'USprod_Refinery-primary' -> 'refinery_primary'."""
     kept: list[str] = []
-    for word in words:
-        word = word.removeprefix("usprod")  # 'USprodCrude' -> 'crude'
+    for word in re.split(r"[_\s,]+", label.lower().replace("-", "_")):
+        word = _GLUED_KEYWORD_RE.sub("", word)  # 'HPQProduction' -> 'hpq', 'USprodCrude' -> 'crude'
         if word and word not in _NOISE and word not in kept:
             kept.append(word)
     return "_".join(kept)
@@ -352,7 +358,7 @@ def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd
     records = []
     for index in range(year_at + 1, width):
         cells = [row[index] for row in data]
-        label = fixes.get(names[index], names[index] if header[index] else "")
+        label = fixes.get(names[index], header[index])
         if not label:
             if any(clean_text(cell) for cell in cells):
                 raise InputError(
@@ -464,9 +470,13 @@ SCHEMA = pa.DataFrameSchema(
 
 
 def validate(table: pd.DataFrame) -> pd.DataFrame:
-    """Check the tidy table against SCHEMA (all errors at once) and return it."""
+    """Check the tidy table against SCHEMA (all errors at once) and return it; errors name file and column."""
     try:
         return SCHEMA.validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
-        cases = error.failure_cases.head(10).to_dict("records")
-        raise InputError(f"salient table fails validation: {cases}", fix="see critical_minerals/usgs_salient.py") from None
+        problems = []
+        for check, cases in error.failure_cases.groupby("check", sort=False):
+            rows = table.loc[table.index.isin(cases["index"].dropna()), ["source_file", "source_column"]]
+            where = sorted({f"{f}:{c}" for f, c in rows.itertuples(index=False)})[:5]
+            problems.append(f"{check} fails for {where or cases['failure_case'].head(5).tolist()}")
+        raise InputError("salient table fails validation: " + "; ".join(problems)) from None

@@ -1,0 +1,91 @@
+"""Paper A's table: validation of corrupted copies, detection of the source's problems, reproduction from USGS."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from critical_minerals import paper
+from critical_minerals.errors import InputError
+
+ORIGINAL = paper.PAPER_TABLE.read_text(encoding="utf-8")
+
+
+def corrupted(tmp_path, old: str, new: str):
+    assert old in ORIGINAL
+    path = tmp_path / "paper.csv"
+    path.write_text(ORIGINAL.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_published_table_reads_as_fifteen_valid_rows():
+    table = paper.read_paper_table()
+    assert len(table) == 15
+    assert table.loc[table.mineral == "Beryllium", "us_pct"].item() == 55.9
+    assert pd.isna(table.loc[table.mineral == "Nickel", "mexico_pct"].item())  # '-' in the paper
+
+
+@pytest.mark.parametrize(
+    "old, new, row, field, value",
+    [
+        ("Silver,4,24.2", "Silver,4,120", 3, "mexico_pct", "120"),  # share above 100
+        ("Zinc,6.1,6,-,12.1", "Zinc,6.1,6,-,15.1", 6, "total_pct", "15.1"),  # total != sum of partners
+        ("Copper,5.6,3.4", "Beryllium,5.6,3.4", 7, "mineral", "Beryllium"),  # duplicated mineral
+        ("Niobium,-,-,8,8", "Niobium,-,-,eight,8", 8, "canada_pct", "eight"),  # non-numeric cell
+    ],
+)
+def test_corrupted_copies_are_rejected_naming_row_and_field(tmp_path, old, new, row, field, value):
+    path = corrupted(tmp_path, old, new)
+    with pytest.raises(InputError) as err:
+        paper.read_paper_table(path)
+    message = str(err.value)
+    assert str(path) in message and f"row {row}" in message and f"field {field!r}" in message
+    assert value in message
+
+
+def test_missing_column_is_named(tmp_path):
+    path = corrupted(tmp_path, "mineral,us_pct,mexico_pct,canada_pct,total_pct", "mineral,us_pct,mexico_pct,total_pct")
+    with pytest.raises(InputError, match="field 'canada_pct'"):
+        paper.read_paper_table(path)
+
+
+def test_problems_in_the_source_are_found_not_fixed():
+    table, claims = paper.read_paper_table(), paper.read_claims()
+    problems = paper.source_problems(table, claims)
+    found = {(p.check, p.mineral, p.value.split(" |")[0]) for p in problems.itertuples()}
+    assert ("spelling", "Cadmium", "Elecronics") in found
+    assert ("swapped cells", "Platinum", "High-strength alloys, armor plating") in found
+    assert ("text vs table", "Palladium", "Canada 8 %") in found
+    assert ("spelling", "Beryllium", "Berrilyum") in found
+    assert len(problems) == 4  # and nothing else: the other 30 claims agree with the table up to rounding
+    assert "Elecronics" in paper.PAPER_TABLE.read_text()  # the transcription keeps the typo
+    fixed = paper.table_for_analysis(table, problems)
+    cadmium = fixed.set_index("mineral").loc["Cadmium", "defense_applications"]
+    platinum = fixed.set_index("mineral").loc["Platinum"]
+    assert cadmium == "Electronics, optics"
+    assert platinum["energy_transition_applications"] == "Electronics, fuel cells"
+    assert platinum["defense_applications"] == "High-strength alloys, armor plating"
+
+
+def test_claim_that_disagrees_with_the_table_is_flagged():
+    table = paper.read_paper_table()
+    claims = paper.read_claims()
+    claims.loc[claims.claim_id == "A-P07", "value_pct"] = 30  # Mexico silver: table says 24.2
+    problems = paper.source_problems(table, claims)
+    assert ("text vs table", "Silver") in set(zip(problems.check, problems.mineral))
+
+
+def test_table_is_reproduced_from_usgs_mcs2024_for_2022(world):
+    table = paper.read_paper_table()
+    shares = paper.partner_shares(world, paper.usgs_map())
+    candidates = paper.reproduction_candidates(table, shares)
+    best = candidates.iloc[0]
+    assert (best.edition, best.year) == (2024, 2022)
+    assert best.cells_within == best.cells == 25
+    reproduced = paper.reproduce(table, shares, 2024, 2022)
+    assert reproduced["matches"].all()
+    assert reproduced["max_abs_diff_pp"].max() <= 0.1
+    # hand check: US beryllium 175 t of a 313 t world total
+    assert reproduced.set_index("mineral").loc["Beryllium", "us_pct_usgs"] == pytest.approx(100 * 175 / 313)
+    # no other edition-year comes close
+    assert candidates.iloc[1].cells_within < 10
