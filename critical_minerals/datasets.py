@@ -293,3 +293,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def registry_table(registry: dict[str, Dataset] | None = None) -> "pd.DataFrame":
+    """The registry as a table for the report: dataset, publisher, address, licence, version, file count."""
+    import pandas as pd
+
+    registry = registry if registry is not None else load_registry()
+    return pd.DataFrame([
+        {"dataset": name, "title": d.meta["title"], "publisher": d.meta["publisher"],
+         "official address": d.meta["url"], "licence": d.meta["licence"], "version": d.meta.get("version", ""),
+         "files": len(d.files)}
+        for name, d in registry.items()
+    ])

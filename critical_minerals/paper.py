@@ -256,3 +256,28 @@ def reproduce(paper: pd.DataFrame, shares: pd.DataFrame, edition: int, year: int
     out["usgs_edition"], out["usgs_year"] = edition, year
     out["usgs_withheld"] = out["mineral"].map(chosen["withheld"]).fillna("")
     return out
+
+
+def reproduction_verdict(reproduction: pd.DataFrame) -> str:
+    """One paragraph, computed from the comparison, on what the reproduction shows."""
+    edition, year = int(reproduction["usgs_edition"].iloc[0]), int(reproduction["usgs_year"].iloc[0])
+    matched = reproduction[reproduction["matches"]]
+    text = (f"{len(matched)} of the {len(reproduction)} rows agree with USGS MCS {edition} (production year {year}) "
+            f"within {REPRODUCTION_TOLERANCE_PP} pp for every share the paper lists.")
+    if len(matched) == len(reproduction):
+        text += (" The table is a faithful copy of USGS figures for that year, rounded to one decimal; it does not "
+                 "come from another edition or from industry consultations.")
+    else:
+        text += " Rows that differ: " + ", ".join(reproduction.loc[~reproduction["matches"], "mineral"]) + "."
+    dashes = []
+    for column, country in SHARE_COLUMNS.items():
+        usgs = reproduction[f"{column}_usgs"]
+        hidden = reproduction[reproduction[f"{column}_paper"].isna() & usgs.notna() & (usgs > 0)]
+        dashes += [f"{row.mineral} ({country}, {row[f'{column}_usgs']:.1f} %)" for _, row in hidden.iterrows()]
+    if dashes:
+        text += " Where the paper shows a dash, USGS has a small positive share: " + "; ".join(dashes) + "."
+    withheld = reproduction[reproduction["usgs_withheld"] != ""]
+    if not withheld.empty:
+        text += (" USGS withholds the U.S. figure for " + ", ".join(withheld["mineral"])
+                 + " to avoid disclosing company data, which is why the paper gives none.")
+    return text

@@ -16,8 +16,8 @@ Units (column `unit`, normalised from the source's own labels; `price` stays in 
   per dry metric ton from 2006 -> 'USD/dmt'.
 - `price_usd_per_t` is the price per metric ton (critical_minerals.units); for 'USD/dmt' it is per tonne of dry ore;
   NaN for 'USc/dmtu', which is per Fe unit and depends on the ore grade.
-- Six IMF columns have no series code; four of them state no unit. They are USD per metric ton of product, checked
-  against independent data (see `_IMF_SERIES`).
+- The IMF's newest columns (lithium, rare earths, vanadium, manganese, chromium, silicon) have no series code, and
+  four state no unit: they are USD per metric ton of product, checked against USGS prices (see `_IMF_SERIES`).
 
 Combination rule of `price_panel` (one row per commodity x month):
 World Bank monthly for the base and precious metals it carries (aluminum, copper, lead, nickel, tin, zinc, iron ore,
@@ -56,7 +56,8 @@ WORLDBANK_PANEL = ("aluminum", "copper", "lead", "nickel", "tin", "zinc", "iron_
 
 KNOWN_UNITS = ("USD/t", "USD/dmt", "USc/dmtu", "USD/troy_oz", "USD/lb")
 
-_MISSING = {"", "…", "...", "..", "n.a.", "na"}  # the Pink Sheet writes '…' (and '...', '..' in places); xlrd gives ''
+# missing values: the Pink Sheet writes '…' (also '...', '..'); xlrd returns '' for an empty .xls cell
+_MISSING = {"", "…", "...", "..", "n.a.", "na"}
 _MONTH_RE = re.compile(r"^\s*(\d{4})M(\d{1,2})\s*$")  # '1960M01' (World Bank), '1990M1' (IMF)
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*$")
 _FETCH_FIX = "fetch the official file again (`python -m critical_minerals.datasets fetch`) or pass the right path"
@@ -176,8 +177,9 @@ def _worldbank_long(rows: list[tuple], where: str, key) -> dict[str, np.ndarray]
         )
     units_at = _best_row(header[names_at + 1 :], lambda cell: bool(re.fullmatch(r"\(.*\)", str(cell or "").strip())))
     if units_at is None:
-        raise InputError("no row of units such as '($/mt)' below the names row", file=where, field="units row",
-                         fix=_FETCH_FIX)
+        raise InputError(
+            "no row of units such as '($/mt)' below the names row", file=where, field="units row", fix=_FETCH_FIX
+        )
     names, units = header[names_at], header[names_at + 1 + units_at]
 
     keys = np.array([k for _, k in data_rows])  # (year, month) or (year, 0)
@@ -227,9 +229,9 @@ class _ImfSeries:
     required: bool = False  # required: the panel takes this commodity from the IMF
 
 
-# The description states the unit for most series and is checked against `unit` ('USD/ton' for cobalt and molybdenum is
-# the metric ton: annual means 2020-24 match USGS MCS 2025 within 7 %). Chromium, lithium, rare earths and vanadium state no
-# unit; USD per metric ton of product was verified for all four against USGS MCS prices (tests/test_price_data.py):
+# The description states the unit for most series and is checked against `unit` ('USD/ton' for cobalt and molybdenum
+# is the metric ton: annual means 2020-24 match USGS MCS 2025 within 7 %). Chromium, lithium, rare earths and vanadium
+# state no unit; USD per metric ton of product was verified for all four against USGS MCS prices (see the tests):
 # - vanadium pentoxide / 2204.62 lb/t matches USGS V2O5 USD/lb (2020-22: 6.38/8.08/10.84 vs 6.47/8.17/9.29);
 # - chromium (>= 99.2 % metal) matches USGS MCS 2023 chromium-metal USD/t (2018-21: 10.9k/9.4k/6.9k/9.1k vs
 #   11.3k/10.4k/7.9k/8.8k);
@@ -291,7 +293,10 @@ def read_imf_monthly(path: str | Path) -> pd.DataFrame:
     data_rows = [(i, _parse_month(row[0])) for i, row in enumerate(rows) if row and _parse_month(row[0]) is not None]
     if not data_rows:
         raise InputError(
-            "no date rows: no cell in column A looks like a month '1990M1'", file=where, field="column A", fix=_FETCH_FIX
+            "no date rows: no cell in column A looks like a month '1990M1'",
+            file=where,
+            field="column A",
+            fix=_FETCH_FIX,
         )
     header = rows[: data_rows[0][0]]
     codes_at = _best_row(header, lambda cell: bool(re.fullmatch(r"P[A-Z0-9_]{2,}", str(cell or "").strip())))
@@ -316,8 +321,9 @@ def read_imf_monthly(path: str | Path) -> pd.DataFrame:
                     f"no column for {series.commodity}",
                     file=where,
                     field=series.code or series.description,
-                    fix=f"the codes row must contain {series.code!r} or the description row a cell starting "
-                    f"{series.description!r}; if the IMF renamed the series, update _IMF_SERIES",
+                    fix=f"the description row needs a cell starting {series.description!r}"
+                    + (f" or the codes row the code {series.code!r}" if series.code else "")
+                    + "; if the IMF renamed the series, update _IMF_SERIES in critical_minerals/price_data.py",
                 )
             continue
         description = str(descriptions[col] or "").strip()
@@ -453,13 +459,24 @@ def _validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, where: str) -> pd
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         fields = sorted({str(c) for c in cases["column"].dropna()})
-        sample = cases[["column", "check", "failure_case", "index"]].head(5).to_dict("records")
+        sample = [_describe_failure(frame, case) for case in cases.head(5).to_dict("records")]
         raise InputError(
-            f"{schema.name} fails validation ({len(cases)} failure cases, e.g. {sample})",
+            f"{schema.name} fails validation ({len(cases)} failure cases, e.g. {'; '.join(sample)})",
             file=where,
             field=", ".join(fields),
             fix="inspect these cells in the source; a new vintage may have changed layout or units",
         ) from exc
+
+
+def _describe_failure(frame: pd.DataFrame, case: dict) -> str:
+    """'price=-5.0 fails greater_than(0) (copper 2024-01-01)': the row is named by commodity and date or year."""
+    text = f"{case['column']}={case['failure_case']!r} fails {case['check']}"
+    index = case.get("index")
+    if isinstance(index, (int, np.integer)) and 0 <= index < len(frame):
+        row = frame.iloc[int(index)]
+        when = row["date"].date() if "date" in frame.columns else row.get("year")
+        text += f" ({row['commodity']} {when})"
+    return text
 
 
 # --- Small helpers -------------------------------------------------------------------------------------------------
@@ -545,7 +562,7 @@ def _number(cell, where: str, row: int, field: str) -> float:
 
 
 def _norm(cell) -> str:
-    """Series name without case, footnote stars and spacing differences: 'Coal, South African **' -> 'coal, south african'."""
+    """Series name without case, footnote stars and extra spaces: 'Coal, South African **' -> 'coal, south african'."""
     return re.sub(r"\s+", " ", str(cell or "").replace("*", "")).strip().lower()
 
 

@@ -204,6 +204,9 @@ _UNIT_TOKENS: dict[str, tuple[str, str]] = {
     "mdol": ("usd_million", "USD"),
     "msqft": ("raw", "million ft2"),
     "index": ("raw", "index"),
+    "um": ("typo", ""),  # 'Employment_um' (num)
+    "m": ("typo", ""),  # 'Employment_m' (num)
+    "ct": ("typo", ""),  # 'NIR_ct' (pct)
 }
 # tokens seen glued to the previous word ('Primarykg', 'WO3dt'); money units only count after 'Price'
 _GLUED_UNITS = ("mcm", "kg", "kt", "pct", "t")
@@ -223,6 +226,19 @@ _KEYWORDS = (
 )
 _REPORTED_RE = re.compile(r"(?i:(?:^|_)(?:reported|rprtd|rpt)(?=_|$))")
 # generic words dropped from `detail` (the measure already says it)
+# misspellings in USGS headers, so the same series has the same `detail` in every edition
+_SPELLING = {
+    "ferrrochromium": "ferrochromium",
+    "ilmente": "ilmenite",
+    "seconday": "secondary",
+    "hyraulic": "hydraulic",
+    "silco": "silico",
+    "foms": "forms",
+    "mll": "mill",
+    "compds": "compounds",
+    "cmpds": "compounds",
+    "consumtion": "consumption",
+}
 _NOISE = {
     "usprod", "prod", "production", "imports", "exports", "consump", "consumption", "consumtion", "apparent",
     "apprnt", "app", "reported", "rprtd", "rpt", "price", "stocks", "employment", "nir", "shipments",
@@ -255,7 +271,7 @@ def classify(label: str) -> tuple[str, str]:
     return measure, _detail(label)
 
 
-_GLUED_KEYWORD_RE = re.compile(r"^(?:usprod|prod)(?=[a-z])|(?<=[a-z0-9])(?:production|imports|exports|price|nir)$")
+_GLUED_KEYWORD_RE = re.compile(r"^usprod(?=[a-z])|(?<=[a-z0-9])(?:production|imports|exports|price|nir)$")
 
 
 def _detail(label: str) -> str:
@@ -263,6 +279,7 @@ def _detail(label: str) -> str:
     kept: list[str] = []
     for word in re.split(r"[_\s,]+", label.lower().replace("-", "_")):
         word = _GLUED_KEYWORD_RE.sub("", word)  # 'HPQProduction' -> 'hpq', 'USprodCrude' -> 'crude'
+        word = _SPELLING.get(word, word)
         if word and word not in _NOISE and word not in kept:
             kept.append(word)
     return "_".join(kept)
@@ -284,6 +301,8 @@ def canonical_unit(measure: str, token: str) -> tuple[str, float]:
     if measure == "net_import_reliance":
         return "percent", 1.0  # always percent of apparent consumption ('ct', 't' are typos)
     kind, unit = _UNIT_TOKENS.get(token, ("", ""))
+    if kind == "typo":
+        raise InputError(f"unit token {token!r} is a typo that only employment and NIR columns are known to carry")
     if measure == "price" and kind == "price":
         return "USD/t", units.price_factor_to_usd_per_t(unit)
     if measure == "price" and (kind == "raw" or not token):
@@ -299,9 +318,124 @@ def canonical_unit(measure: str, token: str) -> tuple[str, float]:
 
 
 # Header corrections, (edition, commodity) -> {source_column: corrected label}. Evidence: the FGDC metadata
-# (meta/*.xml attribute labels and units) and the same series in the neighbouring edition. An empty label
-# marks a spurious empty data column whose header was shifted onto the next column.
-_HEADER_FIXES: dict[tuple[int, str], dict[str, str]] = {}
+# (meta/*.xml attribute labels and units) and the same series, by value, in the neighbouring editions.
+# An empty label marks a spurious empty data column that pushed the following data one column to the right.
+_LEAD_2024_2025 = {  # labels permuted against the data; values match the MCS 2023 series named on the right
+    "USprod_Refinery_Primary_kt": "USprod_Mine_Recoverable_kt",  # 266 kt < 274 kt lead in concentrates
+    "USprod_Refinery_Secondary_kt": "USprod_Refinery_Primary_kt",  # 0 since 2014, as in MCS 2023
+    "USprod_Concentrates_kt": "USprod_Refinery_Secondary_kt",
+    "Imports_Metal_kt": "Imports_Concentrates_kt",
+    "Imports_Concentrates_kt": "Imports_Metal_kt",
+    "Exports_Metal_kt": "Exports_Concentrates_kt",
+    "Exports_kt": "Exports_Metal_kt",
+    "Consump_North_American_kt": "Consump_kt",
+    "Price_LME_ctslb": "Price_North_American_ctslb",
+}
+_MICA_2024_2025 = {
+    "USprod_Flake_t": "USprod_Flake_Sold_t",
+    "USprod_Flake_t#2": "USprod_Flake_Ground_t",
+    "Price_Sheet-Block_dt": "Price_Sheet-Block_dkg",  # metadata: dollars per kilogram (1.66 in MCS 2023)
+    "Price_Sheet-Splittings_dt": "Price_Sheet-Splittings_dkg",
+}
+_ZIRCONIUM_2024_2025 = {  # price columns lost their money units; metadata gives $/t and $/kg
+    "Price_Zircon_premium_CIF_CN_t": "Price_Zircon_premium_CIF_CN_dt",
+    "Price_Zircon_imported_t": "Price_Zircon_imported_dt",
+    "Price_Zircon_sponge_CN_t": "Price_Zircon_sponge_CN_dkg",
+    "Price_Hf_unwrought_t": "Price_Hf_unwrought_dkg",
+}
+_DIAMOND = {"Bort_Price_Imports_mct": "Bort_Price_Imports_dct", "Stones_Price_Imports_mct": "Stones_Price_Imports_dct"}
+# cobalt: "Consumption (includes secondary): Estimated. Includes reported data" (metadata), next to apparent
+_COBALT = {"Consump_Estimated_t": "Consump_Reported_Estimated_t"}
+_IODINE = {"Consump_t": "Consump_App_t", "Consump_t#2": "Consump_Rpt_t"}  # duplicated name; order as in MCS 2023
+_STONE_PRICES = {"Price_Average_mdol": "Price_Average", "Granite_Price_mdol": "Granite_Price"}  # text only
+_HEADER_FIXES: dict[tuple[int, str], dict[str, str]] = {
+    (2023, "cobalt"): _COBALT,
+    (2023, "iron_steel"): {"Exports_Total": "Exports_Total_mmt"},
+    (2023, "lead"): {"Consump_t": "Consump_kt"},  # metadata: thousand metric tons (1,640 kt in 2018)
+    (2023, "manganese"): {"Price_CN_CIF_dt": "Price_CN_CIF_dmtu"},  # metadata: dollars per metric ton unit
+    (2023, "niobium"): {"Price_kg": "Price_dkg"},
+    (2023, "titanium"): {"Stocks_Dioxide_t": "Price_Dioxide_PPI_index"},  # metadata: PPI, index 1982 = 100
+    (2023, "tungsten"): {"Price_WO3_dt": "Price_WO3_dmtu"},  # metadata: dollars per dry metric ton unit of WO3
+    (2024, "aluminum"): {"CASE STATEMENT ERRORkt": "Supply_kt"},
+    (2024, "arsenic"): {"Price_Mtl_US_dkg": "Price_Mtl_US_dlb"},  # metadata: dollars per pound
+    (2024, "bauxite"): {"Bauxite_Price_kt": "Bauxite_Price_dt", "Alumina_Price_kt": "Alumina_Price_dt"},
+    (2024, "diamond_industrial"): _DIAMOND,
+    (2024, "feldspar"): {  # one blank cell under Consump_Feldspar_kt shifts the rest of each row right
+        "Consump_Feldspar_kt": "",
+        "Consump_Felds-plus-neph_kt": "Consump_Feldspar_kt",
+        "Price_Feldspar_dt": "Consump_Felds-plus-neph_kt",
+        "Price_Nepheline_syenite_dt": "Price_Feldspar_dt",
+        "Employment_num": "Price_Nepheline_syenite_dt",
+        "NIR_Feldspar_pct": "Employment_num",
+        "NIR_Nepheline_syenite_pct": "NIR_Feldspar_pct",
+        "#15": "NIR_Nepheline_syenite_pct",
+    },
+    (2024, "fluorspar"): {  # a blank first cell shifts every row right, and the header is itself out of order
+        "USprod_Metallurgical_kt": "",
+        "USprod_H2SiF6_kt": "USprod_Metallurgical_kt",
+        "Imports_Acid_kt": "USprod_H2SiF6_kt",
+        "Imports_Metallurgical_kt": "Imports_Acid_kt",
+        "Imports_Total_Fl_kt": "Imports_Metallurgical_kt",
+        "Imports_HF_kt": "Imports_Total_Fl_kt",
+        "Imports_AlF3_kt": "Imports_HF_kt",
+        "Exports_Cryolite_kt": "Imports_AlF3_kt",
+        "Consump_All_kt": "Imports_Cryolite_kt",
+        "Price_dt": "Exports_All_kt",
+        "Price_Acid_dt": "Consump_kt",
+        "Employment_Metallurgical_num": "Price_Acid_dt",
+        "NIR_Mine_pct": "Price_Metallurgical_dt",
+        "#17": "Employment_Mine_num",
+        "#18": "NIR_pct",
+    },
+    (2024, "gallium"): {"Exports_g": "Exports_kg", "Consump_g": "Consump_kg", "Stocks_g": "Stocks_kg"},
+    (2024, "iodine"): _IODINE,
+    (2024, "iron_oxide_pigments"): {"CASE STATEMENT ERRORt": "USprodCrude_t", "CASE STATEMENT ERRORt#2": "SoldFinished_t"},
+    (2024, "iron_steel"): {  # the first Consump_mmt holds the continuous-casting share (99.8 %)
+        "Furnace_BOF_mmt": "Furnace_BOF_pct",
+        "Furnace_EAF_mmt": "Furnace_EAF_pct",
+        "Consump_mmt": "Continuous_cast_pct",
+        "Price_Index_mmt": "Price_Index",
+    },
+    (2024, "lead"): _LEAD_2024_2025,
+    (2024, "manganese"): {"Price_CN_CIF_dt": "Price_CN_CIF_dmtu"},
+    (2024, "mercury"): {"Price_Imports_df": "Price_Imports_dkg"},  # metadata: $/kg; a flask would be ~100x more
+    (2024, "mica"): _MICA_2024_2025,
+    (2024, "nickel"): {"Price_dt dlb (both used)": "Price_LME_dt", "Price_dt dlb (both used)#2": "Price_LME_dlb"},
+    (2024, "selenium"): {  # values are $/kg: 20 = 9.15 $/lb in MCS 2023 and 18.18 $/kg in MCS 2025 (2021)
+        "Price_US_dlb": "Price_US_dkg",
+        "Price_Europe_dlb": "Price_Europe_dkg",
+    },
+    (2024, "stone_dimension"): _STONE_PRICES | {"Granite_Quantity_kt": "Granite_Sold_kt"},
+    (2024, "tin"): {"Consump_": "Consump_t"},
+    (2024, "tungsten"): {"Price_WO3dt": "Price_WO3_dmtu", "Stocks_": "Stocks_t"},
+    (2024, "zirconium_hafnium"): _ZIRCONIUM_2024_2025,
+    (2025, "arsenic"): {"Price_Mtl_US_dkg": "Price_Mtl_US_dlb"},
+    (2025, "bauxite"): {"Alumina_Price_kt": "Alumina_Price_dt"},
+    (2025, "cobalt"): _COBALT,
+    (2025, "diamond_industrial"): _DIAMOND,
+    (2025, "germanium"): {"Consump_g": "Consump_kg"},  # 30,000 kg as in MCS 2023; metadata: kilograms
+    (2025, "helium"): {"Grade-A-Salescm": "Grade-A-Salesmcm"},
+    (2025, "iodine"): _IODINE,
+    (2025, "iron_ore"): {  # reported consumption is NA since 2020; the values track MCS 2024 apparent consumption
+        "Consump_Reported_kt": "Consump_Apparent_kt",
+        "Price_Apparent_dt": "Price_dt",
+    },
+    (2025, "lead"): _LEAD_2024_2025,
+    (2025, "magnesium_metal"): {"Price_European_dlb": "Price_US_spot_dlb", "Price_dt": "Price_European_dt"},
+    (2025, "manganese"): {"Price_CN_CIF_dt": "Price_CN_CIF_dmtu"},
+    (2025, "mercury"): {"Imports_Secondary_t": "Imports_Metal_t", "Price_Imports_df": "Price_Imports_dkg"},
+    (2025, "mica"): _MICA_2024_2025,
+    (2025, "nickel"): {"Price_dt": "Price_LME_dt", "Price_dlb": "Price_LME_dlb"},  # metadata labels
+    (2025, "stone_dimension"): _STONE_PRICES,
+    (2025, "titanium_mineral_concentrates"): {  # four identical 'Price_dt'; order from MCS 2024 and the metadata
+        "Price_dt": "Price_Rutile_dt",
+        "Price_dt#2": "Price_Ilmente_Leucoxene_dt",
+        "Price_dt#3": "Price_Ilmenite_dt",
+        "Price_dt#4": "Price_Slag_dt",
+    },
+    (2025, "tungsten"): {"Price_WO3_dt": "Price_WO3_dmtu", "Stocks_": "Stocks_t"},
+    (2025, "zirconium_hafnium"): _ZIRCONIUM_2024_2025,
+}
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -333,13 +467,51 @@ def _source_names(header: list[str]) -> list[str]:
     return names
 
 
+def _columns(path: Path, header: list[str], first: int, edition: int, commodity: str) -> list[tuple[int, str, str]]:
+    """(position, source_column, label to interpret) of the columns from `first` on; label '' = blank column."""
+    names = _source_names(header)
+    fixes = _HEADER_FIXES.get((edition, commodity), {})
+    unknown = set(fixes) - set(names)
+    if unknown:  # the file changed since the fix was written: better to stop than to mislabel data
+        raise InputError(
+            f"header fixes name columns not in the file: {sorted(unknown)}",
+            file=path,
+            fix="review _HEADER_FIXES in critical_minerals/usgs_salient.py against the new file",
+        )
+    return [(i, names[i], fixes.get(names[i], header[i])) for i in range(first, len(header))]
+
+
+def _column_meaning(path: Path, source_column: str, label: str) -> tuple[str, str, str, str, float]:
+    """(measure, detail, unit, source unit token, factor to the canonical unit) for one column label."""
+    measure, detail, token = describe_column(label)
+    try:
+        unit, factor = canonical_unit(measure, token)
+    except InputError as error:
+        raise InputError(
+            error.problem,
+            file=path,
+            field=source_column,
+            fix="correct the column in _HEADER_FIXES in critical_minerals/usgs_salient.py",
+        ) from None
+    return measure, detail, unit, token, factor
+
+
+def _year(path: Path, raw: str) -> tuple[int, bool]:
+    try:
+        return parse_year(raw)
+    except ValueError:
+        raise InputError("Year is not a year", file=path, field="Year", value=raw, fix="fix or drop the row") from None
+
+
 def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd.DataFrame:
     """Parse one MCS salient CSV into the tidy long table (validated)."""
     path = Path(path)
     commodity = commodity_for_file(path, edition, commodities)
     rows = _read_rows(path)
-    header = [clean_text(cell) for cell in rows[0]]
-    lowered = [h.lower() for h in header]
+    width = max(len(row) for row in rows)  # data rows may run past the header (shifted rows)
+    header = [clean_text(cell) for cell in rows[0]] + [""] * (width - len(rows[0]))
+    data = [row + [""] * (width - len(row)) for row in rows[1:]]
+    lowered = [name.lower() for name in header]
     if "year" not in lowered:
         raise NotSalientTableError(
             f"no Year column (header starts {', '.join(header[:4])}); this is not a salient-statistics table",
@@ -347,44 +519,22 @@ def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd
             fix="skip it; USGS published a world-production table under this salient file name",
         )
     year_at = lowered.index("year")
-    width = max(len(header), *(len(row) for row in rows))
-    data = [row + [""] * (width - len(row)) for row in rows[1:]]
-    names = _source_names(header + [""] * (width - len(header)))
-    fixes = _HEADER_FIXES.get((edition, commodity), {})
-    unknown = set(fixes) - set(names)
-    if unknown:
-        raise InputError(f"header fixes name columns not in the file: {sorted(unknown)}", file=path)
+    years = [_year(path, row[year_at]) for row in data]
 
     records = []
-    for index in range(year_at + 1, width):
+    for index, source_column, label in _columns(path, header, year_at + 1, edition, commodity):
         cells = [row[index] for row in data]
-        label = fixes.get(names[index], header[index])
         if not label:
             if any(clean_text(cell) for cell in cells):
                 raise InputError(
                     "values under a column without a name: header and data are misaligned",
                     file=path,
-                    field=names[index],
-                    fix="add the column's labels to _HEADER_FIXES in critical_minerals/usgs_salient.py",
+                    field=source_column,
+                    fix="label the columns in _HEADER_FIXES in critical_minerals/usgs_salient.py",
                 )
             continue  # trailing empty column (Excel artefact) or a known spurious blank column
-        measure, detail, token = describe_column(label)
-        try:
-            unit, factor = canonical_unit(measure, token)
-        except InputError as error:
-            raise InputError(
-                error.problem,
-                file=path,
-                field=names[index],
-                fix="add the column to _HEADER_FIXES in critical_minerals/usgs_salient.py",
-            ) from None
-        for row, cell in zip(data, cells):
-            try:
-                year, year_estimated = parse_year(row[year_at])
-            except ValueError:
-                raise InputError(
-                    "Year is not a year", file=path, field="Year", value=row[year_at], fix="fix or drop the row"
-                ) from None
+        measure, detail, unit, token, factor = _column_meaning(path, source_column, label)
+        for (year, year_estimated), cell in zip(years, cells):
             value, flag, withheld, cell_estimated = parse_cell(cell)
             records.append(
                 {
@@ -398,7 +548,7 @@ def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd
                     "unit": unit,
                     "withheld": withheld,
                     "flag": flag,
-                    "source_column": names[index],
+                    "source_column": source_column,
                     "source_unit": token,
                     "source_file": path.name,
                 }
@@ -450,12 +600,12 @@ SCHEMA = pa.DataFrameSchema(
         "source_file": pa.Column(str, pa.Check.str_length(min_value=1)),
     },
     checks=[
-        # net import reliance is a share of apparent consumption; net exporters are flagged 'E', not negative
-        # beyond -100 in these files (lowest: niobium -88 in MCS 2023)
+        # NIR is a share of apparent consumption: 1..100 in MCS 2023-2025; net exporters are flagged 'E' instead
+        # of a negative number, so a value outside 0..100 means a misread column
         pa.Check(
-            lambda t: ~(t["measure"] == "net_import_reliance") | t["value"].isna() | t["value"].between(-1000, 100),
+            lambda t: ~(t["measure"] == "net_import_reliance") | t["value"].isna() | t["value"].between(0, 100),
             name="nir_range",
-            error="net import reliance outside [-1000, 100] percent",
+            error="net import reliance outside [0, 100] percent",
         ),
         pa.Check(lambda t: ~t["withheld"] | t["value"].isna(), name="withheld_has_no_value"),
         pa.Check(lambda t: t["value"].isna() | (t["unit"] != ""), name="numbers_have_units"),
@@ -475,8 +625,9 @@ def validate(table: pd.DataFrame) -> pd.DataFrame:
         return SCHEMA.validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
         problems = []
-        for check, cases in error.failure_cases.groupby("check", sort=False):
+        for (column, check), cases in error.failure_cases.groupby(["column", "check"], sort=False, dropna=False):
             rows = table.loc[table.index.isin(cases["index"].dropna()), ["source_file", "source_column"]]
             where = sorted({f"{f}:{c}" for f, c in rows.itertuples(index=False)})[:5]
-            problems.append(f"{check} fails for {where or cases['failure_case'].head(5).tolist()}")
+            subject = "table" if column in (None, "") or pd.isna(column) or column == "DataFrameSchema" else column
+            problems.append(f"{subject}: {check} fails for {where or cases['failure_case'].head(5).tolist()}")
         raise InputError("salient table fails validation: " + "; ".join(problems)) from None

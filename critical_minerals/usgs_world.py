@@ -14,6 +14,9 @@ Editions differ and are messy; each quirk is handled here, in one place:
   to a ``series`` through data/usgs_series.csv, so both land in one series.
 - 2025 reserves whose unit differs from ``UNIT_MEAS`` and is stated only in some rows' notes (molybdenum, vanadium:
   "Reserve data is thousand metric tons"; iron ore: "million metric tons"): applied to the whole commodity series.
+- Units stated wrongly in a few files (MCS 2025 titanium concentrates in 'metric tons' that are thousands...):
+  corrected from data/usgs_unit_corrections.csv, each with its evidence, and marked in the notes. The cross-edition
+  check in tables.py finds such errors.
 Quantities are converted to canonical units (t, carat, m3) by units.py.
 """
 
@@ -326,7 +329,28 @@ def read_world(external_dir: Path | None = None, editions: tuple[int, ...] = EDI
         for path in files:
             records.extend(read_world_2025(path) if edition == 2025 else read_world_file(path, edition))
     table = pd.DataFrame.from_records(records, columns=COLUMNS)
-    return validate_world(table)
+    return validate_world(apply_unit_corrections(table, unit_corrections()))
+
+
+def unit_corrections() -> pd.DataFrame:
+    return pd.read_csv(paths.DATA_DIR / "usgs_unit_corrections.csv")
+
+
+def apply_unit_corrections(table: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """Rescale values whose stated unit the evidence shows to be wrong; say so in the row's notes."""
+    table = table.copy()
+    for fix in corrections.itertuples():
+        rows = ((table["edition"] == fix.edition) & (table["commodity"] == fix.commodity)
+                & (table["measure"] == fix.measure))
+        if not rows.any():
+            raise InputError("correction matches no row", file=paths.DATA_DIR / "usgs_unit_corrections.csv",
+                             field="commodity", value=f"{fix.edition} {fix.commodity} {fix.measure}",
+                             fix="remove the correction or fix its keys")
+        factor = units.canonical_quantity_unit(fix.actual_unit)[1] / units.canonical_quantity_unit(fix.stated_unit)[1]
+        table.loc[rows, "value"] *= factor
+        note = f"[unit corrected: stated {fix.stated_unit}, values are {fix.actual_unit}]"
+        table.loc[rows, "notes"] = (table.loc[rows, "notes"] + " " + note).str.strip()
+    return table
 
 
 def _schema() -> pa.DataFrameSchema:

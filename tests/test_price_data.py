@@ -348,7 +348,8 @@ def test_synthetic_imf_is_read(tmp_path):
     assert set(frame["commodity"]) == {"copper", "cobalt", "molybdenum", "lithium", "manganese", "rare_earths",
                                        "vanadium"}
     lithium = _value(frame, "lithium", "2024-02-01")
-    assert (lithium["price"], lithium["unit"], lithium["series"]) == (4001.0, "USD/t", "Lithium Metal =99%, Battery Grade")
+    assert (lithium["price"], lithium["unit"]) == (4001.0, "USD/t")
+    assert lithium["series"] == "Lithium Metal =99%, Battery Grade"
 
 
 def test_imf_errors(tmp_path):
@@ -362,3 +363,9 @@ def test_imf_errors(tmp_path):
     cents = [(c, "Cobalt, LME spot price, US cents per pound") if c == "PCOBA" else (c, d) for c, d in IMF_COLUMNS]
     with pytest.raises(InputError, match="states a different unit"):
         pdm.read_imf_monthly(_imf_file(tmp_path / "d.xlsx", columns=cents))
+
+
+def test_non_positive_price_fails_validation_naming_the_row(tmp_path):
+    path = _worldbank_file(tmp_path / "wb.xlsx", cell=("E7", -5))  # Copper, 2024M01
+    with pytest.raises(InputError, match=r"greater_than\(0\) \(copper 2024-01-01\)"):
+        pdm.read_worldbank_monthly(path)

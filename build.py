@@ -1,0 +1,11 @@
+"""Build the report: `python build.py [--scenario NAME] [-p name=value ...]`. See critical_minerals/build.py."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # works before `pip install -e .` too
+
+from critical_minerals.build import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

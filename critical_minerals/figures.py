@@ -1,0 +1,94 @@
+"""One look for every figure, and one way to save it: PNG (300 dpi), SVG (editable text), PDF and the plotted data.
+
+Colours are the Okabe–Ito colour-blind-safe palette with a fixed colour per country across all chapters.
+Saved files carry no timestamps or random ids, so the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # headless builds; notebooks still render inline
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+COUNTRY_COLOURS = {
+    "United States": "#0072B2",  # blue
+    "Mexico": "#009E73",  # bluish green
+    "Canada": "#D55E00",  # vermillion
+    "China": "#E69F00",  # orange
+    "Rest of world": "#999999",  # grey
+}
+ACCENT = "#CC79A7"  # reddish purple, for reference lines and highlights
+SINGLE_COLUMN_IN = (3.5, 2.6)  # journal single column, inches
+DOUBLE_COLUMN_IN = (7.2, 4.0)
+
+
+def use_theme() -> None:
+    """The report's theme: white background, light grid, fonts embedded as text in SVG and TrueType in PDF."""
+    sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans")
+    plt.rcParams.update({
+        "figure.dpi": 110,
+        "savefig.dpi": 300,
+        "savefig.bbox": "tight",
+        "axes.titlesize": 10,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "legend.frameon": False,
+        "svg.fonttype": "none",  # text stays text in SVG
+        "svg.hashsalt": "critical-minerals",  # stable element ids
+        "pdf.fonttype": 42,  # TrueType in PDF
+    })
+
+
+def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str) -> Path:
+    """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fig.savefig(folder / f"{name}.png", metadata={"Software": None})
+    fig.savefig(folder / f"{name}.svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+    data.to_csv(folder / f"{name}.csv", index=False)
+    (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
+    return folder / f"{name}.png"
+
+
+def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
+    """Scatter of each partner share in the paper's table against the same share computed from USGS."""
+    from .paper import SHARE_COLUMNS  # local: figures must not depend on the data layer at import time
+
+    rows = []
+    for column, country in SHARE_COLUMNS.items():
+        part = reproduction[["mineral", f"{column}_paper", f"{column}_usgs"]].dropna()
+        part.columns = ["mineral", "paper_pct", "usgs_pct"]
+        rows.append(part.assign(country=country))
+    data = pd.concat(rows, ignore_index=True)
+    fig, ax = plt.subplots(figsize=SINGLE_COLUMN_IN)
+    top = max(data["paper_pct"].max(), data["usgs_pct"].max()) * 1.05
+    ax.plot([0, top], [0, top], color=ACCENT, linewidth=0.8, zorder=1, label="equal")
+    for country, part in data.groupby("country", sort=False):
+        ax.scatter(part["paper_pct"], part["usgs_pct"], s=18, color=COUNTRY_COLOURS[country], label=country,
+                   zorder=2, edgecolor="white", linewidth=0.4)
+    ax.set(xscale="symlog", yscale="symlog", xlim=(0, top), ylim=(0, top),
+           xlabel="Share in paper A's table (%)", ylabel="Share computed from USGS (%)")
+    ax.legend(loc="upper left")
+    return fig, data
+
+
+def price_coverage(prices: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
+    """One bar per metal from its first to its last month in the price panel, coloured by source."""
+    data = (prices.groupby(["commodity", "source"])["date"].agg(["min", "max"]).reset_index()
+            .sort_values(["min", "commodity"], ascending=[False, True]))
+    colours = dict(zip(sorted(data["source"].unique()), ["#56B4E9", "#0072B2", "#009E73"]))
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 0.22 * len(data) + 0.8))
+    for y, row in enumerate(data.itertuples()):
+        ax.barh(y, row.max - row.min, left=row.min, height=0.6, color=colours[row.source])
+    ax.set_yticks(range(len(data)), data["commodity"].str.replace("_", " "))
+    ax.set_xlabel("Months covered")
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()], labels=list(colours),
+              loc="lower left")
+    return fig, data.rename(columns={"min": "first_month", "max": "last_month"})
