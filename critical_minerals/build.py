@@ -78,7 +78,7 @@ def load_scenario(name: str, folder: Path = paths.SCENARIOS_DIR) -> dict:
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         raise InputError("scenario not found", file=path, field="--scenario", value=name,
-                         fix=f"choose one of {known} or create {path.relative_to(paths.ROOT)}")
+                         fix=f"choose one of {known} or create {shown(path)}")
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
@@ -121,8 +121,9 @@ def execute(notebook: Path, staging: Path, parameters: dict, scenario: str) -> P
 
 def publish(staging: Path, scenario: str) -> Path:
     """Swap the staged outputs in for the published ones: build/<scenario>/ and figures/<scenario>/."""
-    target, figures = paths.BUILD_DIR / scenario, paths.FIGURES_DIR / scenario
+    target, figures = paths.build_dir() / scenario, paths.figures_dir() / scenario
     for staged, published in ((staging / "figures", figures), (staging, target)):
+        published.parent.mkdir(parents=True, exist_ok=True)
         retired = published.with_name(f".retired-{published.name}")
         shutil.rmtree(retired, ignore_errors=True)
         if published.exists():
@@ -138,7 +139,7 @@ def build(scenario: str, overrides: list[str]) -> Path:
     parameters = resolve_parameters(load_scenario(scenario), overrides, declared,
                                      str(paths.SCENARIOS_DIR / f"{scenario}.yaml"))
     print(f"data: {datasets.fetch().summary()}", flush=True)
-    staging = paths.BUILD_DIR / f".staging-{scenario}"
+    staging = paths.build_dir() / f".staging-{scenario}"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "figures").mkdir(parents=True)
     executed = []
@@ -148,13 +149,13 @@ def build(scenario: str, overrides: list[str]) -> Path:
         try:
             executed.append(execute(notebook, staging, parameters, scenario))
         except PapermillExecutionError as err:
-            kept = paths.BUILD_DIR / f"{scenario}.failed"
+            kept = paths.build_dir() / f"{scenario}.failed"
             shutil.rmtree(kept, ignore_errors=True)
             staging.rename(kept)
             raise BuildFailure(
-                f"{notebook.relative_to(paths.ROOT)}, cell {err.cell_index} (execution count {err.exec_count}): "
+                f"{shown(notebook)}, cell {err.cell_index} (execution count {err.exec_count}): "
                 f"{err.ename}: {err.evalue}\n  executed notebook kept for debugging: "
-                f"{(kept / 'notebooks' / notebook.name).relative_to(paths.ROOT)}\n  "
+                f"{shown(kept / 'notebooks' / notebook.name)}\n  "
                 f"the last good report is unchanged"
             ) from None
         print(f"{notebook.stem}: done in {time.perf_counter() - started:.1f} s", flush=True)
@@ -164,6 +165,11 @@ def build(scenario: str, overrides: list[str]) -> Path:
 
 class BuildFailure(Exception):
     pass
+
+
+def shown(path: Path) -> str:
+    """A path as users should read it: relative to the project when inside it."""
+    return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)
 
 
 def list_parameters() -> None:
@@ -190,5 +196,5 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailure as err:
         print(f"build failed: {err}", file=sys.stderr)
         return 1
-    print(f"report: {path.relative_to(paths.ROOT)} ({time.perf_counter() - started:.1f} s)")
+    print(f"report: {shown(path)} ({time.perf_counter() - started:.1f} s)")
     return 0

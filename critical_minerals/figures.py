@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg", force=False)  # headless builds; notebooks still render inline
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -68,13 +69,19 @@ def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]
         rows.append(part.assign(country=country))
     data = pd.concat(rows, ignore_index=True)
     fig, ax = plt.subplots(figsize=SINGLE_COLUMN_IN)
-    top = max(data["paper_pct"].max(), data["usgs_pct"].max()) * 1.05
-    ax.plot([0, top], [0, top], color=ACCENT, linewidth=0.8, zorder=1, label="equal")
+    low = min(data["paper_pct"].min(), data["usgs_pct"].min()) / 1.3
+    top = max(data["paper_pct"].max(), data["usgs_pct"].max()) * 1.3
+    ax.plot([low, top], [low, top], color=ACCENT, linewidth=0.8, zorder=1, label="equal")
     for country, part in data.groupby("country", sort=False):
         ax.scatter(part["paper_pct"], part["usgs_pct"], s=18, color=COUNTRY_COLOURS[country], label=country,
                    zorder=2, edgecolor="white", linewidth=0.4)
-    ax.set(xscale="symlog", yscale="symlog", xlim=(0, top), ylim=(0, top),
+    ticks = [t for t in (0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low <= t <= top]
+    ax.set(xscale="log", yscale="log", xlim=(low, top), ylim=(low, top),
            xlabel="Share in paper A's table (%)", ylabel="Share computed from USGS (%)")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.legend(loc="upper left")
     return fig, data
 
@@ -88,7 +95,7 @@ def price_coverage(prices: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     for y, row in enumerate(data.itertuples()):
         ax.barh(y, row.max - row.min, left=row.min, height=0.6, color=colours[row.source])
     ax.set_yticks(range(len(data)), data["commodity"].str.replace("_", " "))
-    ax.set_xlabel("Months covered")
+    ax.set_xlabel("Year")
     ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()], labels=list(colours),
-              loc="lower left")
+              loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(colours))
     return fig, data.rename(columns={"min": "first_month", "max": "last_month"})

@@ -281,3 +281,12 @@ def reproduction_verdict(reproduction: pd.DataFrame) -> str:
         text += (" USGS withholds the U.S. figure for " + ", ".join(withheld["mineral"])
                  + " to avoid disclosing company data, which is why the paper gives none.")
     return text
+
+
+def check_comparison(edition: int, year: int, candidates: pd.DataFrame) -> None:
+    """The chosen edition and year must be one USGS published; the error lists the ones that exist."""
+    available = sorted(zip(candidates["edition"].astype(int), candidates["year"].astype(int)))
+    if (edition, year) not in available:
+        raise InputError("no USGS production data for this edition and year", field="comparison_edition/_year",
+                         value=f"{edition}/{year}",
+                         fix="choose one of " + ", ".join(f"{e}/{y}" for e, y in available) + ", or 0 for the best")

@@ -15,6 +15,18 @@ BUILD_DIR = ROOT / "build"
 FIGURES_DIR = ROOT / "figures"
 
 MIRROR_ENV = "MINERALS_DATA_MIRROR"
+OUTPUT_ROOT_ENV = "MINERALS_OUTPUT_ROOT"  # tests build into a temporary folder instead of the project's
+
+
+def build_dir() -> Path:
+    """build/ — or <MINERALS_OUTPUT_ROOT>/build when that is set."""
+    root = os.environ.get(OUTPUT_ROOT_ENV)
+    return Path(root) / "build" if root else BUILD_DIR
+
+
+def figures_dir() -> Path:
+    root = os.environ.get(OUTPUT_ROOT_ENV)
+    return Path(root) / "figures" if root else FIGURES_DIR
 
 
 def external_dir() -> Path:

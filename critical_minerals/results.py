@@ -33,7 +33,7 @@ def outputs(scenario: str, output_dir: str = "") -> Outputs:
     if output_dir:
         root = Path(output_dir).resolve()
         return Outputs(root, root / "figures")
-    return Outputs(paths.BUILD_DIR / scenario, paths.FIGURES_DIR / scenario)
+    return Outputs(paths.build_dir() / scenario, paths.figures_dir() / scenario)
 
 
 def _plain(value):

@@ -3,47 +3,50 @@
 One row per file x year x data column: edition, commodity, year, estimated, measure, detail, value, unit,
 withheld, flag, source_column, source_unit, source_file.
 
-Measure vocabulary (`measure` + free-text `detail`, lower case, e.g. production/'refinery_primary'):
-  production            US production of any kind: mine, refinery, smelter, primary, secondary, sold or used,
-                        marketable, extracted ... (`USprod_*`, `Prod_*`, `*_Mine_*`, `Sold_*`, `Sales_*` ...);
-                        the variant is in `detail` ('mine', 'refinery_primary', 'secondary_old', 'bauxite_mine').
-  shipments             shipments by producers or from the Government stockpile (`Shipments_*`).
+Measure vocabulary: `measure` (controlled) + `detail` (the rest of the column name, lower case, misspellings fixed):
+  production            US production of any kind, the variant in `detail`: 'mine', 'refinery_primary',
+                        'smelter_secondary', 'secondary_old', 'sold_used', 'bauxite_mine', 'extracted' ...
+                        (`USprod_*`, `Prod_*`, `*_Mine_*`, `*_Refinery_*`, `Sold_*`, `Sales_*`, `Recycled_*` ...).
+  shipments             producer shipments and Government-stockpile shipments (`Shipments_*`; negative = receipts).
   imports, exports      `Imports_*`, `Exports_*` (detail = form: 'ores', 'refined', 'scrap' ...).
-  apparent_consumption  `Consump_*`, `AppCons_*`, `Consump_Apparent|Apprnt|App|Est_*` and plain `Consump_*`.
-  reported_consumption  `Consump_Reported|Rprtd|Rpt_*` (a survey figure, not apparent consumption).
-  net_import_reliance   `NIR_*` (percent of apparent consumption).
-  price                 `Price_*`, unit values and price indexes.
-  stocks                `Stocks_*` (industry, Government, exchange ...).
-  employment            `Employment_*` (number of people).
-  other                 anything else (furnace shares, apparent supply, wallboard products ...).
+  apparent_consumption  `Consump_*`, `AppCons_*`, `*_Apparent_*`, `Consump_Est_*` (USGS estimate of consumption).
+  reported_consumption  `Consump_Reported|Rprtd|Rpt_*` and cobalt's "estimated" consumption (a survey figure).
+  net_import_reliance   `NIR_*`, percent of apparent consumption.
+  price                 `Price_*`: prices, unit values and price indexes.
+  stocks                `Stocks_*` (industry, producer, Government, exchange ...).
+  employment            `Employment_*`, number of people.
+  other                 anything else: furnace and casting shares, apparent supply, wallboard products.
 
-Units: the unit is the last `_` token of the column name; quantities are converted to 't' (or 'carat', 'm3')
-with critical_minerals.units, prices to 'USD/t' with units.price_to_usd_per_t, million dollars to 'USD';
-'percent' for NIR and shares, 'count' for employment; units that cannot be converted stay raw
-('USD/carat', 'USD/mtu', 'index', 'million ft2'). `source_unit` always holds the raw token.
+Units: the unit is the last `_` token of the column name. Quantities become 't' (or 'carat', 'm3') through
+critical_minerals.units, prices 'USD/t' through units.price_factor_to_usd_per_t, million dollars 'USD';
+'percent' for NIR and shares, 'count' for employment. Units that cannot be converted stay as they are
+('USD/carat', 'USD/mtu' = per metric ton unit of contained metal, 'index', 'million ft2').
+`source_unit` is the token the number was read in (after a header correction, the corrected token).
+A few prices are given in two units (nickel $/t and $/lb, soda ash $/t and $/short ton): both rows are kept.
 
 Quirks handled (one line each):
-- UTF-8 byte-order mark (all but one file); CRLF line ends; quoted headers with commas.
+- UTF-8 byte-order mark (all files but one); CRLF line ends; quoted header names containing commas.
 - Trailing empty columns and blank rows (Excel export artefacts) are dropped.
 - Non-breaking spaces, surrounding spaces and thousands separators in numbers ('1,230 ' -> 1230.0).
-- Unicode minus signs ('−88', negative net import reliance) are read as negative numbers.
-- 'W' = withheld (value NaN, withheld True, flag 'W'); other markers ('NA', '—', '-', 'XX', 'E' = net exporter,
-  'Small', 'Less than ½ unit.') give NaN with the marker in `flag`; footnote digits glued to a marker are dropped.
-- Bounds ('>50', '<1,000') and ranges ('50–300') are not numbers: value NaN, the text kept in `flag`
-  (a bound is not a point estimate; use `flag` to recover it).
-- A leading 'e' on a number ('e150') means estimated: value kept, estimated True, flag 'e'.
-- Year cells may carry an estimate marker ('2024e', 'Est. 2024') or footnote digits; the MCS convention that the
-  latest year of an edition (edition - 1) is an estimate also sets `estimated` (FGDC metadata: "Data are
-  estimated for the most recent year").
+- Unicode minus signs ('−88' t, stockpile receipts) are read as negative numbers.
+- 'W' = withheld: value NaN, withheld True, flag 'W'. Other markers give NaN with the marker in `flag`: 'NA',
+  '—', '-', 'XX', 'E' (net exporter), 'Small', 'Less than ½ unit.'; footnote digits glued to a marker are dropped.
+- Bounds ('>50', '<1,000') and ranges ('50–300') are not point values: value NaN, the text kept in `flag`.
+- A leading 'e' on a number ('e150') marks an estimate: value kept, estimated True, flag 'e'.
+- Year cells may carry an estimate marker ('2024e', 'Est. 2024') or footnote digits; in addition the latest year
+  of each edition (edition - 1) is estimated (FGDC metadata: "Data are estimated for the most recent year").
 - Unit tokens glued to the name ('USprod_Primarykg', 'Price_WO3dt') are split off; 'CASE STATEMENT ERROR'
-  prefixes (a USGS export bug) are removed.
-- Employment and NIR columns often carry garbled unit tokens ('um', 'm', 'mmt', 't', 'ct'): their unit is
-  always 'count' / 'percent'.
+  prefixes (a USGS export bug) are removed and a lone money unit then means a price.
+- Employment and NIR columns carry garbled unit tokens ('um', 'm', 'mmt', 't', 'ct'): they are 'count'/'percent'.
 - Repeated or empty header names get '#<n>' suffixes in `source_column` so every column stays unique.
-- Wrong, shifted or missing header labels are corrected from the FGDC metadata and the neighbouring editions in
-  `_HEADER_FIXES` (explicit, per edition and commodity); `source_column` still shows the raw header.
-- Files that are not salient tables (three 2024 'salient' files hold world production tables) are skipped and
-  reported by read_salient_edition, as are the two 2023 .xlsx workbooks.
+- Wrong, permuted, shifted or unit-less header labels are corrected in `_HEADER_FIXES` (explicit, per edition and
+  commodity, with the evidence: FGDC metadata, or the same series in the neighbouring edition);
+  `source_column` still shows the raw header.
+- Files that are not salient tables (three MCS 2024 'salient' files hold world production tables) are skipped
+  and reported by read_salient_edition, as are the two MCS 2023 .xlsx workbooks.
+Left as published: MCS 2024 rounds some $/lb and $/kg prices to whole dollars (arsenic, bismuth, bromine, cadmium,
+chromium, iron oxide pigments, selenium), MCS 2025 rounds bort prices to 0, and a few trade cells are negative
+(asbestos and tellurium 2024, diamond stones 2025).
 """
 
 from __future__ import annotations
@@ -221,12 +224,11 @@ _KEYWORDS = (
     ("shipments", r"(?i:shipments)"),
     ("imports", r"(?i:imports)"),
     ("exports", r"(?i:exports)"),
-    ("consumption", r"(?i:consum|(?:^|_)apparent(?=_|$))"),
+    ("consumption", r"(?i:consum|appcons|(?:^|_)apparent(?=_|$))"),
     ("stocks", r"(?i:stocks)"),
 )
 _REPORTED_RE = re.compile(r"(?i:(?:^|_)(?:reported|rprtd|rpt)(?=_|$))")
-# generic words dropped from `detail` (the measure already says it)
-# misspellings in USGS headers, so the same series has the same `detail` in every edition
+# misspellings in USGS headers, corrected so the same series has the same `detail` in every edition
 _SPELLING = {
     "ferrrochromium": "ferrochromium",
     "ilmente": "ilmenite",
@@ -239,9 +241,10 @@ _SPELLING = {
     "cmpds": "compounds",
     "consumtion": "consumption",
 }
+# generic words dropped from `detail` (the measure already says them)
 _NOISE = {
-    "usprod", "prod", "production", "imports", "exports", "consump", "consumption", "consumtion", "apparent",
-    "apprnt", "app", "reported", "rprtd", "rpt", "price", "stocks", "employment", "nir", "shipments",
+    "usprod", "prod", "production", "imports", "exports", "shipments", "stocks", "price", "employment", "nir",
+    "consump", "appcons", "consumption", "apparent", "apprnt", "app", "reported", "rprtd", "rpt",
 }
 
 
@@ -389,7 +392,10 @@ _HEADER_FIXES: dict[tuple[int, str], dict[str, str]] = {
     },
     (2024, "gallium"): {"Exports_g": "Exports_kg", "Consump_g": "Consump_kg", "Stocks_g": "Stocks_kg"},
     (2024, "iodine"): _IODINE,
-    (2024, "iron_oxide_pigments"): {"CASE STATEMENT ERRORt": "USprodCrude_t", "CASE STATEMENT ERRORt#2": "SoldFinished_t"},
+    (2024, "iron_oxide_pigments"): {
+        "CASE STATEMENT ERRORt": "USprodCrude_t",
+        "CASE STATEMENT ERRORt#2": "SoldFinished_t",
+    },
     (2024, "iron_steel"): {  # the first Consump_mmt holds the continuous-casting share (99.8 %)
         "Furnace_BOF_mmt": "Furnace_BOF_pct",
         "Furnace_EAF_mmt": "Furnace_EAF_pct",
@@ -607,11 +613,12 @@ SCHEMA = pa.DataFrameSchema(
             name="nir_range",
             error="net import reliance outside [0, 100] percent",
         ),
-        pa.Check(lambda t: ~t["withheld"] | t["value"].isna(), name="withheld_has_no_value"),
-        pa.Check(lambda t: t["value"].isna() | (t["unit"] != ""), name="numbers_have_units"),
+        pa.Check(lambda t: ~t["withheld"] | t["value"].isna(), error="withheld cell with a value"),
         pa.Check(
-            lambda t: ~(t["measure"] == "price") | t["value"].isna() | (t["value"] >= 0), name="prices_not_negative"
+            lambda t: t["value"].isna() | (t["unit"] != ""),
+            error="number without a unit (header has no unit token; correct it in _HEADER_FIXES)",
         ),
+        pa.Check(lambda t: ~(t["measure"] == "price") | ~(t["value"] < 0), error="negative price"),
     ],
     unique=["edition", "commodity", "year", "source_column"],
     strict=True,
@@ -624,10 +631,12 @@ def validate(table: pd.DataFrame) -> pd.DataFrame:
     try:
         return SCHEMA.validate(table, lazy=True)
     except pa.errors.SchemaErrors as error:
+        cases = error.failure_cases
+        # table-wide checks are reported once per column by pandera: name them once, as 'table'
+        subject = cases["column"].where(cases["schema_context"] != "DataFrameSchema", "table")
         problems = []
-        for (column, check), cases in error.failure_cases.groupby(["column", "check"], sort=False, dropna=False):
-            rows = table.loc[table.index.isin(cases["index"].dropna()), ["source_file", "source_column"]]
+        for (name, check), group in cases.assign(subject=subject).groupby(["subject", "check"], sort=False):
+            rows = table.loc[table.index.isin(group["index"].dropna()), ["source_file", "source_column"]]
             where = sorted({f"{f}:{c}" for f, c in rows.itertuples(index=False)})[:5]
-            subject = "table" if column in (None, "") or pd.isna(column) or column == "DataFrameSchema" else column
-            problems.append(f"{subject}: {check} fails for {where or cases['failure_case'].head(5).tolist()}")
+            problems.append(f"{name}: {check} fails for {where or group['failure_case'].head(5).tolist()}")
         raise InputError("salient table fails validation: " + "; ".join(problems)) from None

@@ -259,7 +259,7 @@ def mirror() -> Path:
 def editions():
     root = mirror()
     if not (root / "usgs_mcs2025" / "salient").is_dir():
-        pytest.skip(f"USGS MCS mirror not found at {root}; set MINERALS_DATA_MIRROR to the folder holding usgs_mcs20XX/")
+        pytest.skip(f"USGS MCS mirror not found at {root}; set MINERALS_DATA_MIRROR to the folder with usgs_mcs20XX/")
     return {e: read_salient_edition(root / f"usgs_mcs{e}" / "salient", e, COMMODITIES) for e in (2023, 2024, 2025)}
 
 
@@ -292,7 +292,7 @@ def test_real_values(editions):
     lithium = real(editions, 2025, "lithium", "USprod_t", 2023)
     assert lithium["withheld"] and math.isnan(lithium["value"]) and lithium["measure"] == "production"
     copper_nir = real(editions, 2025, "copper", "NIR_pct", 2023)
-    assert (copper_nir["measure"], copper_nir["value"], copper_nir["estimated"]) == ("net_import_reliance", 41.0, False)
+    assert copper_nir[["measure", "value", "estimated"]].tolist() == ["net_import_reliance", 41.0, False]
     assert real(editions, 2025, "copper", "NIR_pct", 2024)[["value", "estimated"]].tolist() == [45.0, True]
     assert real(editions, 2023, "copper", "NIR_pct", 2021)["value"] == 44.0
     copper_price = real(editions, 2025, "copper", "Price_US_ctslb", 2023)  # 395.3 cents per pound
@@ -317,7 +317,8 @@ def test_real_header_fixes(editions):
     lead = real(editions, 2024, "lead", "Consump_North_American_kt", 2019)
     assert (lead["measure"], lead["value"]) == ("apparent_consumption", 1_630_000.0)
     # selenium 2024 prices are $/kg despite the 'dlb' header (9.15 $/lb in MCS 2023 = 20 $/kg)
-    assert real(editions, 2024, "selenium", "Price_US_dlb", 2019)[["value", "source_unit"]].tolist() == [20_000.0, "dkg"]
+    selenium = real(editions, 2024, "selenium", "Price_US_dlb", 2019)
+    assert selenium[["value", "source_unit"]].tolist() == [20_000.0, "dkg"]
     # manganese ore price is per metric ton unit, which is not a price per ton of ore
     assert real(editions, 2025, "manganese", "Price_CN_CIF_dt", 2023)["unit"] == "USD/mtu"
     # iron and steel 2024: the first 'Consump_mmt' is the continuous-casting share
