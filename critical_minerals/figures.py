@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)  # headless builds; notebooks still render inline
-
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
 
 COUNTRY_COLOURS = {
     "United States": "#0072B2",  # blue
@@ -30,7 +27,12 @@ DOUBLE_COLUMN_IN = (7.2, 4.0)
 
 
 def use_theme() -> None:
-    """The report's theme: white background, light grid, fonts embedded as text in SVG and TrueType in PDF."""
+    """The report's theme: white background, light grid, fonts embedded as text in SVG and TrueType in PDF.
+
+    Also the table display: full cell text, no truncated columns.
+    """
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", None)
     sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans")
     plt.rcParams.update({
         "figure.dpi": 110,
@@ -56,6 +58,28 @@ def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, ca
     data.to_csv(folder / f"{name}.csv", index=False)
     (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
     return folder / f"{name}.png"
+
+
+def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
+            label: str) -> None:
+    """Save the figure in every format, show it in the chapter with its numbered caption and source, close it."""
+    save_figure(fig, name, folder, data, caption, source)
+    display(fig)
+    display(Markdown(f"**{label}.** {caption} *Source: {source}.*"))
+    plt.close(fig)
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 2):
+    """A table as the report shows it: no row numbers, a dash for missing values, thousands separated."""
+    styler = frame.style.format(na_rep="–", precision=digits, thousands=",")
+    labels = [column for column in frame.columns if any(word in str(column).lower() for word in ("year", "edition"))]
+    if labels:  # years and editions are labels, not quantities: no separators
+        styler = styler.format(na_rep="–", precision=0, thousands="", subset=labels)
+    if isinstance(frame.index, pd.RangeIndex):
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
 
 
 def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:

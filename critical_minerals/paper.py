@@ -265,8 +265,8 @@ def reproduction_verdict(reproduction: pd.DataFrame) -> str:
     text = (f"{len(matched)} of the {len(reproduction)} rows agree with USGS MCS {edition} (production year {year}) "
             f"within {REPRODUCTION_TOLERANCE_PP} pp for every share the paper lists.")
     if len(matched) == len(reproduction):
-        text += (" The table is a faithful copy of USGS figures for that year, rounded to one decimal; it does not "
-                 "come from another edition or from industry consultations.")
+        text += (" The table is a faithful copy of USGS figures for that year, rounded to one decimal: none of its "
+                 "numbers departs from USGS by more than rounding, whatever the industry consultations added.")
     else:
         text += " Rows that differ: " + ", ".join(reproduction.loc[~reproduction["matches"], "mineral"]) + "."
     dashes = []
@@ -290,3 +290,16 @@ def check_comparison(edition: int, year: int, candidates: pd.DataFrame) -> None:
         raise InputError("no USGS production data for this edition and year", field="comparison_edition/_year",
                          value=f"{edition}/{year}",
                          fix="choose one of " + ", ".join(f"{e}/{y}" for e, y in available) + ", or 0 for the best")
+
+
+def reproduction_view(reproduction: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as readers see it: per partner, the paper's share, the USGS share and the difference (pp)."""
+    view = reproduction.set_index("mineral")
+    parts = {}
+    for column, country in [*SHARE_COLUMNS.items(), ("total_pct", "Total")]:
+        parts[(country, "paper")] = view[f"{column}_paper"]
+        parts[(country, "USGS")] = view[f"{column}_usgs"]
+        parts[(country, "difference")] = view[f"{column}_diff"]
+    parts[("", "matches")] = view["matches"].map({True: "yes", False: "no"})
+    parts[("", "USGS withheld")] = view["usgs_withheld"]
+    return pd.DataFrame(parts)

@@ -185,7 +185,10 @@ def rows_read(world: pd.DataFrame, salient: pd.DataFrame, prices: pd.DataFrame) 
     salient_by.index = [f"USGS MCS {edition} salient" for edition in salient_by.index]
     price_by = prices.groupby("source").agg(rows=("price", "size"), commodities=("commodity", "nunique"),
                                             years=("date", lambda s: f"{s.min():%Y-%m}–{s.max():%Y-%m}"))
-    return pd.concat([by_edition, salient_by, price_by]).fillna("")
+    combined = pd.concat([by_edition, salient_by, price_by])
+    for column in ("files", "rows", "commodities", "countries"):
+        combined[column] = combined[column].astype("Int64")
+    return combined
 
 
 def withheld_summary(world: pd.DataFrame) -> pd.DataFrame:

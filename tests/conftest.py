@@ -41,4 +41,4 @@ def write(path: Path, text: str, bom: bool = True) -> Path:
     return path
 
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a screen

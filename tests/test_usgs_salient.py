@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import units
+from critical_minerals import paths, units
 from critical_minerals.errors import InputError
 from critical_minerals.usgs_salient import (
     COLUMNS,
     NotSalientTableError,
+    describe_column,
     load_commodity_map,
     parse_cell,
     parse_year,
@@ -156,6 +156,9 @@ def test_measure_vocabulary_and_detail(tmp_path):
         "CASE STATEMENT ERROROre_dt": ("price", "ore", "USD/t"),  # 'Price_' lost in the USGS export
     }
     assert cell(table, "Shipments_Gov_t", 2021)["value"] == -7.0  # stockpile receipts exceed shipments
+    assert describe_column("AppCons_t") == ("apparent_consumption", "", "t")
+    assert describe_column("Prod_Price_index") == ("price", "", "index")  # 'Price' wins over 'Prod'
+    assert describe_column("HPQProduction_t") == ("production", "hpq", "t")  # keyword glued to the material
 
 
 @pytest.mark.parametrize(
@@ -251,8 +254,8 @@ def test_file_without_bom_or_crlf_reads_the_same(tmp_path):
 
 
 def mirror() -> Path:
-    value = os.environ.get("MINERALS_DATA_MIRROR")
-    return Path(value) if value else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    """MINERALS_DATA_MIRROR (relative paths from the project root), else the shared mirror next to the project."""
+    return paths.mirror_dir() or Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
