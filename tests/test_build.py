@@ -25,7 +25,7 @@ def test_build_renders_a_report_with_the_reproduced_table_and_keeps_it_when_a_ce
     report = output_root / "build/default/report.html"
     html = report.read_text(encoding="utf-8")
     assert "The same table, reproduced from USGS" in html
-    assert "us_pct_usgs" in html and "55.91" in html  # US beryllium, 175 t of 313 t
+    assert "Beryllium" in html and "55.91" in html  # US beryllium, 175 t of 313 t, in the reproduced table
     assert "def " not in html and "import " not in html  # code is hidden
     results = json.loads((output_root / "build/default/results/01_minerals_tables.json").read_text())
     assert results["paper_rows_reproduced"] == results["paper_rows"] == 15
