@@ -45,6 +45,11 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).replace("\xa0", " ")).strip()
 
 
+def _detail(text: str) -> str:
+    """'(rounded), excluding U.S. production.' -> 'rounded, excluding U.S. production'."""
+    return re.sub(r"\s*,\s*", ", ", text.replace("(", "").replace(")", "")).strip(" ,.")
+
+
 @lru_cache(maxsize=4096)
 def normalise_country(raw: str) -> CountryName:
     text = clean_text(raw)
@@ -53,12 +58,12 @@ def normalise_country(raw: str) -> CountryName:
         footnote, text = match.group(1), text[: match.start()].rstrip()
     lower = text.lower()
     if lower.startswith("world total") or lower == "world":
-        detail = text[len("world total"):].strip(" ,.") if lower.startswith("world total") else ""
-        return CountryName(raw, "World total", WORLD, detail.strip("()"), False, footnote)
+        detail = _detail(text[len("world total"):]) if lower.startswith("world total") else ""
+        return CountryName(raw, "World total", WORLD, detail, False, footnote)
     if lower.startswith("other countries") or lower == "other":
         estimated = lower == "other countriese"
-        rest = "" if estimated else text[len("other countries"):].strip(" ,.")
-        return CountryName(raw, "Other countries", OTHER, rest.strip("()"), estimated, footnote)
+        rest = "" if estimated else _detail(text[len("other countries"):])
+        return CountryName(raw, "Other countries", OTHER, rest, estimated, footnote)
     if text in _GROUPS:
         return CountryName(raw, text, GROUP, "", False, footnote)
     known = known_countries()

@@ -152,20 +152,22 @@ def _annual_basis(rows: list[tuple], kind: str, where: str) -> str:
     )
 
 
+def _data_rows(rows: list[tuple], key, where: str, example: str) -> list[tuple[int, tuple]]:
+    """(row index, parsed date) of every row whose column A is a date; an error naming the sheet when none is."""
+    found = [(i, key(row[0])) for i, row in enumerate(rows) if row and key(row[0]) is not None]
+    if not found:
+        raise InputError(f"no data rows: no cell in column A looks like {example}", file=where, field="column A",
+                         fix=_FETCH_FIX)
+    return found
+
+
 def _worldbank_long(rows: list[tuple], where: str, key) -> dict[str, np.ndarray]:
     """Metal columns of a Pink Sheet price sheet as long arrays: commodity, series, year, month, price, unit.
 
     Layout: a names row, a units row, then data rows whose column A is a month ('1960M01') or a year. Header rows are
     found by content because vintages differ (some insert a row of series codes before the data).
     """
-    data_rows = [(i, key(row[0])) for i, row in enumerate(rows) if row and key(row[0]) is not None]
-    if not data_rows:
-        raise InputError(
-            "no data rows: no cell in column A looks like a month '1960M01' or a year '1960'",
-            file=where,
-            field="column A",
-            fix=_FETCH_FIX,
-        )
+    data_rows = _data_rows(rows, key, where, "a month '1960M01' or a year '1960'")
     header = rows[: data_rows[0][0]]
     names_at = _best_row(header, lambda cell: _norm(cell) in {_norm(s.name) for s in _WB_SERIES})
     if names_at is None:
@@ -290,14 +292,7 @@ def read_imf_monthly(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     where = _where(path, IMF_SHEET)
     rows = _sheet_rows(path, IMF_SHEET)
-    data_rows = [(i, _parse_month(row[0])) for i, row in enumerate(rows) if row and _parse_month(row[0]) is not None]
-    if not data_rows:
-        raise InputError(
-            "no date rows: no cell in column A looks like a month '1990M1'",
-            file=where,
-            field="column A",
-            fix=_FETCH_FIX,
-        )
+    data_rows = _data_rows(rows, _parse_month, where, "a month '1990M1'")
     header = rows[: data_rows[0][0]]
     codes_at = _best_row(header, lambda cell: bool(re.fullmatch(r"P[A-Z0-9_]{2,}", str(cell or "").strip())))
     descs_at = _best_row(header, lambda cell: _imf_description_match(cell) is not None)

@@ -355,7 +355,7 @@ def test_synthetic_imf_is_read(tmp_path):
 def test_imf_errors(tmp_path):
     with pytest.raises(InputError, match="sheet 'External' not found"):
         pdm.read_imf_monthly(_imf_file(tmp_path / "a.xlsx", sheet="Data"))
-    with pytest.raises(InputError, match="no date rows"):
+    with pytest.raises(InputError, match="no data rows"):
         pdm.read_imf_monthly(_imf_file(tmp_path / "b.xlsx", dates=()))
     without_lithium = [c for c in IMF_COLUMNS if not c[1].startswith("Lithium")]
     with pytest.raises(InputError, match="no column for lithium"):

@@ -79,7 +79,7 @@ def test_notes_columns_are_not_values_and_unknown_units_are_errors():
         ("Canada ", "Canada", countries.COUNTRY, False, ""),
         ("World total (rounded)10", "World total", countries.WORLD, False, "rounded"),
         ("World total (rounded), excluding U.S. production", "World total", countries.WORLD, False,
-         "rounded), excluding U.S. production"),
+         "rounded, excluding U.S. production"),
         ("Brazil (beneficiated)", "Brazil", countries.COUNTRY, False, "beneficiated"),
         ("Peru, crude borates", "Peru", countries.COUNTRY, False, "crude borates"),
         ("Korea, Republic of", "Korea, Republic of", countries.COUNTRY, False, ""),
