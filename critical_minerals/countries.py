@@ -14,6 +14,7 @@ from functools import lru_cache
 import pandas as pd
 
 from . import paths
+from .usgs_csv import clean_text
 
 COUNTRY, OTHER, WORLD, GROUP, UNKNOWN = "country", "other_countries", "world_total", "group", "unknown"
 PARTNERS = ("United States", "Mexico", "Canada")  # the USMCA club, in the papers' order
@@ -38,11 +39,6 @@ class CountryName:
 @lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
     return frozenset(pd.read_csv(paths.DATA_DIR / "countries.csv")["country"])
-
-
-def clean_text(text: str) -> str:
-    """Non-breaking spaces to spaces, runs of white space to one, trimmed."""
-    return re.sub(r"\s+", " ", str(text).replace("\xa0", " ")).strip()
 
 
 def _detail(text: str) -> str:

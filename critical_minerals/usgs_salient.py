@@ -30,7 +30,8 @@ Quirks handled (one line each):
 - Non-breaking spaces, surrounding spaces and thousands separators in numbers ('1,230 ' -> 1230.0).
 - Unicode minus signs ('−88' t, stockpile receipts) are read as negative numbers.
 - 'W' = withheld: value NaN, withheld True, flag 'W'. Other markers give NaN with the marker in `flag`: 'NA',
-  '—', '-', 'XX', 'E' (net exporter), 'Small', 'Less than ½ unit.'; footnote digits glued to a marker are dropped.
+  '-', 'XX', 'E' (net exporter), 'Small', 'Less than ½ unit.'; footnote digits glued to a marker are dropped.
+  '—' (and '–') means zero in USGS tables: value 0.0, flag '—'.
 - Bounds ('>50', '<1,000') and ranges ('50–300') are not point values: value NaN, the text kept in `flag`.
 - A leading 'e' on a number ('e150') marks an estimate: value kept, estimated True, flag 'e'.
 - Year cells may carry an estimate marker ('2024e', 'Est. 2024') or footnote digits; in addition the latest year
@@ -51,7 +52,6 @@ chromium, iron oxide pigments, selenium), MCS 2025 rounds bort prices to 0, and 
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
@@ -61,6 +61,7 @@ import pandera.pandas as pa
 
 from . import units
 from .errors import InputError
+from .usgs_csv import ZERO_MARKERS, clean_text, read_rows
 
 MEASURES = (
     "production",
@@ -146,11 +147,6 @@ _MARKER_RE = re.compile(r"^(?P<marker>W|NA|XX|E|—|–|-)\d{0,2}$")  # footnote
 _MINUS = str.maketrans({"−": "-", "\u2012": "-"})  # Unicode minus / figure dash used as a sign
 
 
-def clean_text(text: str) -> str:
-    """Non-breaking spaces to spaces, runs of spaces collapsed, ends stripped."""
-    return " ".join(text.replace("\xa0", " ").split())
-
-
 def parse_cell(raw: str) -> tuple[float, str, bool, bool]:
     """One data cell -> (value, flag, withheld, estimated). Non-numeric cells give NaN and keep their text."""
     text = clean_text(raw)
@@ -163,7 +159,7 @@ def parse_cell(raw: str) -> tuple[float, str, bool, bool]:
         return float(number), "e" if estimated else "", False, estimated
     marker = _MARKER_RE.match(body)
     flag = marker["marker"] if marker else text
-    return math.nan, flag, flag == "W", False
+    return (0.0 if flag in ZERO_MARKERS else math.nan), flag, flag == "W", False
 
 
 _YEAR_RE = re.compile(
@@ -447,18 +443,6 @@ _HEADER_FIXES: dict[tuple[int, str], dict[str, str]] = {
 # --------------------------------------------------------------------------------------------- reading
 
 
-def _read_rows(path: Path) -> list[list[str]]:
-    """All CSV rows as text: BOM removed, CRLF handled by the csv module, blank rows dropped."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text ({error.reason})", file=path, fix="re-save the file as UTF-8") from None
-    rows = [row for row in csv.reader(text.splitlines()) if any(clean_text(cell) for cell in row)]
-    if not rows:
-        raise InputError("file is empty", file=path, fix="fetch the file again")
-    return rows
-
-
 def _source_names(header: list[str]) -> list[str]:
     """Stripped header names made unique: empty -> '#<position>', repeats -> 'name#2', 'name#3'."""
     seen: dict[str, int] = {}
@@ -513,7 +497,7 @@ def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd
     """Parse one MCS salient CSV into the tidy long table (validated)."""
     path = Path(path)
     commodity = commodity_for_file(path, edition, commodities)
-    rows = _read_rows(path)
+    rows = read_rows(path)
     width = max(len(row) for row in rows)  # data rows may run past the header (shifted rows)
     header = [clean_text(cell) for cell in rows[0]] + [""] * (width - len(rows[0]))
     data = [row + [""] * (width - len(row)) for row in rows[1:]]

@@ -22,7 +22,6 @@ Quantities are converted to canonical units (t, carat, m3) by units.py.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
@@ -33,14 +32,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import paths, units
-from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, clean_text, normalise_country
+from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, normalise_country
+from .usgs_csv import ZERO_MARKERS, clean_text, read_rows
 from .errors import InputError
 
 EDITIONS = (2023, 2024, 2025)
 MEASURES = ("production", "capacity", "reserves")
 STAGES = ("mine", "refinery", "smelter", "plant", "primary", "production")
 WITHHELD = "W"
-ZERO_MARKERS = {"—", "–", "-", "--"}
 MISSING_MARKERS = {"NA", "XX", "NAN", "N/A"}
 
 COLUMNS = [
@@ -169,14 +168,8 @@ def _is_estimated(declared: bool, year: int, type_text: str, notes: str, country
 # ---------------------------------------------------------------- readers
 
 def _read_rows(path: Path) -> list[list[str]]:
-    """CSV rows without BOM, blank rows or trailing empty columns."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
-    except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text ({err.reason})", file=path, fix="fetch the file again") from None
-    if not rows:
-        raise InputError("file is empty", file=path, fix="fetch the file again")
+    """Rows padded to one width, trailing empty columns (Excel export artefacts) dropped."""
+    rows = read_rows(path)
     width = max(i + 1 for row in rows for i, cell in enumerate(row) if cell.strip())
     return [(row + [""] * width)[:width] for row in rows]
 

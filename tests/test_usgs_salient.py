@@ -72,6 +72,7 @@ def test_withheld_na_dash_bound_and_net_exporter_markers(lithium):
     consumption = cell(lithium, "Consump_t", 2024)
     assert math.isnan(consumption["value"]) and not consumption["withheld"] and consumption["flag"] == "NA"
     assert cell(lithium, "Employment_num", 2024)["flag"] == "—"
+    assert cell(lithium, "Employment_num", 2024)["value"] == 0.0  # a dash means zero in USGS tables
     bound = cell(lithium, "NIR_pct", 2023)
     assert math.isnan(bound["value"]) and bound["flag"] == ">50"  # a bound is not a value
     assert cell(lithium, "NIR_pct", 2024)["flag"] == "E"  # net exporter
