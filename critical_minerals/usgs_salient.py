@@ -495,7 +495,10 @@ def _year(path: Path, raw: str) -> tuple[int, bool]:
 
 def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd.DataFrame:
     """Parse one MCS salient CSV into the tidy long table (validated)."""
-    path = Path(path)
+    return validate(_as_table(_file_records(Path(path), edition, commodities)))
+
+
+def _file_records(path: Path, edition: int, commodities: pd.DataFrame) -> list[dict]:
     commodity = commodity_for_file(path, edition, commodities)
     rows = read_rows(path)
     width = max(len(row) for row in rows)  # data rows may run past the header (shifted rows)
@@ -543,7 +546,7 @@ def read_salient_file(path: Path, edition: int, commodities: pd.DataFrame) -> pd
                     "source_file": path.name,
                 }
             )
-    return validate(_as_table(records))
+    return records
 
 
 def read_salient_edition(folder: Path, edition: int, commodities: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -551,17 +554,16 @@ def read_salient_edition(folder: Path, edition: int, commodities: pd.DataFrame) 
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("folder not found", file=folder, fix="fetch the MCS data release first")
-    tables, skipped = [], []
+    records, skipped = [], []
     for path in sorted(folder.iterdir(), key=lambda p: p.name.lower()):
         if path.suffix.lower() != ".csv":
             skipped.append(f"{path.name}: not a CSV file ({path.suffix or 'no extension'}); skipped")
             continue
         try:
-            tables.append(read_salient_file(path, edition, commodities))
+            records.extend(_file_records(path, edition, commodities))
         except NotSalientTableError as error:
             skipped.append(f"{path.name}: {error.problem}; skipped")
-    table = pd.concat(tables, ignore_index=True) if tables else _as_table([])
-    return validate(table), skipped
+    return validate(_as_table(records)), skipped  # validated once per edition: per file costs seconds
 
 
 def _as_table(records: list[dict]) -> pd.DataFrame:
