@@ -239,8 +239,11 @@ def unit_corrections_table() -> pd.DataFrame:
     return usgs_world.unit_corrections()
 
 
-def headline_results(built: Built, edition: int, year: int) -> dict:
-    """Chapter 01's headline numbers for the summary and the results file."""
+def headline_results(built: Built, comparison: pd.DataFrame) -> dict:
+    """Chapter 01's headline numbers for the summary and the results file.
+
+    `comparison` is the paper-vs-USGS table for the edition and year the reader chose (by default the best match).
+    """
     t = built.tables
     world, reproduction = t["world"], t["paper_reproduction"]
     return {
@@ -256,8 +259,10 @@ def headline_results(built: Built, edition: int, year: int) -> dict:
         "paper_source_edition": int(reproduction["usgs_edition"].iloc[0]),
         "paper_source_year": int(reproduction["usgs_year"].iloc[0]),
         "paper_max_abs_diff_pp": float(reproduction["max_abs_diff_pp"].max()),
-        "comparison_edition": edition,
-        "comparison_year": year,
+        "comparison_edition": int(comparison["usgs_edition"].iloc[0]),
+        "comparison_year": int(comparison["usgs_year"].iloc[0]),
+        "comparison_rows_within_tolerance": int(comparison["matches"].sum()),
+        "comparison_max_abs_diff_pp": float(comparison["max_abs_diff_pp"].max()),
         "paper_problems": t["paper_problems"][["check", "mineral", "value"]].to_dict("records"),
         "unit_corrections": len(usgs_world.unit_corrections()),
         "checks_failed": int((built.checks["result"] == "FAILED").sum()),

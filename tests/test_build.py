@@ -76,3 +76,19 @@ def test_every_chapter_declares_a_parameters_cell_papermill_can_read():
     for notebook in build.chapters():
         names = set(papermill.inspect_notebook(str(notebook)))
         assert {"scenario", "output_dir"} <= names, notebook.name
+
+
+def test_chapter_runs_alone_under_the_papermill_cli_with_other_parameters(output_root, tmp_path):
+    """As a user would: the papermill command line, from another folder, with a non-default comparison."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "cli.ipynb"
+    notebook = paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out), "-p", "scenario", "cli",
+                    "-p", "comparison_edition", "2025", "-p", "comparison_year", "2023"],
+                   cwd=tmp_path, check=True, capture_output=True, env=os.environ.copy())
+    results = json.loads((output_root / "build/cli/results/01_minerals_tables.json").read_text())
+    assert (results["comparison_edition"], results["comparison_year"]) == (2025, 2023)
+    assert results["comparison_rows_within_tolerance"] < results["paper_rows_reproduced"] == 15
