@@ -199,24 +199,52 @@ def usgs_map(path: Path = PAPER_USGS_MAP) -> pd.DataFrame:
 def partner_shares(world: pd.DataFrame, mapping: pd.DataFrame, measure: str = "production") -> pd.DataFrame:
     """Each partner's share of the world total, per mapped mineral, edition and year (percent).
 
-    Shares are country value / 'World total' value of the same edition, series, stage and year.
+    Share = country value / 'World total' value of the same edition and year, for the mapped commodity and series
+    (the world total of `world_series` where the mapping names one). Production also matches on stage; reserves,
+    reported once per series, do not.
     """
     rows = world[world["measure"] == measure]
-    keyed = rows.merge(mapping[["mineral", "commodity", "series", "stage"]], on=["commodity", "series", "stage"])
-    if measure == "reserves":  # reserves carry the stage of their series row; match on commodity and series only
-        keyed = rows.merge(mapping[["mineral", "commodity", "series"]], on=["commodity", "series"])
-    keys = ["mineral", "edition", "year"]
-    totals = keyed[keyed["country_kind"] == WORLD].groupby(keys)["value"].max().rename("world")
+    mapping = mapping.assign(world_series=mapping["world_series"].where(mapping["world_series"] != "",
+                                                                        mapping["series"]))
+    keys = ["commodity", "series"] + (["stage"] if measure != "reserves" else [])
+    group = ["mineral", "edition", "year"]
+    countries = rows.merge(mapping[["mineral", *keys]], on=keys)
+    world_rows = rows.merge(mapping[["mineral", *keys]].assign(series=mapping["world_series"]), on=keys)
+    totals = world_rows[world_rows["country_kind"] == WORLD].groupby(group)["value"].max().rename("world")
     # a qualified country row ('Canada (shipments)') is not the country's series value
-    partners = keyed[keyed["country"].isin(PARTNERS) & (keyed["country_kind"] == "country")
-                     & (keyed["country_detail"] == "")]
-    wide = partners.pivot_table(index=keys, columns="country", values="value", aggfunc="max")
-    withheld = partners[partners["withheld"]].groupby(keys)["country"].agg(lambda s: ", ".join(sorted(s)))
+    partners = countries[countries["country"].isin(PARTNERS) & (countries["country_kind"] == "country")
+                         & (countries["country_detail"] == "")]
+    wide = partners.pivot_table(index=group, columns="country", values="value", aggfunc="max")
+    withheld = partners[partners["withheld"]].groupby(group)["country"].agg(lambda s: ", ".join(sorted(s)))
     shares = wide.join(totals, how="right")
     for country in PARTNERS:
         shares[country] = 100 * shares.get(country, np.nan) / shares["world"]
     shares["withheld"] = withheld.reindex(shares.index).fillna("")
     return shares[[*PARTNERS, "world", "withheld"]].reset_index()
+
+
+CLAIM_ROUNDING_PP = 0.5  # the text gives whole percents
+
+
+def claims_against_usgs(claims: pd.DataFrame, world: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Each share stated in the text beside the USGS share in every edition (its reserves year, or for production
+    its first, non-estimated year), and the editions that agree with it up to rounding to whole percent."""
+    rows = []
+    for measure, part in claims.groupby("measure"):
+        shares = partner_shares(world, mapping, measure)
+        if measure == "production":
+            shares = shares[shares["year"] == shares["edition"] - 2]
+        long = shares.melt(id_vars=["mineral", "edition"], value_vars=list(PARTNERS), var_name="country",
+                           value_name="usgs_pct")
+        rows.append(part.merge(long, on=["mineral", "country"], how="left"))
+    both = pd.concat(rows, ignore_index=True)
+    wide = both.pivot_table(index=["claim_id", "measure", "country", "mineral", "value_pct"], columns="edition",
+                            values="usgs_pct", aggfunc="first")
+    wide.columns = [f"MCS {int(edition)}" for edition in wide.columns]
+    editions = list(wide.columns)
+    agree = (wide[editions].sub(wide.index.get_level_values("value_pct"), axis=0).abs() <= CLAIM_ROUNDING_PP)
+    wide["agrees with"] = agree.apply(lambda row: ", ".join(e for e in editions if row[e]) or "none", axis=1)
+    return wide.reset_index().sort_values("claim_id", ignore_index=True)
 
 
 def reproduction_candidates(paper: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
@@ -303,3 +331,23 @@ def reproduction_view(reproduction: pd.DataFrame) -> pd.DataFrame:
     parts[("", "matches")] = view["matches"].map({True: "yes", False: "no"})
     parts[("", "USGS withheld")] = view["usgs_withheld"]
     return pd.DataFrame(parts)
+
+
+def claims_verdict(checked: pd.DataFrame) -> str:
+    """What the text's share statements show, computed from `claims_against_usgs`."""
+    parts = []
+    for measure, part in checked.groupby("measure"):
+        editions = [c for c in part.columns if c.startswith("MCS ")]
+        every = [e for e in editions if part["agrees with"].str.contains(e).all()]
+        none = part[part["agrees with"] == "none"]
+        counts = {e: int(part["agrees with"].str.contains(e).sum()) for e in editions}
+        best = [e for e, n in counts.items() if n == max(counts.values())]
+        text = f"Of the {len(part)} {measure} shares stated in the text, " + (
+            f"all agree with {' and '.join(every)} up to rounding" if every else
+            f"no single edition reproduces all of them; {' and '.join(best)} each agree with "
+            f"{max(counts.values())}, so the statements draw on more than one vintage")
+        if not none.empty:
+            text += "; none agrees with " + ", ".join(
+                f"{row.country} {row.mineral.lower()} ({row.value_pct:g} %)" for row in none.itertuples())
+        parts.append(text + ".")
+    return " ".join(parts)

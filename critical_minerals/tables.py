@@ -18,7 +18,7 @@ from .results import Outputs
 
 TABLE_NAMES = (
     "world", "salient", "prices_monthly", "prices_annual_real", "paper_table", "paper_table_corrected",
-    "paper_problems", "paper_claims", "paper_reproduction", "paper_reproduction_candidates",
+    "paper_problems", "paper_claims", "paper_claims_vs_usgs", "paper_reproduction", "paper_reproduction_candidates",
 )
 # Consecutive editions whose world totals for one series and year differ by more than this factor point to a unit error.
 EDITION_RATIO_LIMIT = 3.0
@@ -104,7 +104,9 @@ def build_tables(external_dir: Path | None = None) -> Built:
     tables = {
         "world": world, "salient": salient, "prices_monthly": prices, "prices_annual_real": real,
         "paper_table": table, "paper_table_corrected": paper.table_for_analysis(table, problems_found),
-        "paper_problems": problems_found, "paper_claims": claims, "paper_reproduction": reproduction,
+        "paper_problems": problems_found, "paper_claims": claims,
+        "paper_claims_vs_usgs": paper.claims_against_usgs(claims, world, paper.usgs_map()),
+        "paper_reproduction": reproduction,
         "paper_reproduction_candidates": candidates,
     }
     return Built(tables, pd.DataFrame(checks), agreement, skipped)

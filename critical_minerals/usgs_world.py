@@ -154,6 +154,11 @@ def series_of(commodity: str, *texts: str) -> str:
     return commodity
 
 
+def _aggregate_detail(country) -> str:
+    """An aggregate row's qualifier can name its material ('World total (ilmenite and rutile, rounded)')."""
+    return country.detail if country.kind in (WORLD, OTHER) else ""
+
+
 def _is_estimated(declared: bool, year: int, type_text: str, notes: str, country_estimated: bool) -> bool:
     lower = notes.lower()
     return (
@@ -239,7 +244,8 @@ def read_world_file(path: Path, edition: int) -> list[dict]:
             year = column.year if column.year is not None else edition - 1
             estimated = _is_estimated(column.estimated or cell.estimated, year, type_text, notes, country.estimated)
             records.append(_record(
-                edition, path, line, commodity, type_text, series_of(commodity, column.detail, type_text), country,
+                edition, path, line, commodity, type_text,
+                series_of(commodity, column.detail, _aggregate_detail(country), type_text), country,
                 column.measure, column.detail, year, estimated, cell, cell.value * column.factor, column.unit, notes,
             ))
     return records
@@ -282,7 +288,7 @@ def read_world_2025(path: Path) -> list[dict]:
         key = (get(row, "COMMODITY"), get(row, "TYPE"))
         type_text = get(row, "TYPE")
         country = normalise_country(row[index["COUNTRY"]])
-        series = series_of(commodity, type_text)
+        series = series_of(commodity, _aggregate_detail(country), type_text)
         for column, measure, year, declared_estimate, notes_column in value_columns:
             notes = get(row, notes_column)
             cell = parse_cell(row[index[column]])

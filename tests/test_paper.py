@@ -89,3 +89,17 @@ def test_table_is_reproduced_from_usgs_mcs2024_for_2022(world):
     assert reproduced.set_index("mineral").loc["Beryllium", "us_pct_usgs"] == pytest.approx(100 * 175 / 313)
     # no other edition-year comes close
     assert candidates.iloc[1].cells_within < 10
+
+
+def test_text_claims_against_every_usgs_edition(world):
+    checked = paper.claims_against_usgs(paper.read_claims(), world, paper.usgs_map()).set_index("claim_id")
+    production = checked[checked.measure == "production"]
+    assert len(production) == 21 and production["agrees with"].str.contains("MCS 2024").all()
+    # Canada palladium, in the text but not the table: 7.93 % in MCS 2024 (2022)
+    assert checked.loc["A-P15", "MCS 2024"] == pytest.approx(7.93, abs=0.01)
+    # US molybdenum reserves: 2,700 kt of 12,000 kt in MCS 2023 = 22.5 %; 3,500 of 14,000 in MCS 2024 = 25 %
+    assert checked.loc["A-R01", "MCS 2023"] == pytest.approx(22.5)
+    assert checked.loc["A-R01", "MCS 2024"] == pytest.approx(25.0)
+    assert checked.loc["A-R06", "agrees with"] == "none"  # Mexico zinc reserves, 7 % in the text
+    # Canada titanium: its ilmenite over the world total of ilmenite and rutile (31 of 700 Mt TiO2, MCS 2023)
+    assert checked.loc["A-R09", "MCS 2023"] == pytest.approx(100 * 31 / 700)
