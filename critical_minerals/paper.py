@@ -262,7 +262,8 @@ def reproduction_candidates(paper: pd.DataFrame, shares: pd.DataFrame) -> pd.Dat
         ["edition", "year"])["diff"].max()
     rows_within = both.groupby(["edition", "year", "mineral"])["within"].all().groupby(["edition", "year"]).sum()
     summary["minerals_within"] = rows_within
-    return summary.reset_index().sort_values(["cells_within", "max_abs_diff_pp"], ascending=[False, True])
+    return summary.reset_index().sort_values(["cells_within", "max_abs_diff_pp"], ascending=[False, True],
+                                             ignore_index=True)
 
 
 def reproduce(paper: pd.DataFrame, shares: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
