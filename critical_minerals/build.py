@@ -108,10 +108,10 @@ def resolve_parameters(scenario: dict, overrides: list[str], declared: list[Para
     return resolved
 
 
-def execute(notebook: Path, staging: Path, parameters: dict, scenario: str) -> Path:
+def execute(notebook: Path, staging: Path, parameters: dict, scenario: str, declared: list[Parameter]) -> Path:
     executed = staging / "notebooks" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
-    own = {p["name"] for p in papermill.inspect_notebook(str(notebook)).values()}
+    own = {p.name for p in declared if p.notebook == notebook.stem}
     chosen = {name: value for name, value in parameters.items() if name in own}
     chosen.update(scenario=scenario, output_dir=str(staging))
     papermill.execute_notebook(str(notebook), str(executed), parameters=chosen, kernel_name=KERNEL,
@@ -147,7 +147,7 @@ def build(scenario: str, overrides: list[str]) -> Path:
         started = time.perf_counter()
         print(f"{notebook.stem}: running", flush=True)
         try:
-            executed.append(execute(notebook, staging, parameters, scenario))
+            executed.append(execute(notebook, staging, parameters, scenario, declared))
         except PapermillExecutionError as err:
             kept = paths.build_dir() / f"{scenario}.failed"
             shutil.rmtree(kept, ignore_errors=True)

@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from . import paths
@@ -295,10 +296,8 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def registry_table(registry: dict[str, Dataset] | None = None) -> "pd.DataFrame":
+def registry_table(registry: dict[str, Dataset] | None = None) -> pd.DataFrame:
     """The registry as a table for the report: dataset, publisher, address, licence, version, file count."""
-    import pandas as pd
-
     registry = registry if registry is not None else load_registry()
     return pd.DataFrame([
         {"dataset": name, "title": d.meta["title"], "publisher": d.meta["publisher"],

@@ -14,6 +14,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
+from .paper import SHARE_COLUMNS
+
 COUNTRY_COLOURS = {
     "United States": "#0072B2",  # blue
     "Mexico": "#009E73",  # bluish green
@@ -84,8 +86,6 @@ def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 2):
 
 def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Scatter of each partner share in the paper's table against the same share computed from USGS."""
-    from .paper import SHARE_COLUMNS  # local: figures must not depend on the data layer at import time
-
     rows = []
     for column, country in SHARE_COLUMNS.items():
         part = reproduction[["mineral", f"{column}_paper", f"{column}_usgs"]].dropna()

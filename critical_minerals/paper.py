@@ -255,11 +255,10 @@ def reproduction_candidates(paper: pd.DataFrame, shares: pd.DataFrame) -> pd.Dat
     long_usgs = shares.melt(id_vars=["mineral", "edition", "year"], value_vars=list(PARTNERS),
                             var_name="country", value_name="usgs")
     both = long_paper.merge(long_usgs, on=["mineral", "country"])
-    both["within"] = (both["usgs"] - both["paper"]).abs() <= REPRODUCTION_TOLERANCE_PP
+    both["diff"] = (both["usgs"] - both["paper"]).abs()
+    both["within"] = both["diff"] <= REPRODUCTION_TOLERANCE_PP
     summary = both.groupby(["edition", "year"]).agg(cells=("within", "size"), cells_within=("within", "sum"),
-                                                    max_abs_diff_pp=("usgs", lambda s: np.nan))
-    summary["max_abs_diff_pp"] = both.assign(diff=(both["usgs"] - both["paper"]).abs()).groupby(
-        ["edition", "year"])["diff"].max()
+                                                    max_abs_diff_pp=("diff", "max"))
     rows_within = both.groupby(["edition", "year", "mineral"])["within"].all().groupby(["edition", "year"]).sum()
     summary["minerals_within"] = rows_within
     return summary.reset_index().sort_values(["cells_within", "max_abs_diff_pp"], ascending=[False, True],

@@ -1,4 +1,4 @@
-"""Reading USGS CSV exports: text cleaning and rows, shared by the world and salient parsers."""
+"""Reading USGS CSV exports, shared by the world and salient parsers: text cleaning, rows, commodity codes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import csv
 import re
 from pathlib import Path
 
+import pandas as pd
+
+from . import paths
 from .errors import InputError
+
+COMMODITY_MAP = paths.DATA_DIR / "usgs_commodities.csv"
 
 ZERO_MARKERS = frozenset({"—", "–"})  # USGS tables: an em or en dash means zero
 
@@ -28,3 +33,26 @@ def read_rows(path: Path) -> list[list[str]]:
     if not rows:
         raise InputError("file is empty", file=path, fix="fetch the file again")
     return rows
+
+
+def load_commodity_map(path: str | Path = COMMODITY_MAP) -> pd.DataFrame:
+    """data/usgs_commodities.csv as text (no NA guessing), with its code columns checked."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    needed = {"commodity", "mcs2023_codes", "mcs2024_codes", "mcs2025_codes"}
+    missing = needed - set(table.columns)
+    if missing:
+        raise InputError(f"missing columns {sorted(missing)}", file=path, fix="use data/usgs_commodities.csv")
+    return table
+
+
+def commodity_for_code(code: str, edition: int, commodities: pd.DataFrame, file: Path | None = None) -> str:
+    """Canonical commodity key for the code in an MCS file name: ('lithi', 2024) -> 'lithium'."""
+    column = f"mcs{edition}_codes"
+    if column not in commodities.columns:
+        raise InputError(f"commodity map has no column {column!r}", file=file, fix="add the edition's codes")
+    code = code.lower()
+    for key, codes in zip(commodities["commodity"], commodities[column]):
+        if code in (c.strip().lower() for c in str(codes).split(";")):
+            return str(key)
+    raise InputError(f"USGS code {code!r} is not in the commodity map", file=file, field=column, value=code,
+                     fix=f"add {code!r} to {column} in data/usgs_commodities.csv")

@@ -61,7 +61,7 @@ import pandera.pandas as pa
 
 from . import units
 from .errors import InputError
-from .usgs_csv import ZERO_MARKERS, clean_text, read_rows
+from .usgs_csv import ZERO_MARKERS, clean_text, commodity_for_code, read_rows
 
 MEASURES = (
     "production",
@@ -103,16 +103,6 @@ class NotSalientTableError(InputError):
 _FILE_RE = re.compile(r"^mcs(?P<edition>\d{4})-?(?P<code>.+)_salient\.csv$", re.IGNORECASE)
 
 
-def load_commodity_map(path: str | Path) -> pd.DataFrame:
-    """Read data/usgs_commodities.csv as text (no NA guessing) and check the code columns are there."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    needed = {"commodity", "mcs2023_codes", "mcs2024_codes", "mcs2025_codes"}
-    missing = needed - set(table.columns)
-    if missing:
-        raise InputError(f"missing columns {sorted(missing)}", file=path, fix="use data/usgs_commodities.csv")
-    return table
-
-
 def commodity_for_file(path: Path, edition: int, commodities: pd.DataFrame) -> str:
     """Canonical commodity key for a salient file name: 'mcs2023tellu_salient.csv' -> 'tellurium'."""
     match = _FILE_RE.match(path.name)
@@ -124,20 +114,7 @@ def commodity_for_file(path: Path, edition: int, commodities: pd.DataFrame) -> s
         raise InputError(
             f"file belongs to edition {match['edition']}, not {edition}", file=path, fix="pass the right edition"
         )
-    column = f"mcs{edition}_codes"
-    if column not in commodities.columns:
-        raise InputError(f"commodity map has no column {column!r}", file=path, fix="add the edition's codes")
-    code = match["code"].lower()
-    for key, codes in zip(commodities["commodity"], commodities[column]):
-        if code in (c.strip().lower() for c in str(codes).split(";")):
-            return str(key)
-    raise InputError(
-        f"USGS code {code!r} is not in the commodity map",
-        file=path,
-        field=column,
-        value=code,
-        fix=f"add {code!r} to {column} in data/usgs_commodities.csv",
-    )
+    return commodity_for_code(match["code"], edition, commodities, path)
 
 
 # --------------------------------------------------------------------------------------------- cells

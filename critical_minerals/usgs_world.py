@@ -33,7 +33,7 @@ import pandera.pandas as pa
 
 from . import paths, units
 from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, normalise_country
-from .usgs_csv import ZERO_MARKERS, clean_text, read_rows
+from .usgs_csv import ZERO_MARKERS, clean_text, commodity_for_code, load_commodity_map, read_rows
 from .errors import InputError
 
 EDITIONS = (2023, 2024, 2025)
@@ -181,16 +181,7 @@ def _read_rows(path: Path) -> list[list[str]]:
 
 @lru_cache(maxsize=1)
 def commodity_map() -> pd.DataFrame:
-    return pd.read_csv(paths.DATA_DIR / "usgs_commodities.csv", keep_default_na=False)
-
-
-def commodity_for_code(code: str, edition: int) -> str:
-    table = commodity_map()
-    for row in table.itertuples():
-        if code.lower() in getattr(row, f"mcs{edition}_codes").split(";"):
-            return row.commodity
-    raise InputError(f"unknown MCS {edition} commodity code", field="file name", value=code,
-                     fix="add the code to data/usgs_commodities.csv")
+    return load_commodity_map()
 
 
 def commodity_for_name(name: str) -> str:
@@ -222,7 +213,7 @@ def _record(edition, path, line, commodity, type_text, series, country, measure,
 
 def read_world_file(path: Path, edition: int) -> list[dict]:
     """One MCS 2023/2024 per-commodity world file -> records (the commodity comes from the file name)."""
-    commodity = commodity_for_code(world_file_code(path), edition)
+    commodity = commodity_for_code(world_file_code(path), edition, commodity_map(), path)
     header, *body = _read_rows(path)
     header = [clean_text(name) for name in header]
     columns = {i: parse_value_column(name) for i, name in enumerate(header)}

@@ -11,11 +11,11 @@ import pytest
 
 from critical_minerals import paths, units
 from critical_minerals.errors import InputError
+from critical_minerals.usgs_csv import load_commodity_map
 from critical_minerals.usgs_salient import (
     COLUMNS,
     NotSalientTableError,
     describe_column,
-    load_commodity_map,
     parse_cell,
     parse_year,
     read_salient_edition,
