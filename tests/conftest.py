@@ -42,3 +42,23 @@ def write(path: Path, text: str, bom: bool = True) -> Path:
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a screen
+
+
+@pytest.fixture(scope="session")
+def chapter01(tmp_path_factory, external_dir) -> Path:
+    """Chapter 01 run once under papermill; its output folder holds the tidy tables the later chapters read."""
+    import papermill
+
+    out = tmp_path_factory.mktemp("chapter01")
+    saved = {name: os.environ.get(name) for name in ("MINERALS_DATA_DIR", paths.MIRROR_ENV)}
+    os.environ.update({"MINERALS_DATA_DIR": str(external_dir), paths.MIRROR_ENV: str(mirror())})
+    try:
+        papermill.execute_notebook(str(paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"), str(out / "01.ipynb"),
+                                   parameters={"output_dir": str(out)}, kernel_name="python3", progress_bar=False)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return out

@@ -1,0 +1,239 @@
+"""Complementarity and concentration: hand-computed indices, classification edge cases, real USGS checks, the chapter."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+
+from critical_minerals import complementarity as cm
+from critical_minerals import paper, paths
+from critical_minerals.errors import InputError
+
+
+# ---------------------------------------------------------------- indices on hand-computed cases
+
+def test_hhi_sums_squared_percent_shares_and_ignores_unknown_ones():
+    assert cm.hhi([50, 30, 20]) == 2500 + 900 + 400
+    assert cm.hhi([100]) == 10_000
+    assert cm.hhi([60, np.nan, 40]) == 3600 + 1600
+
+
+def test_pooled_hhi_replaces_the_members_squares_by_the_square_of_their_sum():
+    shares = pd.Series({"United States": 10.0, "Mexico": 20.0, "Canada": 5.0, "China": 65.0})
+    # 100 + 400 + 25 + 4225 = 4750; pooled: 4750 - 525 + 35**2 = 5450
+    assert cm.hhi(shares) == 4750
+    assert cm.pooled_hhi(shares, cm.PARTNERS) == 5450
+    # a member that does not produce adds nothing
+    assert cm.pooled_hhi(shares.drop("Canada"), cm.PARTNERS) == 100 + 400 + 4225 - 500 + 900
+
+
+def test_finger_kreinin_similarity():
+    assert cm.finger_kreinin([1, 1, 0], [0, 1, 1]) == pytest.approx(0.5)  # min(.5,0)+min(.5,.5)+min(0,.5)
+    assert cm.finger_kreinin([2, 6], [1, 3]) == pytest.approx(1.0)  # same structure, different scale
+    assert cm.finger_kreinin([1, 0], [0, 4]) == 0.0
+    assert np.isnan(cm.finger_kreinin([0, 0], [1, 1]))
+    with pytest.raises(ValueError):
+        cm.finger_kreinin([-1, 2], [1, 1])
+
+
+def test_similarity_matrix_agrees_with_the_pairwise_index():
+    profiles = pd.DataFrame({"A": [10.0, 0.0, 30.0], "B": [5.0, 5.0, 0.0], "C": [0.0, 0.0, 0.0]},
+                            index=["x", "y", "z"])
+    matrix = cm.similarity_matrix(profiles)
+    assert matrix.loc["A", "B"] == pytest.approx(cm.finger_kreinin(profiles["A"], profiles["B"]))  # 0.25
+    assert matrix.loc["A", "B"] == pytest.approx(0.25)
+    assert matrix.loc["A", "A"] == pytest.approx(1.0)
+    assert matrix["C"].isna().all()
+
+
+# ---------------------------------------------------------------- classification on a synthetic world table
+
+def _rows(product: str, year: int, world_value, countries: dict, other=None, other_note="", world_note="",
+          withheld=(), measure="production") -> list[dict]:
+    base = {"edition": 2025, "commodity": product, "series": product, "stage": "mine", "measure": measure,
+            "measure_detail": "", "year": year, "unit": "t", "estimated": False}
+    rows = [base | {"country": "World total", "country_kind": "world_total", "country_detail": "rounded",
+                    "value": world_value, "withheld": False, "notes": world_note}]
+    for country, value in countries.items():
+        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": value,
+                            "withheld": False, "notes": ""})
+    for country in withheld:
+        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": np.nan,
+                            "withheld": True, "notes": "W"})
+    if other is not None:
+        rows.append(base | {"country": "Other countries", "country_kind": "other_countries", "country_detail": "",
+                            "value": other, "withheld": False, "notes": other_note})
+    return rows
+
+
+@pytest.fixture
+def synthetic():
+    rows = (
+        _rows("single", 2023, 100, {"United States": 30, "Mexico": 1, "China": 69})
+        + _rows("overlap", 2023, 100, {"United States": 5, "Mexico": 3, "China": 92})
+        + _rows("withheld_unbounded", 2023, 100, {"Canada": 3, "China": 97}, withheld=["United States"],
+                world_note="Excludes U.S. production.")
+        + _rows("withheld_small", 2023, 100, {"Canada": 3, "China": 96}, withheld=["United States"])
+        + _rows("folded_large", 2023, 100, {"China": 90}, other=10,
+                other_note="Other countries with reported reserves include Mexico and Peru.")
+        + _rows("folded_small", 2023, 100, {"China": 99}, other=1,
+                other_note="Other countries with reported reserves include Mexico.")
+        + _rows("no_total", 2023, np.nan, {"United States": 5})
+        + _rows("slipped_total", 2023, 10, {"United States": 50, "China": 40}, other=10)  # a digit lost
+    )
+    world = pd.DataFrame(rows)
+    products = pd.DataFrame({"label": world["commodity"].unique()}).assign(
+        commodity=lambda d: d["label"], series=lambda d: d["label"], stage="mine")
+    supply = cm.supply(world, products, 2025, 2023, "production")
+    return products, supply
+
+
+def test_classification_edge_cases(synthetic):
+    products, supply = synthetic
+    classified = cm.classify(cm.partner_status(supply), 2.0, 5.0).set_index("label")
+    assert classified.loc["single", "class"] == cm.SINGLE
+    assert classified.loc["single", "leading_partner"] == "United States"
+    assert classified.loc["single", "lead_pp"] == 29  # 30 - 1 (Mexico)
+    assert classified.loc["overlap", "class"] == cm.OVERLAPPING
+    assert classified.loc["overlap", "partners_present"] == "United States, Mexico"
+    assert not classified.loc["overlap", "clear_lead"]  # 5 - 3 < 5 pp
+    # withheld U.S. value, world total without the U.S.: cannot be bounded, so the class is open
+    assert classified.loc["withheld_unbounded", "class"] == cm.UNDETERMINED
+    assert np.isnan(classified.loc["withheld_unbounded", "United States"])
+    # withheld, but the world total leaves only 1 % unassigned: below the threshold whatever it is
+    assert classified.loc["withheld_small", "class"] == cm.SINGLE
+    # a partner named only among 'Other countries'
+    assert classified.loc["folded_large", "class"] == cm.UNDETERMINED
+    assert "Mexico: in 'Other countries'" in classified.loc["folded_large", "unknown"]
+    assert classified.loc["folded_small", "class"] == cm.ABSENT
+    # no world total: left out, and reported
+    assert "no_total" not in classified.index
+    assert cm.missing_world_totals(products, supply)["label"].tolist() == ["no_total"]
+
+
+def test_aggregates_are_not_countries_and_the_caveats_name_each_gap(synthetic):
+    products, supply = synthetic
+    assert not supply.shares["country"].isin(["World total", "Other countries"]).any()
+    status = cm.partner_status(supply)
+    concentration = cm.concentration(supply, status).set_index("label")
+    assert concentration.loc["single", "hhi"] == 30**2 + 1 + 69**2
+    assert concentration.loc["single", "hhi_pooled"] == 31**2 + 69**2
+    assert concentration.loc["folded_large", "unassigned_pct"] == 10
+    assert concentration.loc["folded_large", "hhi_upper"] == 90**2 + 10**2
+    caveats = cm.caveats(supply, supply, status, status, cm.missing_world_totals(products, supply))
+    issues = set(zip(caveats["product"], caveats["issue"]))
+    assert ("withheld_unbounded", cm.WITHHELD) in issues
+    assert ("withheld_unbounded", "world total excludes the United States") in issues
+    assert ("folded_large", cm.IN_OTHER) in issues
+    assert ("no_total", "no world total in the selected edition and year") in issues
+    assert any(product == "slipped_total" and "below the sum of its countries" in issue
+               for product, issue in issues)
+
+
+def test_a_world_total_below_the_sum_of_its_parts_is_replaced_by_the_sum(synthetic):
+    _, supply = synthetic
+    shares = supply.shares[supply.shares["label"] == "slipped_total"].set_index("country")["share_pct"]
+    assert shares.to_dict() == {"United States": 50.0, "China": 40.0}  # of 50 + 40 + 10 'Other countries'
+    assert supply.products.loc["slipped_total", "world_published"] == 10
+
+
+# ---------------------------------------------------------------- parameters
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"stage": "smelter"}, "unknown stage"),
+    ({"scope": "paper16"}, "unknown commodity scope"),
+    ({"overlap_threshold_pp": 0}, "threshold out of range"),
+    ({"leading_margin_pp": 120}, "threshold out of range"),
+    ({"production_year": 1999}, "no USGS edition reports this production year"),
+    ({"usgs_edition": 2022}, "unknown USGS edition"),
+    ({"production_year": 2021, "usgs_edition": 2025}, "MCS 2025 has no production for this year"),
+])
+def test_bad_parameters_are_rejected_with_the_allowed_values(world, kwargs, message):
+    with pytest.raises(InputError, match=message) as error:
+        cm.select(world, **kwargs)
+    assert "Fix:" in str(error.value)
+
+
+def test_year_and_edition_defaults(world):
+    latest = cm.select(world)
+    assert (latest.year, latest.edition, latest.estimated, latest.reserves_year) == (2023, 2025, False, 2024)
+    assert (cm.select(world, production_year=2022).edition) == 2024  # the paper's year, final in MCS 2024
+    estimated = cm.select(world, production_year=2024)
+    assert (estimated.edition, estimated.estimated) == (2025, True)
+
+
+# ---------------------------------------------------------------- real USGS data
+
+def _paper15(world, year=2022, stage="mine"):
+    selection = cm.select(world, production_year=year, stage=stage)
+    minerals = paper.read_paper_table()["mineral"].tolist()
+    return selection, cm.catalogue(world, selection, paper.usgs_map(), minerals)
+
+
+def test_club_shares_reproduce_paper_a_table_for_its_year(world):
+    """Independent cross-check: the paper's totals (MCS 2024, production year 2022) from our shares."""
+    selection, products = _paper15(world)
+    supply = cm.supply(world, products, selection.edition, selection.year, "production")
+    classified = cm.classify(cm.partner_status(supply), 2.0, 5.0).set_index("label")
+    published = paper.read_paper_table().set_index("mineral").rename(columns=paper.SHARE_COLUMNS)
+    ours = classified[list(cm.PARTNERS)].stack()
+    theirs = published[list(cm.PARTNERS)].stack().dropna()  # only the shares the paper gives
+    compared = (ours.reindex(theirs.index) - theirs).abs()
+    assert compared.notna().sum() == len(theirs) == 25
+    assert compared.max() < 0.1, compared.sort_values().tail(3)
+
+
+def test_refinery_stage_swaps_copper_for_refined_copper(world):
+    _, products = _paper15(world, stage="refinery")
+    copper = products[products["commodity"] == "copper"].iloc[0]
+    assert (copper["label"], copper["stage"]) == ("Copper (refinery)", "refinery")
+    assert len(products) == 15
+
+
+def test_paper_b_examples_on_real_data(world):
+    selection = cm.select(world)
+    claims = cm.claims_check(world, selection, 2.0, 5.0).set_index(["label", "measure"])
+    # US lithium production is withheld in every edition; Mexico's lithium reserves are in 'Other countries'
+    assert claims.loc[("Lithium", "production"), "class"] == cm.UNDETERMINED
+    assert "Mexico: in 'Other countries'" in claims.loc[("Lithium", "reserves"), "unknown"]
+    assert claims.loc[("Copper", "production"), "class"] == cm.OVERLAPPING
+
+
+def test_gap_minerals_in_the_full_scope(world):
+    selection = cm.select(world, scope="all")
+    products = cm.catalogue(world, selection, paper.usgs_map(), [])
+    assert not products["label"].duplicated().any()
+    assert "Iron ore (usable ore)" not in set(products["label"])  # an excluded alternative series
+    supply = cm.supply(world, products, selection.edition, selection.year, "production")
+    concentration = cm.concentration(supply, cm.partner_status(supply)).set_index("label")
+    gaps = set(concentration.index[concentration["gap"]])
+    assert {"Gallium", "Graphite (natural)", "Tungsten", "Antimony"} <= gaps
+    # U.S. output (Mountain Pass) keeps rare earths out of the gap: club share at least 10 %
+    assert concentration.loc["Rare earths", "club_pct"] >= 10 and "Rare earths" not in gaps
+
+
+# ---------------------------------------------------------------- the chapter
+
+def test_chapter_runs_under_papermill_with_other_parameters(chapter01, tmp_path):
+    out = tmp_path / "out"
+    (out / "tables").mkdir(parents=True)
+    for table in (chapter01 / "tables").iterdir():
+        (out / "tables" / table.name).symlink_to(table)
+    papermill.execute_notebook(str(paths.NOTEBOOKS_DIR / "02_complementarity.ipynb"), str(tmp_path / "02.ipynb"),
+                               parameters={"output_dir": str(out), "production_year": 2022,
+                                           "commodity_scope": "all", "supply_stage": "refinery",
+                                           "overlap_threshold_pp": 5.0},
+                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    results = json.loads((out / "results/02_complementarity.json").read_text())
+    assert (results["selection"]["production_year"], results["selection"]["usgs_edition"]) == (2022, 2024)
+    assert (results["selection"]["scope"], results["selection"]["stage"]) == ("all", "refinery")
+    assert results["selection"]["overlap_threshold_pp"] == 5.0
+    assert results["products"] > 60
+    assert sum(results["classes"].values()) == results["products"]
+    assert results["median_hhi_pooled"] >= results["median_hhi"]
+    for name in ("02_partner_shares", "02_china_vs_club", "02_similarity", "02_headroom", "02_trend"):
+        assert (out / "figures" / f"{name}.svg").is_file()
