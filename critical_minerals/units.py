@@ -20,6 +20,8 @@ _QUANTITY_UNITS: dict[str, tuple[str, float]] = {
     "lb": ("t", POUND_T),
     "troy_oz": ("t", TROY_OUNCE_T),
     "short_ton": ("t", SHORT_TON_T),
+    # metric ton unit: 1 % of a tonne of the contained substance (tungsten APT per mtu WO3, manganese ore per mtu Mn)
+    "mtu": ("t", 0.01),
     "carat": ("carat", 1.0),
     "kct": ("carat", 1e3),
     "mct": ("carat", 1e6),
@@ -93,3 +95,16 @@ def price_factor_to_usd_per_t(unit: str) -> float:
 def price_to_usd_per_t(value: float, unit: str) -> float:
     """Convert a price to USD per metric ton: (1.0, 'USD/lb') -> 2204.62..."""
     return value * price_factor_to_usd_per_t(unit)
+
+
+# ---------------------------------------------------------------- lithium product units
+# The IMF lithium series is priced per metric ton of lithium metal; lithium projects sell lithium carbonate
+# equivalent (LCE, Li2CO3). One tonne of lithium is contained in 73.891 / (2 x 6.941) = 5.323 t of Li2CO3.
+LITHIUM_ATOMIC_MASS = 6.941  # g/mol
+LITHIUM_CARBONATE_MOLAR_MASS = 73.891  # g/mol, Li2CO3
+T_LCE_PER_T_LI = LITHIUM_CARBONATE_MOLAR_MASS / (2 * LITHIUM_ATOMIC_MASS)
+
+
+def usd_per_t_li_to_usd_per_t_lce(price_usd_per_t_li: float) -> float:
+    """Price per tonne of contained lithium -> price per tonne of LCE with the same lithium: 53,230 -> 10,000."""
+    return price_usd_per_t_li / T_LCE_PER_T_LI

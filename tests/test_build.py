@@ -26,7 +26,7 @@ def test_build_renders_a_report_with_the_reproduced_table_and_keeps_it_when_a_ce
     html = report.read_text(encoding="utf-8")
     assert "The same table, reproduced from USGS" in html
     assert "Beryllium" in html and "55.91" in html  # US beryllium, 175 t of 313 t, in the reproduced table
-    assert "def " not in html and "import " not in html  # code is hidden
+    assert "hl-ipython3" not in html and "from critical_minerals import" not in html  # code is hidden
     results = json.loads((output_root / "build/default/results/01_minerals_tables.json").read_text())
     assert results["paper_rows_reproduced"] == results["paper_rows"] == 15
     assert (results["paper_source_edition"], results["paper_source_year"]) == (2024, 2022)

@@ -1,0 +1,118 @@
+"""Chapter 03's figures: what a stockpile costs per mineral, what the benchmarks imply, uncertainty, who pays."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..stockpile import PARTNERS, MonteCarlo, included
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN
+
+DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+BENCHMARK_STYLES = ("--", ":")
+
+
+def _panels(count: int, height: float, sharex: bool = False) -> tuple[plt.Figure, np.ndarray]:
+    fig, axes = plt.subplots(1, count, figsize=(DOUBLE_COLUMN_IN[0], height), sharex=sharex, squeeze=False,
+                             layout="constrained")
+    return fig, axes[0]
+
+
+def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
+    """One panel per design: acquisition cost per included mineral, largest at the top."""
+    data = pd.concat([included(costs).reset_index()[["design", "label", "cost_usd"]] for costs in
+                      costs_by_design.values()], ignore_index=True)
+    data["cost_usd_bn"] = data["cost_usd"] / 1e9
+    data = data.drop(columns="cost_usd").rename(columns={"label": "mineral"})
+    height = 0.22 * data.groupby("design").size().max() + 1.0
+    fig, axes = _panels(len(costs_by_design), height)
+    for ax, (name, colour) in zip(axes, zip(costs_by_design, DESIGN_COLOURS)):
+        part = data[data["design"] == name].sort_values("cost_usd_bn")
+        ax.barh(part["mineral"], part["cost_usd_bn"], color=colour, height=0.7)
+        ax.set_title(f"{name} (total {part['cost_usd_bn'].sum():.1f} bn)")
+        ax.set_xlabel("Acquisition cost (USD bn)")
+    return fig, data
+
+
+def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
+    """Per design and quantity basis: own (value-weighted) months of cover and the uniform months per benchmark."""
+    case = calibrated["design"] + "\n" + calibrated["quantity basis"].str.replace("_", "\n")
+    calibrated = calibrated.assign(case=case)
+    cases = list(dict.fromkeys(calibrated["case"]))
+    targets = list(dict.fromkeys(calibrated["target"]))
+    own = calibrated.groupby("case", sort=False)["design cover (months, value-weighted)"].first()
+    wide = calibrated.pivot(index="case", columns="target", values="uniform cover for target (months)")
+    data = pd.concat([own.rename("design's own cover"), wide[targets]], axis=1).loc[cases]
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 3.2), layout="constrained")
+    width = 0.8 / len(data.columns)
+    colours = ["#999999", *DESIGN_COLOURS[: len(targets)]]
+    positions = np.arange(len(cases))
+    for k, (column, colour) in enumerate(zip(data.columns, colours)):
+        bars = ax.bar(positions + (k - (len(data.columns) - 1) / 2) * width, data[column], width, color=colour,
+                      label=column)
+        ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
+    ax.set_xticks(positions, cases)
+    ax.set_ylabel("Months of cover")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(data.columns))
+    return fig, data.reset_index(names="design and quantity basis")
+
+
+def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
+    """One panel per design: net present cost at each driver's low and high value; the line is the central case."""
+    data = pd.concat([table.assign(design=name) for name, table in tornados.items()], ignore_index=True)
+    fig, axes = _panels(len(tornados), 0.35 * data.groupby("design").size().max() + 1.0)
+    for ax, (name, table) in zip(axes, tornados.items()):
+        rows = table.iloc[::-1]
+        central = table["central_usd"].iloc[0] / 1e9
+        ax.barh(rows["driver"], (rows["high_usd"] - rows["low_usd"]) / 1e9, left=rows["low_usd"] / 1e9,
+                color="#56B4E9", height=0.6)
+        ax.axvline(central, color=ACCENT, linewidth=1)
+        ax.set_title(f"{name} (central {central:.1f} bn)")
+        ax.set_xlabel("Net present cost (USD bn)")
+    for ax in axes[1:]:
+        ax.tick_params(labelleft=False)
+    columns = ["design", "driver", "range", "low_usd", "high_usd", "central_usd", "swing_usd"]
+    return fig, data[columns]
+
+
+def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[str, float],
+                          bins: int = 50) -> tuple[plt.Figure, pd.DataFrame]:
+    """One panel per design: distribution of the acquisition cost with P5, P50, P95 and the benchmarks marked."""
+    fig, axes = _panels(len(simulations), 2.8)
+    rows = []
+    for ax, ((name, mc), colour) in zip(axes, zip(simulations.items(), DESIGN_COLOURS)):
+        counts, edges = np.histogram(mc.draws / 1e9, bins=bins)
+        ax.stairs(counts / counts.sum(), edges, fill=True, color=colour, alpha=0.7)
+        for value, label in ((mc.p5, "P5"), (mc.p50, "P50"), (mc.p95, "P95")):
+            ax.axvline(value / 1e9, color="black", linewidth=0.8, linestyle="-" if label == "P50" else "--")
+        low, high = edges[0], edges[-1]
+        for (label, value), style in zip(benchmarks.items(), BENCHMARK_STYLES):
+            if low <= value / 1e9 <= high:
+                ax.axvline(value / 1e9, color=ACCENT, linestyle=style, linewidth=1.2, label=label)
+        ax.set_title(f"{name}: P5 {mc.p5 / 1e9:.1f}, P50 {mc.p50 / 1e9:.1f}, P95 {mc.p95 / 1e9:.1f} bn")
+        ax.set_xlabel("Acquisition cost (USD bn)")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper right")
+        rows.append(pd.DataFrame({"design": name, "bin_low_usd_bn": edges[:-1], "bin_high_usd_bn": edges[1:],
+                                  "share_of_draws": counts / counts.sum()}))
+    axes[0].set_ylabel("Share of draws")
+    return fig, pd.concat(rows, ignore_index=True)
+
+
+def burden_chart(burden: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
+    """One panel per design: each key's split of the acquisition cost, stacked by partner."""
+    data = pd.concat([table.assign(design=name) for name, table in burden.items()], ignore_index=True)
+    data["cost_usd_bn"] = data["cost_usd"] / 1e9
+    fig, axes = _panels(len(burden), 2.4)
+    for ax, name in zip(axes, burden):
+        wide = data[data["design"] == name].pivot(index="key", columns="country", values="cost_usd_bn")
+        left = np.zeros(len(wide))
+        for country in PARTNERS:
+            ax.barh(wide.index, wide[country], left=left, color=COUNTRY_COLOURS[country], label=country, height=0.6)
+            left += wide[country].to_numpy()
+        ax.set_title(name)
+        ax.set_xlabel("Acquisition cost paid (USD bn)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(PARTNERS))
+    return fig, data[["design", "key", "country", "share", "cost_usd_bn"]]
