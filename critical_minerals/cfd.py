@@ -1,0 +1,771 @@
+"""Price-support instruments for mining projects, valued on simulated price paths (chapter 04).
+
+Instruments (payment from the government to the project per tonne, P the reference price, K the strike):
+
+- none: 0
+- floor (price insurance): max(K - P, 0); the firm keeps all upside
+- cfd (symmetric contract for difference): K - P; the firm pays P - K back above the strike
+- cfd_revenue_share: max(K - P, 0) - alpha max(P - K, 0); alpha = 0 is the floor, alpha = 1 the symmetric CfD
+- collar: max(K - P, 0) - max(P - c K, 0); the government takes the upside above the cap c K only
+
+Payments are monthly, on the month's output, during the first `support_years` of production. Everything is linear in
+three annual sums per path (sum of P, of min(P, K) and of min(P, cK)), so one pass over the simulated months values
+all instruments. Reference price basis: the world benchmark, or the U.S.-delivered price (1 + tariff x pass-through)
+times the benchmark; with the latter, the payment f max(K/f - P, 0) is a floor at K/f scaled by f.
+
+Monte Carlo standard errors are batch means: the paths (antithetic pairs kept together) are cut into BATCHES equal
+batches, the statistic computed on each, and SE = sd(batch statistics)/sqrt(BATCHES). This works alike for means,
+quantiles, probabilities and ratios.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from . import prices, project_finance
+from .errors import InputError
+from .project_finance import Archetype
+
+INSTRUMENTS = ("none", "floor", "cfd", "cfd_revenue_share", "collar")
+INSTRUMENT_LABELS = {"none": "no support", "floor": "price floor (insurance)", "cfd": "symmetric CfD",
+                     "cfd_revenue_share": "CfD with revenue sharing", "collar": "collar"}
+BASES = ("world", "us_delivered")
+SUBSIDY_REGIMES = ("none", "canada_ctm_itc", "us_45x_permanent", "us_45x_current_law")
+CHUNK_PATHS = 20_000  # paths simulated and valued at once: bounds memory (months x chunk float32)
+BLOCK_YEARS = 2  # streaming: years of months simulated at once (24 x 20,000 float32 = 1.9 MB, cache-sized)
+BATCHES = 50
+MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True)
+class Contract:
+    strike: float  # USD per tonne of product, on the contract's reference-price basis
+    revenue_share: float = 0.5  # alpha of cfd_revenue_share
+    cap_multiple: float = 1.5  # collar cap as a multiple of the strike
+    support_years: int = 15  # years of production covered, from the first
+    basis: str = "world"
+    tariff_rate: float = 0.25
+    pass_through: float = 0.0  # share of the tariff that shows up in the U.S.-delivered price
+
+    @property
+    def us_premium(self) -> float:
+        """U.S.-delivered price over the world benchmark."""
+        return 1.0 + self.tariff_rate * self.pass_through
+
+    @property
+    def basis_factor(self) -> float:
+        return self.us_premium if self.basis == "us_delivered" else 1.0
+
+
+def validate_contract(contract: Contract) -> Contract:
+    if not (math.isfinite(contract.strike) and contract.strike > 0):
+        raise InputError("strike must be positive", field="strike", value=contract.strike,
+                         fix="give a strike above 0 USD per tonne (or a strike multiple above 0)")
+    if not 0.0 <= contract.revenue_share <= 1.0:
+        raise InputError("revenue share out of range", field="revenue_share", value=contract.revenue_share,
+                         fix="give a share between 0 (price floor) and 1 (symmetric CfD)")
+    if not contract.cap_multiple > 1.0:
+        raise InputError("collar cap must lie above the strike", field="collar_cap_multiple",
+                         value=contract.cap_multiple, fix="give a multiple above 1, e.g. 1.5")
+    if contract.support_years < 1:
+        raise InputError("support must last at least one year", field="support_years", value=contract.support_years,
+                         fix="give 1 or more years")
+    if contract.basis not in BASES:
+        raise InputError("unknown reference-price basis", field="reference_price_basis", value=contract.basis,
+                         fix=f"choose one of {BASES}")
+    if not 0.0 <= contract.tariff_rate <= 2.0:
+        raise InputError("tariff rate out of range", field="tariff_rate", value=contract.tariff_rate,
+                         fix="give a rate between 0 and 2 (0 % to 200 %)")
+    if not 0.0 <= contract.pass_through <= 1.0:
+        raise InputError("pass-through out of range", field="tariff_pass_through", value=contract.pass_through,
+                         fix="give a share between 0 and 1")
+    return contract
+
+
+def government_payment(instrument: str, price, contract: Contract) -> np.ndarray:
+    """Payment per tonne from the government to the project at reference price(s) `price` (basis already applied)."""
+    price = np.asarray(price, dtype=float)
+    if (price < 0).any():
+        raise InputError("prices must not be negative", field="price", value=float(price.min()), fix="give prices >= 0")
+    strike = contract.strike
+    floor = np.maximum(strike - price, 0.0)
+    call = np.maximum(price - strike, 0.0)
+    above_cap = np.maximum(price - contract.cap_multiple * strike, 0.0)
+    payments = {"none": np.zeros_like(price), "floor": floor, "cfd": floor - call,
+                "cfd_revenue_share": floor - contract.revenue_share * call, "collar": floor - above_cap}
+    if instrument not in payments:
+        raise InputError("unknown instrument", field="instrument", value=instrument, fix=f"choose one of {INSTRUMENTS}")
+    return payments[instrument]
+
+
+# ---------------------------------------------------------------- parameters of the chapter, checked at once
+
+def check_parameters(*, project_archetype: str, archetypes: dict, price_model: str, calibration_start_year: int,
+                     first_price_year: int, strike_multiple: float, strike_usd_per_t: float, revenue_share: float,
+                     collar_cap_multiple: float, support_years: int, construction_start_year: int,
+                     earliest_start_year: int, government_discount_rate: float, bankability_target: float,
+                     headline_instrument: str, subsidy_regime: str, reference_price_basis: str,
+                     tariff_pass_through: float, alignment_tolerance: float, simulation_paths: int,
+                     simulation_seed: int) -> None:
+    """Every chapter parameter against its allowed range; the first bad one raises InputError before any simulation."""
+    archetype = project_finance.get_archetype(project_archetype, archetypes)
+    if price_model not in prices.MODELS:
+        raise InputError("unknown price model", field="price_model", value=price_model,
+                         fix=f"choose one of {prices.MODELS}")
+    last_start = earliest_start_year - 4  # leaves at least three full years of monthly prices
+    if not first_price_year <= calibration_start_year <= last_start:
+        raise InputError("calibration start year out of range", field="calibration_start_year",
+                         value=calibration_start_year,
+                         fix=f"choose a year from {first_price_year} to {last_start} (metals with shorter histories "
+                             f"use all their months)")
+    if not (math.isfinite(strike_multiple) and strike_multiple > 0):
+        raise InputError("strike multiple must be positive", field="strike_multiple", value=strike_multiple,
+                         fix="give a multiple above 0 (1.0 means a strike at the reference price)")
+    if not (math.isfinite(strike_usd_per_t) and strike_usd_per_t >= 0):
+        raise InputError("strike must be positive", field="strike_usd_per_t", value=strike_usd_per_t,
+                         fix="give a strike above 0 USD per tonne, or 0 to use strike_multiple")
+    validate_contract(Contract(strike=1.0, revenue_share=revenue_share, cap_multiple=collar_cap_multiple,
+                               support_years=support_years, basis=reference_price_basis,
+                               pass_through=tariff_pass_through))
+    if support_years > archetype.life_years:
+        raise InputError("support outlasts the project", field="support_years", value=support_years,
+                         fix=f"give 1 to {archetype.life_years} years (the {project_archetype} project's life)")
+    if not earliest_start_year <= construction_start_year <= 2050:
+        raise InputError("construction start year out of range", field="construction_start_year",
+                         value=construction_start_year,
+                         fix=f"choose a year from {earliest_start_year} (after the last price month) to 2050")
+    if not -0.05 < government_discount_rate <= 0.2:
+        raise InputError("discount rate out of range", field="government_discount_rate",
+                         value=government_discount_rate, fix="give a real rate between -0.05 and 0.2, e.g. 0.02")
+    if not 0 < bankability_target < 1:
+        raise InputError("target probability out of range", field="bankability_target", value=bankability_target,
+                         fix="give a probability strictly between 0 and 1, e.g. 0.1")
+    if headline_instrument not in INSTRUMENTS[1:]:
+        raise InputError("unknown instrument", field="headline_instrument", value=headline_instrument,
+                         fix=f"choose one of {INSTRUMENTS[1:]}")
+    if subsidy_regime not in SUBSIDY_REGIMES:
+        raise InputError("unknown subsidy regime", field="subsidy_regime", value=subsidy_regime,
+                         fix=f"choose one of {SUBSIDY_REGIMES}")
+    if not 0 < alignment_tolerance <= 1:
+        raise InputError("alignment tolerance out of range", field="alignment_tolerance", value=alignment_tolerance,
+                         fix="give a share above 0 and at most 1, e.g. 0.25")
+    if not (simulation_paths % 2 == 0 and 2 * BATCHES <= simulation_paths <= 5_000_000):
+        raise InputError("number of paths out of range", field="simulation_paths", value=simulation_paths,
+                         fix=f"give an even number from {2 * BATCHES} to 5,000,000")
+    if simulation_seed < 0:
+        raise InputError("seed must not be negative", field="simulation_seed", value=simulation_seed,
+                         fix="give an integer >= 0")
+
+
+# ---------------------------------------------------------------- simulation set-up
+
+def months_before_start(last_month: pd.Timestamp, start_year: int) -> int:
+    """Simulated months between the last observed month and January of `start_year` (excluded)."""
+    return 12 * (start_year - last_month.year) - last_month.month
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the valuation needs besides the price paths."""
+
+    archetype: Archetype
+    contract: Contract
+    offset_months: int  # simulated months before the first construction year
+    government_rate: float
+    subsidies: dict  # regime -> subsidy received per year (USD)
+    thresholds: tuple  # annual outlay thresholds (USD) counted per path
+    compute_irr: bool = True
+    keep_annual: bool = True  # keep (years, paths) government payments, for timelines and budget shares
+
+    @property
+    def years(self) -> int:
+        return self.archetype.years
+
+    @property
+    def n_months(self) -> int:
+        return self.offset_months + MONTHS_PER_YEAR * self.years
+
+    @property
+    def support_mask(self) -> np.ndarray:
+        years = np.arange(self.years) - self.archetype.construction_years
+        return ((years >= 0) & (years < self.contract.support_years)).astype(float)
+
+    @property
+    def contract_output(self) -> np.ndarray:
+        """Benchmark-equivalent tonnes covered by the contract per year: output x payable share, so that at any
+        price the project's realised revenue plus the CfD payment equals payable share x strike per tonne."""
+        return project_finance.production(self.archetype) * self.archetype.payable_share * self.support_mask
+
+
+@dataclass
+class AnnualSums:
+    """Per year and path (years, paths): sums over the year's months of P, min(P, K) and min(P, cap)."""
+
+    price: np.ndarray
+    below_strike: np.ndarray
+    below_cap: np.ndarray
+    strike: float
+    cap: float
+
+    @cached_property
+    def floor(self) -> np.ndarray:
+        return MONTHS_PER_YEAR * self.strike - self.below_strike
+
+    @cached_property
+    def call(self) -> np.ndarray:
+        return self.price - self.below_strike
+
+    @cached_property
+    def above_cap(self) -> np.ndarray:
+        return self.price - self.below_cap
+
+    def payoff(self, instrument: str, revenue_share: float) -> np.ndarray | float:
+        if instrument == "none":
+            return 0.0
+        if instrument == "floor":
+            return self.floor
+        if instrument == "cfd":
+            return self.floor - self.call
+        if instrument == "cfd_revenue_share":
+            return self.floor - revenue_share * self.call
+        if instrument == "collar":
+            return self.floor - self.above_cap
+        raise InputError("unknown instrument", field="instrument", value=instrument, fix=f"choose one of {INSTRUMENTS}")
+
+
+def annual_sums(prices_chunk: np.ndarray, offset: int, years: int, strike: float, cap: float) -> AnnualSums:
+    """Annual sums of a (months, paths) float32 chunk from month `offset` on, in float64."""
+    n = prices_chunk.shape[1]
+    months = prices_chunk[offset: offset + MONTHS_PER_YEAR * years].reshape(years, MONTHS_PER_YEAR, n)
+    strike, cap = prices_chunk.dtype.type(strike), prices_chunk.dtype.type(cap)  # compare in the paths' precision
+    work = np.empty_like(months)
+    def year_sum(values):
+        return values.sum(axis=1).astype(float)
+    price = year_sum(months)
+    below_strike = year_sum(np.minimum(months, strike, out=work))
+    return AnnualSums(price, below_strike, year_sum(np.minimum(months, cap, out=work)), float(strike), float(cap))
+
+
+def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict:
+    """Per-path results of one chunk: {regime: {instrument: {name: array}}}.
+
+    Per path: government_pv (cost, discounted at the government rate), project_npv (at the hurdle rate), irr,
+    max_annual_outlay, total_outlay (undiscounted), paid (any payment), years_above_<threshold>; optionally the
+    annual payments (years, paths). Subsidies are deterministic and untaxed, so each regime only shifts the NPV.
+    """
+    archetype, contract = setup.archetype, setup.contract
+    volume = (setup.contract_output / MONTHS_PER_YEAR * contract.basis_factor)[:, None]  # per unit of monthly payoff
+    output = project_finance.production(archetype)[:, None]
+    revenue = archetype.payable_share * contract.us_premium / MONTHS_PER_YEAR * output * sums.price
+    government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
+    subsidy_pv = {regime: float(project_finance.npv(flows, archetype.hurdle_rate))
+                  for regime, flows in setup.subsidies.items()}
+    payments = np.zeros((len(instruments), setup.years, sums.price.shape[1]))  # "none" stays zero
+    for k, instrument in enumerate(instruments):
+        if instrument != "none":
+            np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
+    npv_before_subsidy = project_finance.project_npv(archetype, revenue, payments)
+    largest = payments.max(axis=1)  # every statistic over all instruments at once: (instruments, paths)
+    statistics = {"government_pv": government_factors @ payments, "max_annual_outlay": largest,
+                  "total_outlay": payments.sum(axis=1), "paid": (largest > 0).astype(float),
+                  **{f"years_above_{t:.0f}": (payments > t).sum(axis=1).astype(float) for t in setup.thresholds}}
+    results: dict = {regime: {} for regime in setup.subsidies}
+    for k, instrument in enumerate(instruments):
+        annual = payments[k]
+        government = {name: values[k] for name, values in statistics.items()}
+        if setup.keep_annual:
+            government["annual_outlay"] = annual
+        for regime, subsidy in setup.subsidies.items():
+            project = {"project_npv": npv_before_subsidy[k] + subsidy_pv[regime]}
+            if setup.compute_irr:
+                flows = project_finance.project_cash_flows(archetype, revenue, annual, subsidy)
+                project["irr"] = project_finance.irr(flows)
+                project["irr_below_bracket"] = project_finance.irr_below_bracket(flows).astype(float)
+            results[regime][instrument] = government | project
+    return results
+
+
+def _pairs_adjacent(values: np.ndarray) -> np.ndarray:
+    """Reorder a chunk's per-path values from [draws, antithetic draws] halves to pairs (2i, 2i+1)."""
+    half = values.shape[-1] // 2
+    ordered = np.empty_like(values)
+    ordered[..., 0::2] = values[..., :half]
+    ordered[..., 1::2] = values[..., half:]
+    return ordered
+
+
+def chunk_sizes(n_paths: int) -> list[int]:
+    sizes = [CHUNK_PATHS] * (n_paths // CHUNK_PATHS)
+    if n_paths % CHUNK_PATHS:
+        sizes.append(n_paths % CHUNK_PATHS)
+    return sizes
+
+
+def simulate_paths(model: prices.PriceModel, n_paths: int, n_months: int, seed: int) -> list[np.ndarray]:
+    """Price paths as a list of (months, chunk) float32 arrays; the same seed gives the same paths."""
+    rng = prices.generator(seed)
+    return [prices.simulate_prices(model, size, n_months, rng) for size in chunk_sizes(n_paths)]
+
+
+def value_paths(paths: list[np.ndarray], setup: Setup, instruments=INSTRUMENTS) -> dict:
+    """Value every instrument (and subsidy regime) on stored paths; per-path arrays with antithetic pairs adjacent."""
+    contract = setup.contract
+    strike = contract.strike / contract.basis_factor
+    chunks = [value_chunk(annual_sums(chunk, setup.offset_months, setup.years, strike,
+                                      contract.cap_multiple * strike), setup, instruments) for chunk in paths]
+    return _concatenate(chunks)
+
+
+def simulate_and_value(model: prices.PriceModel, setup: Setup, n_paths: int, seed: int,
+                       instruments=INSTRUMENTS) -> dict:
+    """Stream: simulate each chunk a few years of months at a time, keep only its annual sums, value it. Memory holds
+    BLOCK_YEARS of one chunk's paths whatever n_paths is; the paths equal those of `simulate_paths` (same seed)."""
+    rng = prices.generator(seed)
+    contract = setup.contract
+    strike = prices.SIMULATION_DTYPE(contract.strike / contract.basis_factor)
+    cap = prices.SIMULATION_DTYPE(contract.cap_multiple * strike)
+    block_years = [min(BLOCK_YEARS, setup.years - start) for start in range(0, setup.years, BLOCK_YEARS)]
+    blocks = ([setup.offset_months] if setup.offset_months else []) + [MONTHS_PER_YEAR * y for y in block_years]
+    chunks, buffers = [], {}
+    for size in chunk_sizes(n_paths):
+        buffer = buffers.setdefault(size, {})
+        sums = [np.empty((setup.years, size)) for _ in range(3)]
+        stream = prices.price_blocks(model, size, blocks, rng, buffers=buffer)
+        if setup.offset_months:
+            next(stream)
+        first = 0
+        for years, block in zip(block_years, stream):
+            months = block.reshape(years, MONTHS_PER_YEAR, size)
+            work = buffer.get(("work", years))
+            if work is None:
+                work = buffer[("work", years)] = np.empty_like(months)
+            rows = slice(first, first + years)
+            sums[0][rows] = months.sum(axis=1)
+            sums[1][rows] = np.minimum(months, strike, out=work).sum(axis=1)
+            sums[2][rows] = np.minimum(months, cap, out=work).sum(axis=1)
+            first += years
+        chunks.append(value_chunk(AnnualSums(*sums, float(strike), float(cap)), setup, instruments))
+    return _concatenate(chunks)
+
+
+def _concatenate(chunks: list[dict]) -> dict:
+    first = chunks[0]
+    return {regime: {instrument: {name: np.concatenate([_pairs_adjacent(c[regime][instrument][name]) for c in chunks],
+                                                       axis=-1)
+                                  for name in first[regime][instrument]}
+                     for instrument in first[regime]}
+            for regime in first}
+
+
+# ---------------------------------------------------------------- Monte Carlo statistics
+
+def batch_se(values: np.ndarray, statistic) -> float:
+    """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together)."""
+    values = np.asarray(values)
+    usable = len(values) - len(values) % (2 * BATCHES)
+    batches = values[:usable].reshape(BATCHES, -1)
+    estimates = np.array([statistic(batch) for batch in batches])
+    return float(estimates.std(ddof=1) / np.sqrt(BATCHES))
+
+
+STATISTICS = {
+    "mean": np.mean,
+    "p5": lambda v: np.quantile(v, 0.05),
+    "p50": lambda v: np.quantile(v, 0.50),
+    "p95": lambda v: np.quantile(v, 0.95),
+}
+
+
+def describe(values: np.ndarray, statistics=("mean", "p5", "p50", "p95")) -> dict:
+    """{statistic: value, statistic_se: Monte Carlo SE} for one per-path quantity."""
+    out = {}
+    for name in statistics:
+        function = STATISTICS[name]
+        out[name] = float(function(values))
+        out[f"{name}_se"] = batch_se(values, function)
+    return out
+
+
+def probability(flags: np.ndarray) -> dict:
+    return {"value": float(np.mean(flags)), "se": batch_se(flags, np.mean)}
+
+
+def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUMENTS) -> pd.DataFrame:
+    """One row per instrument: fiscal cost and bankability statistics with their Monte Carlo SEs."""
+    rows = []
+    for instrument in instruments:
+        r = results[regime][instrument]
+        cost, outlay, value = describe(r["government_pv"]), describe(r["max_annual_outlay"], ("mean", "p95")), \
+            describe(r["project_npv"])
+        loss = probability(r["project_npv"] < 0)
+        paid = probability(r["paid"])
+        row = {"instrument": instrument}
+        row |= {f"fiscal_npv_{k}": v for k, v in cost.items()}
+        row |= {f"max_outlay_{k}": v for k, v in outlay.items()}
+        row |= {"p_paying": paid["value"], "p_paying_se": paid["se"]}
+        row |= {f"project_npv_{k}": v for k, v in value.items()}
+        row |= {"p_npv_negative": loss["value"], "p_npv_negative_se": loss["se"]}
+        if "irr" in r:
+            irr_values = np.where(np.isnan(r["irr"]) & (r["irr_below_bracket"] > 0), -np.inf, r["irr"])
+            for name, q in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
+                def quantile(v, q=q):  # no interpolation: -inf marks an IRR below the bracket
+                    return np.nanquantile(v, q, method="inverted_cdf")
+                row[f"irr_{name}"] = float(quantile(irr_values))
+                row[f"irr_{name}_se"] = batch_se(irr_values, quantile) if np.isfinite(row[f"irr_{name}"]) else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("instrument")
+
+
+def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """The instrument summary as shown: USD million and percent, each with its Monte Carlo SE in brackets."""
+    def money(name):
+        return summary.apply(lambda r: f"{r[name] / 1e6:,.0f} (±{r[name + '_se'] / 1e6:,.0f})", axis=1)
+    def share(name):
+        return summary.apply(lambda r: f"{r[name]:.1%} (±{r[name + '_se']:.1%})", axis=1)
+    def rate(name):
+        return summary.apply(lambda r: "< −50 %" if np.isneginf(r[name]) else
+                             f"{r[name]:.1%} (±{r[name + '_se']:.1%})", axis=1)
+    view = pd.DataFrame({
+        "instrument": [INSTRUMENT_LABELS[i] for i in summary.index],
+        "fiscal cost NPV, mean (USD M)": money("fiscal_npv_mean").to_numpy(),
+        "fiscal cost P5": money("fiscal_npv_p5").to_numpy(),
+        "fiscal cost P50": money("fiscal_npv_p50").to_numpy(),
+        "fiscal cost P95": money("fiscal_npv_p95").to_numpy(),
+        "largest annual outlay, P95 (USD M)": money("max_outlay_p95").to_numpy(),
+        "P(government pays)": share("p_paying").to_numpy(),
+        "project NPV, mean (USD M)": money("project_npv_mean").to_numpy(),
+        "project NPV P5": money("project_npv_p5").to_numpy(),
+        "P(NPV < 0)": share("p_npv_negative").to_numpy(),
+    })
+    if "irr_p50" in summary:
+        view["IRR P5"] = rate("irr_p5").to_numpy()
+        view["IRR P50"] = rate("irr_p50").to_numpy()
+        view["IRR P95"] = rate("irr_p95").to_numpy()
+    return view
+
+
+def zero_cost_revenue_share(results: dict, regime: str = "none") -> dict:
+    """alpha* with E[PV floor] - alpha* E[PV call above strike] = 0: the revenue share at which the CfD costs the
+    government nothing in expectation. Values above 1 mean even a symmetric CfD has a positive expected cost."""
+    floor = results[regime]["floor"]["government_pv"]
+    call = floor - results[regime]["cfd"]["government_pv"]  # PV of the upside above the strike
+    both = np.stack([floor, call])
+    def ratio(values):
+        return values[0].mean() / values[1].mean()
+    usable = floor.size - floor.size % (2 * BATCHES)
+    estimates = [ratio(b) for b in np.split(both[:, :usable], BATCHES, axis=1)]
+    return {"value": float(ratio(both)), "se": float(np.std(estimates, ddof=1) / np.sqrt(BATCHES)),
+            "pv_floor_mean": float(floor.mean()), "pv_upside_mean": float(call.mean())}
+
+
+def payment_timeline(results: dict, start_year: int, regime: str = "none", instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
+    """Expected government payment per calendar year and instrument, with its Monte Carlo SE (long format)."""
+    rows = []
+    for instrument in instruments:
+        annual = results[regime][instrument]["annual_outlay"]
+        means = annual.mean(axis=1)
+        ses = [batch_se(year, np.mean) for year in annual]
+        for year, (mean, se) in enumerate(zip(means, ses)):
+            rows.append({"year": start_year + year, "instrument": instrument, "expected_payment": mean, "se": se,
+                         "p_paying": float((annual[year] > 0).mean())})
+    return pd.DataFrame(rows)
+
+
+def budget_scale(results: dict, setup: Setup, regime: str = "none", instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
+    """Per instrument and threshold: share of contract years whose outlay exceeds it, share of paths whose total
+    outlay over the contract exceeds it (both with SEs), and the largest possible commitment (price at zero)."""
+    contract_years = int(setup.support_mask.sum())
+    worst_case = setup.contract.strike * setup.contract_output.sum()
+    rows = []
+    for instrument in instruments:
+        r = results[regime][instrument]
+        for threshold in setup.thresholds:
+            years = probability(r[f"years_above_{threshold:.0f}"] / contract_years)
+            total = probability(r["total_outlay"] > threshold)
+            rows.append({"instrument": instrument, "threshold_usd": threshold,
+                         "share_of_years_above": years["value"], "share_of_years_above_se": years["se"],
+                         "share_of_totals_above": total["value"], "share_of_totals_above_se": total["se"],
+                         "max_commitment_usd": worst_case, "max_commitment_above": bool(worst_case > threshold)})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- closed form under GBM (Black 1976)
+
+def black76_put(forward, strike, sigma, maturity) -> np.ndarray:
+    """Undiscounted E[max(K - P_T, 0)] for lognormal P_T with mean `forward` and log-volatility sigma sqrt(T)."""
+    forward, maturity = np.asarray(forward, dtype=float), np.asarray(maturity, dtype=float)
+    spread = sigma * np.sqrt(maturity)
+    if np.any(spread == 0):
+        return np.maximum(strike - forward, 0.0) + 0.0 * spread
+    d1 = (np.log(forward / strike) + spread**2 / 2) / spread
+    return strike * norm.cdf(-(d1 - spread)) - forward * norm.cdf(-d1)
+
+
+def black76_call(forward, strike, sigma, maturity) -> np.ndarray:
+    """Put-call parity: call = put + F - K."""
+    return black76_put(forward, strike, sigma, maturity) + np.asarray(forward, dtype=float) - strike
+
+
+def closed_form_values(model: prices.PriceModel, setup: Setup) -> dict:
+    """Government PV of the floor (a strip of monthly Black-76 puts) and of the symmetric CfD (a strip of forwards)
+    with the same volumes, basis and discounting as the simulation. GBM only."""
+    if model.kind != "gbm":
+        raise InputError("the closed form holds for GBM only", field="price_model", value=model.kind,
+                         fix="use price_model 'gbm' for the cross-check")
+    contract = setup.contract
+    factor = contract.basis_factor
+    strike = contract.strike / factor
+    months = setup.offset_months + np.arange(1, MONTHS_PER_YEAR * setup.years + 1)
+    forwards = model.expected_price(months / MONTHS_PER_YEAR)
+    year = np.arange(MONTHS_PER_YEAR * setup.years) // MONTHS_PER_YEAR
+    weights = (project_finance.discount_factors(setup.government_rate, setup.years)
+               * setup.contract_output / MONTHS_PER_YEAR * factor)[year]
+    puts = black76_put(forwards, strike, model.sigma, months / MONTHS_PER_YEAR)
+    return {"floor": float(weights @ puts), "cfd": float(weights @ (strike - forwards))}
+
+
+def closed_form_check(model: prices.PriceModel, setup: Setup, results: dict, regime: str = "none") -> pd.DataFrame:
+    """Simulated against closed-form government PV for the floor and the CfD, in Monte Carlo standard errors."""
+    exact = closed_form_values(model, setup)
+    rows = []
+    for instrument in ("floor", "cfd"):
+        simulated = results[regime][instrument]["government_pv"]
+        mean, se = float(simulated.mean()), batch_se(simulated, np.mean)
+        rows.append({"instrument": instrument, "simulated": mean, "se": se, "closed_form": exact[instrument],
+                     "difference_in_se": (mean - exact[instrument]) / se if se > 0 else 0.0})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- strikes and bankability
+
+def bankability_curve(paths: list[np.ndarray], setup: Setup, strikes, instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
+    """P(project NPV < 0) and the expected fiscal cost, per strike, instrument and subsidy regime (same paths)."""
+    rows = []
+    for strike in strikes:
+        trial = replace(setup, contract=replace(setup.contract, strike=float(strike)), compute_irr=False,
+                        keep_annual=False)
+        results = value_paths(paths, trial, instruments)
+        for regime in setup.subsidies:
+            for instrument in instruments:
+                r = results[regime][instrument]
+                loss = probability(r["project_npv"] < 0)
+                rows.append({"strike": strike, "instrument": instrument, "regime": regime,
+                             "p_npv_negative": loss["value"], "p_npv_negative_se": loss["se"],
+                             "fiscal_npv_mean": float(r["government_pv"].mean())})
+    return pd.DataFrame(rows)
+
+
+STRIKE_TOLERANCE = 1e-3  # strike searches stop within this share of the grid's lowest strike
+
+
+def strike_for_target(paths: list[np.ndarray], setup: Setup, curve: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Per instrument and regime of `curve`: the lowest strike at which P(NPV < 0) is at most `target`.
+
+    The curve's grid brackets the strike; bisection on the same paths then narrows it to STRIKE_TOLERANCE x the
+    lowest grid strike (on common paths P(NPV < 0) falls monotonically with the strike). NaN where even the grid's
+    highest strike misses the target; the grid's lowest strike where that one already meets it.
+    """
+    tolerance = STRIKE_TOLERANCE * curve["strike"].min()
+    rows = []
+    for (instrument, regime), part in curve.groupby(["instrument", "regime"], sort=False):
+        part = part.sort_values("strike")
+        strikes, losses = part["strike"].to_numpy(), part["p_npv_negative"].to_numpy()
+        hits = np.flatnonzero(losses <= target)
+        if hits.size == 0 or hits[0] == 0:
+            strike = np.nan if hits.size == 0 else strikes[0]
+        else:
+            low, high = strikes[hits[0] - 1], strikes[hits[0]]
+            trial = replace(setup, subsidies={regime: setup.subsidies[regime]}, compute_irr=False, keep_annual=False)
+            while high - low > tolerance:
+                middle = (low + high) / 2
+                result = value_paths(paths, replace(trial, contract=replace(setup.contract, strike=middle)),
+                                     (instrument,))[regime][instrument]
+                if np.mean(result["project_npv"] < 0) <= target:
+                    high = middle
+                else:
+                    low = middle
+            strike = high
+        rows.append({"instrument": instrument, "regime": regime, "strike": strike})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- chapter assembly
+
+PAPER_B_CLAIM = {"lithium": "aligned", "graphite": "gap", "nickel": "gap"}  # paper B, section on harmonization
+REGIME_LABELS = {"none": "no subsidy", "canada_ctm_itc": "Canada CTM investment tax credit (current law)",
+                 "us_45x_permanent": "US 45X, permanent (as paper B assumed)",
+                 "us_45x_current_law": "US 45X, current law (with its phase-out)"}
+
+
+def calibrated_metals(prices_monthly: pd.DataFrame, archetypes: dict) -> tuple:
+    """The metals to calibrate: the chapter's list plus any archetype metal the price panel has."""
+    available = set(prices_monthly["commodity"])
+    extra = [a.price_metal for a in archetypes.values()
+             if a.price_metal in available and a.price_metal not in prices.CALIBRATION_METALS]
+    return tuple(prices.CALIBRATION_METALS) + tuple(dict.fromkeys(extra))
+
+
+def archetype_price_model(archetype: Archetype, calibration: pd.DataFrame, kind: str,
+                          drift_from_data: bool = False) -> prices.PriceModel:
+    """The price model of an archetype's reference price (USD per tonne of product, benchmark-equivalent).
+
+    A metal with monthly prices: its calibrated model, converted to product units. A metal without (graphite):
+    the median dynamics of the calibrated metals around the archetype's reference price.
+    """
+    if archetype.price_metal in calibration.index:
+        model = prices.model_from_calibration(calibration, archetype.price_metal, kind, drift_from_data)
+        return model.scaled(1.0 / archetype.product_t_per_t_metal)
+    if np.isnan(archetype.reference_price_usd_per_t):
+        raise InputError(f"metal {archetype.price_metal!r} has no price history and the archetype gives no "
+                         "reference price", field="price_metal", value=archetype.price_metal,
+                         fix=f"use a metal with monthly prices ({sorted(calibration.index)}) or fill "
+                             "reference_price_usd_per_t in data/project_archetypes.csv")
+    return prices.proxy_model(calibration, archetype.price_metal, kind, archetype.reference_price_usd_per_t,
+                              calibration["last_month"].max())
+
+
+def make_setup(archetype: Archetype, model: prices.PriceModel, contract: Contract, start_year: int,
+               government_rate: float, regimes: pd.DataFrame, thresholds: tuple, subsidy_regimes=("none",),
+               compute_irr: bool = True, keep_annual: bool = True) -> Setup:
+    offset = months_before_start(model.last_month, start_year)
+    subsidies = {r: project_finance.subsidy_cash_flows(archetype, regimes, r, start_year) for r in subsidy_regimes}
+    return Setup(archetype, validate_contract(contract), offset, government_rate, subsidies, tuple(thresholds),
+                 compute_irr, keep_annual)
+
+
+def reference_price(model: prices.PriceModel, setup: Setup) -> float:
+    """What strike multiples refer to: the long-run mean price (mean reversion) or the average forward price over
+    the contract's months (GBM)."""
+    if model.kind == "mean_reverting":
+        return model.long_run_price()
+    months = setup.offset_months + np.arange(1, MONTHS_PER_YEAR * setup.years + 1)
+    covered = np.repeat(setup.support_mask, MONTHS_PER_YEAR) > 0
+    return float(model.expected_price(months[covered] / MONTHS_PER_YEAR).mean())
+
+
+def strike_grid(reference: float, low: float = 0.4, high: float = 2.5, points: int = 22) -> np.ndarray:
+    return reference * np.linspace(low, high, points)
+
+
+def harmonization_table(archetypes: dict, regimes: pd.DataFrame, start_year: int, tolerance: float) -> pd.DataFrame:
+    """Per archetype: levelized subsidy per tonne under each regime, the Canadian-over-U.S. ratio, and whether the two
+    are aligned (ratio within 1 +- tolerance), set against paper B's claim.
+
+    Roughly, alignment needs ITC rate x eligible share x levelized capital charge = 45X rate x unit cost: a capital
+    charge per tonne of 45X rate / (ITC rate x eligible share) times the unit operating cost
+    (`capital_charge_for_alignment`), against the archetype's own `capital_charge_to_opex`.
+    """
+    rows = []
+    for name, archetype in archetypes.items():
+        level = {r: project_finance.levelized_subsidy(archetype, regimes, r, start_year)
+                 for r in ("canada_ctm_itc", "us_45x_permanent", "us_45x_current_law")}
+        cost = project_finance.levelized_cost(archetype)
+        first = np.array([start_year + archetype.construction_years])
+        itc = project_finance.subsidy_rates(regimes, "canada_ctm_itc", "capex", first)[0]
+        x45 = project_finance.subsidy_rates(regimes, "us_45x_permanent", "production_cost", first)[0]
+        row = {"archetype": name, "product": archetype.product, "levelized_cost_usd_per_t": cost,
+               "capital_charge_to_opex": (cost - archetype.opex_usd_per_t) / archetype.opex_usd_per_t,
+               "capital_charge_for_alignment": x45 / (itc * archetype.itc_eligible_share)}
+        for regime, value in level.items():
+            row[f"{regime}_usd_per_t"] = value
+            row[f"{regime}_share_of_cost"] = value / cost
+        for us in ("us_45x_permanent", "us_45x_current_law"):
+            ratio = level["canada_ctm_itc"] / level[us] if level[us] > 0 else np.inf
+            row[f"ratio_itc_to_{us}"] = ratio
+            row[f"gap_usd_per_t_{us}"] = level["canada_ctm_itc"] - level[us]
+            row[f"aligned_{us}"] = bool(abs(ratio - 1) <= tolerance)
+        claim = PAPER_B_CLAIM.get(name)
+        row["paper_b_claim"] = claim or "not discussed"
+        row["model_finds_permanent"] = "aligned" if row["aligned_us_45x_permanent"] else "gap"
+        row["model_finds_current_law"] = "aligned" if row["aligned_us_45x_current_law"] else "gap"
+        row["agrees_with_paper"] = (claim == row["model_finds_permanent"]) if claim else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
+    def ratio(value):
+        return "no 45X credit" if np.isinf(value) else f"{value:.2f}"
+    return pd.DataFrame({
+        "archetype": table["archetype"],
+        "levelized cost (USD/t)": table["levelized_cost_usd_per_t"].map("{:,.0f}".format),
+        "Canada ITC (USD/t)": table["canada_ctm_itc_usd_per_t"].map("{:,.0f}".format),
+        "US 45X permanent (USD/t)": table["us_45x_permanent_usd_per_t"].map("{:,.0f}".format),
+        "US 45X current law (USD/t)": table["us_45x_current_law_usd_per_t"].map("{:,.0f}".format),
+        "ITC / 45X permanent": table["ratio_itc_to_us_45x_permanent"].map(ratio),
+        "ITC / 45X current law": table["ratio_itc_to_us_45x_current_law"].map(ratio),
+        "paper B says": table["paper_b_claim"],
+        "model: permanent 45X": table["model_finds_permanent"],
+        "model: current law": table["model_finds_current_law"],
+    })
+
+
+def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
+    """One paragraph: where the model agrees with paper B's claim and where not, for both 45X readings."""
+    parts = []
+    for row in table[table["paper_b_claim"] != "not discussed"].itertuples():
+        agree = "agrees" if row.agrees_with_paper else "disagrees"
+        parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t against "
+                     f"{row.us_45x_permanent_usd_per_t:,.0f} USD/t for a permanent 45X (ratio "
+                     f"{row.ratio_itc_to_us_45x_permanent:.2f}), so the model finds *{row.model_finds_permanent}* "
+                     f"where paper B says *{row.paper_b_claim}* ({agree}); under current law 45X is worth "
+                     f"{row.us_45x_current_law_usd_per_t:,.0f} USD/t ({row.model_finds_current_law})")
+    return (f"With alignment defined as a ratio of the two levelized subsidies within {tolerance:.0%} of one: "
+            + "; ".join(parts) + ".")
+
+
+def subsidy_strikes(archetypes: dict, calibration: pd.DataFrame, kind: str, drift_from_data: bool,
+                    contract: Contract, instrument: str, start_year: int, government_rate: float,
+                    regimes: pd.DataFrame, target: float, n_paths: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per archetype and subsidy regime: the strike of `instrument` that brings P(NPV < 0) to `target`
+    (and the curves behind it). The strike is also shown as a multiple of the archetype's reference price."""
+    curves, strikes = [], []
+    for name, archetype in archetypes.items():
+        model = archetype_price_model(archetype, calibration, kind, drift_from_data)
+        setup = make_setup(archetype, model, replace(contract, support_years=min(contract.support_years,
+                                                                                 archetype.life_years)),
+                           start_year, government_rate, regimes, (), SUBSIDY_REGIMES, compute_irr=False,
+                           keep_annual=False)
+        reference = reference_price(model, setup)
+        paths = simulate_paths(model, n_paths, setup.n_months, seed)
+        curve = bankability_curve(paths, setup, strike_grid(reference), (instrument,))
+        found = strike_for_target(paths, setup, curve, target).assign(archetype=name, reference_price=reference)
+        curve = curve.assign(archetype=name)
+        curves.append(curve)
+        strikes.append(found.assign(strike_multiple=found["strike"] / reference))
+    return pd.concat(strikes, ignore_index=True), pd.concat(curves, ignore_index=True)
+
+
+def tariff_sensitivity(paths: list[np.ndarray], setup: Setup, instrument: str,
+                       pass_throughs=(0.0, 0.25, 0.5, 0.75, 1.0)) -> pd.DataFrame:
+    """Expected fiscal cost and P(NPV < 0) of `instrument` for each reference-price basis and tariff pass-through."""
+    regime = next(iter(setup.subsidies))
+    rows = []
+    for basis in BASES:
+        for share in pass_throughs:
+            trial = replace(setup, contract=replace(setup.contract, basis=basis, pass_through=share),
+                            compute_irr=False, keep_annual=False)
+            r = value_paths(paths, trial, (instrument,))[regime][instrument]
+            cost, loss = describe(r["government_pv"], ("mean",)), probability(r["project_npv"] < 0)
+            rows.append({"basis": basis, "pass_through": share, "us_premium": trial.contract.us_premium,
+                         "fiscal_npv_mean": cost["mean"], "fiscal_npv_mean_se": cost["mean_se"],
+                         "p_npv_negative": loss["value"], "p_npv_negative_se": loss["se"]})
+    return pd.DataFrame(rows)
+
+
+def fiscal_quantiles(results: dict, regime: str = "none", instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
+    """Quantiles (P1..P99), mean of the government's NPV cost per instrument: the data of the distribution figure."""
+    levels = np.array([0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99])
+    rows = []
+    for instrument in instruments:
+        values = results[regime][instrument]["government_pv"]
+        row = {"instrument": instrument, "mean": float(values.mean())}
+        row |= {f"p{round(q * 100)}": float(v) for q, v in zip(levels, np.quantile(values, levels))}
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,138 @@
+"""Chapter 04's figures: price fan charts, fiscal cost of each instrument, bankability against the strike,
+subsidies per archetype, the payment timeline and the tariff's effect. Each returns (figure, plotted data)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+
+from ..cfd import INSTRUMENT_LABELS, REGIME_LABELS
+from ..prices import MODEL_LABELS
+from . import ACCENT, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN
+
+# Okabe-Ito colours not used for countries, one per instrument
+INSTRUMENT_COLOURS = {"none": "#999999", "floor": "#56B4E9", "cfd": "#CC79A7", "cfd_revenue_share": "#009E73",
+                      "collar": "#E69F00"}
+REGIME_COLOURS = {"canada_ctm_itc": "#D55E00", "us_45x_permanent": "#0072B2", "us_45x_current_law": "#56B4E9"}
+MILLION = 1e6
+
+
+def _millions(axis) -> None:
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / MILLION:,.0f}"))
+
+
+def fan_chart(fans: dict[str, pd.DataFrame], metal: str, unit: str, history_years: int = 15) -> tuple:
+    """One panel per price model: history, simulated P5-P95 and P25-P75 bands, median and model mean."""
+    fig, axes = plt.subplots(1, len(fans), figsize=DOUBLE_COLUMN_IN, sharey=True, squeeze=False)
+    frames = []
+    for ax, (kind, data) in zip(axes[0], fans.items()):
+        history = data[data["series"] == "history"]
+        history = history[history["date"] >= history["date"].max() - pd.DateOffset(years=history_years)]
+        wide = data[data["series"] != "history"].pivot(index="date", columns="series", values="price")
+        ax.fill_between(wide.index, wide["P5"], wide["P95"], color="#56B4E9", alpha=0.35, linewidth=0,
+                        label="P5–P95")
+        ax.fill_between(wide.index, wide["P25"], wide["P75"], color="#0072B2", alpha=0.35, linewidth=0,
+                        label="P25–P75")
+        ax.plot(wide.index, wide["P50"], color="#0072B2", linewidth=1, label="median")
+        ax.plot(wide.index, wide["mean (model)"], color=ACCENT, linewidth=1, linestyle="--", label="mean")
+        if not history.empty:
+            ax.plot(history["date"], history["price"], color="black", linewidth=0.8, label="history")
+        ax.set_title(MODEL_LABELS[kind])
+        ax.set_xlabel("Year")
+        frames.append(pd.concat([history, data[data["series"] != "history"]]).assign(model=kind))
+    axes[0][0].set_ylabel(f"{metal.replace('_', ' ').capitalize()} price ({unit})")
+    axes[0][0].yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    axes[0][-1].legend(loc="upper left")
+    return fig, pd.concat(frames, ignore_index=True)
+
+
+def fiscal_cost_distribution(quantiles: pd.DataFrame) -> tuple:
+    """Box per instrument: P25-P75 box, P5-P95 whiskers, median line, mean marker; government NPV cost."""
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 2.8))
+    for y, row in enumerate(quantiles.itertuples()):
+        colour = INSTRUMENT_COLOURS[row.instrument]
+        ax.plot([row.p5, row.p95], [y, y], color=colour, linewidth=1)
+        ax.add_patch(plt.Rectangle((row.p25, y - 0.25), row.p75 - row.p25, 0.5, color=colour, alpha=0.6))
+        ax.plot([row.p50, row.p50], [y - 0.25, y + 0.25], color="black", linewidth=1)
+        ax.plot(row.mean, y, marker="D", color="black", markersize=4)
+    ax.axvline(0, color="#666666", linewidth=0.6)
+    ax.set_yticks(range(len(quantiles)), [INSTRUMENT_LABELS[i] for i in quantiles["instrument"]])
+    ax.set_xlabel("Government cost, NPV (USD million); negative = net receipts")
+    _millions(ax.xaxis)
+    ax.invert_yaxis()
+    return fig, quantiles
+
+
+def bankability_curve(curve: pd.DataFrame, reference: float, target: float, regime: str = "none") -> tuple:
+    """P(project NPV < 0) against the strike, per instrument, with a +-2 SE band; the target and reference price."""
+    data = curve[curve["regime"] == regime]
+    fig, ax = plt.subplots(figsize=DOUBLE_COLUMN_IN)
+    for instrument, part in data.groupby("instrument", sort=False):
+        colour = INSTRUMENT_COLOURS[instrument]
+        ax.plot(part["strike"], part["p_npv_negative"], color=colour, label=INSTRUMENT_LABELS[instrument])
+        ax.fill_between(part["strike"], part["p_npv_negative"] - 2 * part["p_npv_negative_se"],
+                        part["p_npv_negative"] + 2 * part["p_npv_negative_se"], color=colour, alpha=0.2, linewidth=0)
+    ax.axhline(target, color=ACCENT, linewidth=0.8, linestyle="--", label=f"target {target:.0%}")
+    ax.axvline(reference, color="#666666", linewidth=0.8, linestyle=":", label="reference price")
+    ax.set(xlabel="Strike (USD per tonne of product)", ylabel="P(project NPV < 0)", ylim=(0, 1.02))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="upper right")
+    return fig, data
+
+
+def subsidy_comparison(table: pd.DataFrame) -> tuple:
+    """Levelized subsidy per archetype and regime, as a share of the archetype's levelized cost."""
+    regimes = list(REGIME_COLOURS)
+    data = table.melt(id_vars="archetype", value_vars=[f"{r}_share_of_cost" for r in regimes],
+                      var_name="regime", value_name="share_of_levelized_cost")
+    data["regime"] = data["regime"].str.removesuffix("_share_of_cost")
+    data = data.merge(table.melt(id_vars="archetype", value_vars=[f"{r}_usd_per_t" for r in regimes],
+                                 var_name="regime", value_name="usd_per_t")
+                      .assign(regime=lambda d: d["regime"].str.removesuffix("_usd_per_t")), on=["archetype", "regime"])
+    fig, ax = plt.subplots(figsize=DOUBLE_COLUMN_IN)
+    width = 0.8 / len(regimes)
+    archetypes = list(table["archetype"])
+    for i, regime in enumerate(regimes):
+        part = data[data["regime"] == regime].set_index("archetype").loc[archetypes]
+        x = np.arange(len(archetypes)) + (i - (len(regimes) - 1) / 2) * width
+        bars = ax.bar(x, part["share_of_levelized_cost"], width, color=REGIME_COLOURS[regime],
+                      label=REGIME_LABELS[regime])
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in part["usd_per_t"]], fontsize=6, padding=1)
+    ax.set_xticks(range(len(archetypes)), archetypes)
+    ax.set_ylabel("Levelized subsidy, share of levelized cost")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    return fig, data
+
+
+def payment_timeline(timeline: pd.DataFrame) -> tuple:
+    """Expected government payment per year and instrument (USD million), with a +-2 SE band."""
+    fig, ax = plt.subplots(figsize=DOUBLE_COLUMN_IN)
+    for instrument, part in timeline.groupby("instrument", sort=False):
+        colour = INSTRUMENT_COLOURS[instrument]
+        ax.plot(part["year"], part["expected_payment"], color=colour, label=INSTRUMENT_LABELS[instrument])
+        ax.fill_between(part["year"], part["expected_payment"] - 2 * part["se"],
+                        part["expected_payment"] + 2 * part["se"], color=colour, alpha=0.2, linewidth=0)
+    ax.axhline(0, color="#666666", linewidth=0.6)
+    ax.set(xlabel="Year", ylabel="Expected payment to the project (USD million)")
+    _millions(ax.yaxis)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    return fig, timeline
+
+
+def tariff_effect(sensitivity: pd.DataFrame) -> tuple:
+    """Expected fiscal cost against the tariff pass-through, one line per reference-price basis."""
+    fig, ax = plt.subplots(figsize=SINGLE_COLUMN_IN)
+    labels = {"world": "world benchmark", "us_delivered": "U.S.-delivered price"}
+    for basis, colour in zip(("world", "us_delivered"), ("#0072B2", "#D55E00")):
+        part = sensitivity[sensitivity["basis"] == basis]
+        ax.errorbar(part["pass_through"], part["fiscal_npv_mean"], yerr=2 * part["fiscal_npv_mean_se"], color=colour,
+                    marker="o", markersize=3, linewidth=1, capsize=2, label=labels[basis])
+    ax.set(xlabel="Tariff pass-through to the U.S. price", ylabel="Expected fiscal cost (USD million)")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    _millions(ax.yaxis)
+    ax.legend(loc="best")
+    return fig, sensitivity
