@@ -396,16 +396,6 @@ def price_history(prices_monthly: pd.DataFrame, salient: pd.DataFrame, minerals:
     return history[["mineral", "year", "price", "price_source"]].sort_values(["mineral", "year"], ignore_index=True)
 
 
-def deflator(prices_monthly: pd.DataFrame, prices_annual_real: pd.DataFrame) -> pd.Series:
-    """Price index by year implied by the World Bank: nominal annual mean over real price, median over metals."""
-    real = prices_annual_real.set_index(["commodity", "year"])["price"]
-    ratios = []
-    for commodity in real.index.get_level_values("commodity").unique():
-        nominal = _panel_history(prices_monthly, commodity).set_index("year")["price"]
-        ratios.append((nominal / real.loc[commodity]).rename(commodity))
-    return pd.concat(ratios, axis=1).median(axis=1).dropna().rename("deflator")
-
-
 def design_prices(history: pd.DataFrame, price_basis: str, price_year: int, real: bool,
                   index: pd.Series | None = None) -> pd.DataFrame:
     """Per mineral: the price on the chosen basis for the window ending in `price_year`, with its years and source.
