@@ -17,6 +17,7 @@ import pandera.pandas as pa
 
 from . import paths
 from .countries import PARTNERS, WORLD
+from .data_files import read_data_table
 from .errors import InputError
 
 PAPER_TABLE = paths.DATA_DIR / "paper_a_production_shares.csv"
@@ -44,14 +45,7 @@ def _line(index: int) -> int:
 
 def read_paper_table(path: Path = PAPER_TABLE) -> pd.DataFrame:
     """The published table as numbers: shares in percent, NaN where the paper gives '-'. Validated."""
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError("paper table not found", file=path, fix="restore it from git") from None
-    missing = [column for column in TABLE_COLUMNS if column not in raw.columns]
-    if missing:
-        raise InputError("missing column", file=path, field=missing[0],
-                         fix=f"the header must be: {','.join(TABLE_COLUMNS)}")
+    raw = read_data_table(path, TABLE_COLUMNS)
     table = raw[TABLE_COLUMNS].copy()
     table["mineral"] = table["mineral"].str.strip()
     for column in [*SHARE_COLUMNS, "total_pct"]:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths, units
+from .data_files import read_data_table
 from .errors import InputError
 
 ARCHETYPES_FILE = paths.DATA_DIR / "project_archetypes.csv"
@@ -81,14 +82,8 @@ class Archetype:
 
 # ---------------------------------------------------------------- data files
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError("data file not found", file=path, fix="restore it from git") from None
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise InputError("missing column", file=path, field=missing[0], fix=f"the header must be: {','.join(columns)}")
+def _read_sourced_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    frame = read_data_table(path, columns)
     for index, row in frame.iterrows():
         if not row["source"].strip():
             raise InputError("every assumption needs a source", file=path, row=int(index) + 2, field="source",
@@ -98,7 +93,7 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
 
 def read_archetypes(path: Path = ARCHETYPES_FILE) -> dict[str, Archetype]:
     """All archetypes in the file, validated: every parameter present once, numeric and within its range."""
-    frame = _read_csv(path, ARCHETYPE_COLUMNS)
+    frame = _read_sourced_table(path, ARCHETYPE_COLUMNS)
     archetypes = {}
     for name, rows in frame.groupby("archetype", sort=False):
         values = {}
@@ -149,7 +144,7 @@ def _parse(text: str, parameter: str, path: Path, line: int):
 
 def archetype_table(path: Path = ARCHETYPES_FILE) -> pd.DataFrame:
     """The archetype file as the chapter shows it: one row per parameter, one column per archetype."""
-    frame = _read_csv(path, ARCHETYPE_COLUMNS)
+    frame = _read_sourced_table(path, ARCHETYPE_COLUMNS)
     wide = frame.pivot(index="parameter", columns="archetype", values="value")
     unit = frame.drop_duplicates("parameter").set_index("parameter")["unit"]
     return wide.loc[list(ARCHETYPE_PARAMETERS)].assign(unit=unit).reset_index()
@@ -164,7 +159,7 @@ def get_archetype(name: str, archetypes: dict[str, Archetype]) -> Archetype:
 
 def read_subsidy_regimes(path: Path = SUBSIDIES_FILE) -> pd.DataFrame:
     """Subsidy schedules: one row per regime, base and range of years, with the rate in force."""
-    frame = _read_csv(path, SUBSIDY_COLUMNS)
+    frame = _read_sourced_table(path, SUBSIDY_COLUMNS)
     for index, row in frame.iterrows():
         line = int(index) + 2
         if row["base"] not in SUBSIDY_BASES:
@@ -188,7 +183,7 @@ def read_subsidy_regimes(path: Path = SUBSIDIES_FILE) -> pd.DataFrame:
 
 
 def read_policy_parameters(path: Path = POLICY_FILE) -> dict[str, float]:
-    frame = _read_csv(path, POLICY_COLUMNS)
+    frame = _read_sourced_table(path, POLICY_COLUMNS)
     try:
         return {row["parameter"]: float(row["value"]) for _, row in frame.iterrows()}
     except ValueError as error:

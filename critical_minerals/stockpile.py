@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import paths, units
+from .data_files import read_data_table
 from .errors import InputError
 
 DESIGN_PREFIX = "stockpile_design_"
@@ -126,17 +127,6 @@ def _line(index) -> int:
     return int(index) + 2  # CSV line: the header is line 1
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, fix="restore it from git or create it") from None
-
-
-def _require_columns(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise InputError("missing column", file=path, field=missing[0], fix=f"the header must include {columns}")
 
 
 def _numbers(frame: pd.DataFrame, column: str, path: Path) -> pd.Series:
@@ -167,8 +157,7 @@ def read_minerals(path: Path = MINERALS_FILE) -> pd.DataFrame:
     """How each mineral is measured: USGS commodity and details, fallback when withheld, price source and factor."""
     columns = ["mineral", "label", "usgs_commodity", "consumption_detail", "nir_detail", "consumption_fallback",
                "price_source", "price_series", "content_factor", "content_note", "source"]
-    raw = _read_csv(path)
-    _require_columns(raw, columns, path)
+    raw = read_data_table(path, columns)
     frame = raw[columns].copy()
     frame["content_factor"] = _numbers(raw, "content_factor", path)
     schema = pa.DataFrameSchema({
@@ -191,8 +180,7 @@ def read_design(name: str, minerals: pd.DataFrame, folder: Path = paths.DATA_DIR
     """One design: per mineral whether included, months of cover, quantity basis, purpose, rationale, source."""
     path = design_path(name, folder)
     columns = ["mineral", "included", "months_of_cover", "basis", "purpose", "rationale", "source"]
-    raw = _read_csv(path)
-    _require_columns(raw, columns, path)
+    raw = read_data_table(path, columns)
     frame = raw[columns].copy()
     included = frame["included"].str.strip().str.lower()
     if not included.isin(["true", "false"]).all():
@@ -215,8 +203,7 @@ def read_design(name: str, minerals: pd.DataFrame, folder: Path = paths.DATA_DIR
 
 
 def read_assumptions(path: Path = ASSUMPTIONS_FILE) -> pd.DataFrame:
-    raw = _read_csv(path)
-    _require_columns(raw, ["name", "value", "unit", "source", "note"], path)
+    raw = read_data_table(path, ["name", "value", "unit", "source", "note"])
     frame = raw.assign(value=_numbers(raw, "value", path))
     schema = pa.DataFrameSchema({"name": pa.Column(str, _unique("name")), "value": pa.Column(float),
                                  "source": pa.Column(str, pa.Check.str_length(min_value=1))})
@@ -232,8 +219,7 @@ def assumption(assumptions: pd.DataFrame, name: str) -> float:
 
 def read_burden_keys(path: Path = BURDEN_FILE) -> pd.DataFrame:
     """Burden-sharing inputs: one row per key and partner, with a value, unit, year and source."""
-    raw = _read_csv(path)
-    _require_columns(raw, ["key", "country", "value", "unit", "year", "source", "note"], path)
+    raw = read_data_table(path, ["key", "country", "value", "unit", "year", "source", "note"])
     frame = raw.assign(value=_numbers(raw, "value", path))
     schema = pa.DataFrameSchema(
         {"key": pa.Column(str, pa.Check.str_matches(r"^[a-z_]+$")),

@@ -65,15 +65,19 @@ def fiscal_cost_distribution(quantiles: pd.DataFrame) -> tuple:
     return fig, quantiles
 
 
+def _line_with_band(ax, x, y, se, instrument: str) -> None:
+    """One instrument's line in its colour with a band of two Monte Carlo standard errors either side."""
+    colour = INSTRUMENT_COLOURS[instrument]
+    ax.plot(x, y, color=colour, label=INSTRUMENT_LABELS[instrument])
+    ax.fill_between(x, y - 2 * se, y + 2 * se, color=colour, alpha=0.2, linewidth=0)
+
+
 def bankability_curve(curve: pd.DataFrame, reference: float, target: float, regime: str = "none") -> tuple:
     """P(project NPV < 0) against the strike, per instrument, with a +-2 SE band; the target and reference price."""
     data = curve[curve["regime"] == regime]
     fig, ax = plt.subplots(figsize=DOUBLE_COLUMN_IN)
     for instrument, part in data.groupby("instrument", sort=False):
-        colour = INSTRUMENT_COLOURS[instrument]
-        ax.plot(part["strike"], part["p_npv_negative"], color=colour, label=INSTRUMENT_LABELS[instrument])
-        ax.fill_between(part["strike"], part["p_npv_negative"] - 2 * part["p_npv_negative_se"],
-                        part["p_npv_negative"] + 2 * part["p_npv_negative_se"], color=colour, alpha=0.2, linewidth=0)
+        _line_with_band(ax, part["strike"], part["p_npv_negative"], part["p_npv_negative_se"], instrument)
     ax.axhline(target, color=ACCENT, linewidth=0.8, linestyle="--", label=f"target {target:.0%}")
     ax.axvline(reference, color="#666666", linewidth=0.8, linestyle=":", label="reference price")
     ax.set(xlabel="Strike (USD per tonne of product)", ylabel="P(project NPV < 0)", ylim=(0, 1.02))
@@ -112,10 +116,7 @@ def payment_timeline(timeline: pd.DataFrame) -> tuple:
     """Expected government payment per year and instrument (USD million), with a +-2 SE band."""
     fig, ax = plt.subplots(figsize=DOUBLE_COLUMN_IN)
     for instrument, part in timeline.groupby("instrument", sort=False):
-        colour = INSTRUMENT_COLOURS[instrument]
-        ax.plot(part["year"], part["expected_payment"], color=colour, label=INSTRUMENT_LABELS[instrument])
-        ax.fill_between(part["year"], part["expected_payment"] - 2 * part["se"],
-                        part["expected_payment"] + 2 * part["se"], color=colour, alpha=0.2, linewidth=0)
+        _line_with_band(ax, part["year"], part["expected_payment"], part["se"], instrument)
     ax.axhline(0, color="#666666", linewidth=0.6)
     ax.set(xlabel="Year", ylabel="Expected payment to the project (USD million)")
     _millions(ax.yaxis)
