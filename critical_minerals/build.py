@@ -1,200 +1,526 @@
-"""Build the report: fetch data, execute every chapter with papermill into a staging folder, render HTML, publish.
+"""Build the report: `python build.py [--scenario NAME[,NAME]] [-p name=value ...] [-j N] [--force] [-v]`.
 
-The published outputs (build/<scenario>/, figures/<scenario>/) are replaced only when every chapter has succeeded,
-so a failing cell or bad input never leaves a broken report behind.
+Parameters are checked before any kernel starts. The steps of notebooks/chapters.yaml run as a graph in parallel
+worker processes; a step whose key (code, parameters, data it reads, environment) is unchanged is taken from the
+cache in build/.cache/. Each scenario's outputs are assembled in a staging folder and swap in for the published
+build/<scenario>/ and figures/<scenario>/ only when everything succeeded, so a failing cell, bad input, Ctrl-C or a
+killed process leaves the last good report byte for byte as it was.
+
+Exit status: 0 built or up to date, 1 a step failed, 2 bad input, 3 the scenario is being built by another
+process, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
+import concurrent.futures as futures
+import fcntl
+import json
+import multiprocessing
+import os
+import re
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import papermill
-import yaml
-from papermill.exceptions import PapermillExecutionError
-
-from . import datasets, paths, report
+from . import datasets, digest, parameters, paths, plan, provenance, runner
 from .errors import InputError
+from .parameters import ParameterErrors, shown
 
-KERNEL = "python3"
-BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build itself, not by users
+CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
+COMPARISON = "compare.html"
 
 
-@dataclass(frozen=True)
-class Parameter:
-    notebook: str
+class BuildFailure(Exception):
+    """A step failed while running (exit status 1)."""
+
+
+class BuildLocked(Exception):
+    """Another process is building the same scenario (exit status 3)."""
+
+
+@dataclass
+class Scenario:
     name: str
-    type: str
-    default: str
-    help: str
+    parameters: list[dict]  # effective values, defaults and whether they differ
+    keys: dict[str, str]  # step name -> cache key
+    report_key: str = ""
+
+    @property
+    def published(self) -> Path:
+        return paths.build_dir() / self.name
+
+    @property
+    def published_figures(self) -> Path:
+        return paths.figures_dir() / self.name
 
 
-def chapters(folder: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
-    """The report's chapters, in order: notebooks named NN_<stem>.ipynb."""
-    return sorted(path for path in folder.glob("[0-9][0-9]_*.ipynb"))
+@dataclass
+class Job:
+    step: plan.Step
+    key: str
+    parameters: dict
+    scenarios: list[str] = field(default_factory=list)
+    status: str = "queued"
+    seconds: float | None = None
 
 
-def declared_parameters(notebooks: list[Path]) -> list[Parameter]:
-    found = []
-    for path in notebooks:
-        for item in papermill.inspect_notebook(str(path)).values():
-            found.append(Parameter(path.stem, item["name"], item["inferred_type_name"], item["default"], item["help"]))
-    return found
+# ---------------------------------------------------------------- preparing
 
-
-def coerce(parameter: Parameter, value: object, origin: str) -> object:
-    """A value from YAML or the command line, converted to the type the notebook declares.
-
-    A string stays a string ('007' is not 7); numbers and booleans must parse exactly as their type.
-    """
-    kind = parameter.type
-    if kind == "str":
-        return value if isinstance(value, str) else str(value)
-    text = value.strip().lower() if isinstance(value, str) else value
-    if kind == "bool" and text in (True, False, "true", "false"):
-        return text in (True, "true")
-    if kind in ("int", "float") and not isinstance(text, bool):
+def prepare(names: list[str], overrides: list[str], steps: list[plan.Step]) -> list[Scenario]:
+    """Every scenario's checked parameters and step keys; all parameter errors of all scenarios at once."""
+    declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    environment = plan.environment_digest()
+    scenarios, errors = [], []
+    for name in names:
         try:
-            number = float(text)
-            if kind == "float":
-                return number
-            if number.is_integer() and "." not in str(text) and "e" not in str(text):
-                return int(number)
-        except (TypeError, ValueError):
-            pass
-    if kind not in ("bool", "int", "float"):
-        return value  # a type the build does not check (lists, dicts): passed as given
-    raise InputError(f"expected {kind}", file=origin, field=parameter.name, value=value,
-                     fix=f"give a {kind}, like the default {parameter.default}")
+            values = parameters.load_scenario(name)
+            chosen = parameters.resolve(values, shown(paths.SCENARIOS_DIR / f"{name}.yaml"), overrides, declared)
+        except InputError as err:
+            errors.append(err)
+            continue
+        except ParameterErrors as err:
+            errors.extend(err.errors)
+            continue
+        rows = parameters.effective(declared, chosen)
+        by_notebook = {}
+        for row in rows:
+            by_notebook.setdefault(row["notebook"], {})[row["name"]] = row["value"]
+        scenarios.append(Scenario(name, rows, plan.step_keys(steps, by_notebook, environment)))
+    if errors:
+        unique = list({str(error): error for error in errors}.values())  # a bad -p is reported once, not per scenario
+        raise ParameterErrors(unique)
+    return scenarios
 
 
-def load_scenario(name: str, folder: Path = paths.SCENARIOS_DIR) -> dict:
-    path = folder / f"{name}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in folder.glob("*.yaml"))
-        raise InputError("scenario not found", file=path, field="--scenario", value=name,
-                         fix=f"choose one of {known} or create {shown(path)}")
+def scenario_names(requested: list[str]) -> list[str]:
+    names = [name.strip() for item in requested or ["default"] for name in item.split(",") if name.strip()]
+    return list(dict.fromkeys(names))
+
+
+# ---------------------------------------------------------------- cache and published state
+
+def cache_root() -> Path:
+    return paths.build_dir() / ".cache"
+
+
+def entry(step: str, key: str) -> Path:
+    return cache_root() / step / key[:32]
+
+
+def is_cached(step: str, key: str) -> bool:
+    return (entry(step, key) / runner.RECORD).is_file()
+
+
+def published_manifest(scenario: Scenario) -> dict | None:
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML ({err})", file=path, fix="correct the YAML syntax") from None
-    if not isinstance(values, dict):
-        raise InputError("a scenario is a flat mapping of parameter: value", file=path, value=values)
-    return values
+        return json.loads((scenario.published / provenance.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
-def resolve_parameters(scenario: dict, overrides: list[str], declared: list[Parameter], origin: str) -> dict:
-    """Scenario values, then -p overrides, each checked against the parameters the notebooks declare."""
-    by_name = {p.name: p for p in declared if p.name not in BUILD_PARAMETERS}
-    resolved = {}
-    pairs = [(name, value, origin) for name, value in scenario.items()]
-    for item in overrides:
-        if "=" not in item:
-            raise InputError("expected name=value", field="-p", value=item, fix="write -p name=value")
-        name, value = item.split("=", 1)
-        pairs.append((name.strip(), value, "command line (-p)"))
-    for name, value, source in pairs:
-        if name not in by_name:
-            close = difflib.get_close_matches(name, list(by_name), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise InputError("unknown parameter", file=source, field=name, value=value,
-                             fix=f"{hint}`python build.py --list-params` lists them")
-        resolved[name] = coerce(by_name[name], value, source)
-    return resolved
+def up_to_date(scenario: Scenario, git: dict) -> bool:
+    """Published outputs made from the same keys and commit, and not altered since."""
+    manifest = published_manifest(scenario)
+    if not manifest or manifest.get("report_key") != scenario.report_key or manifest.get("git") != git:
+        return False
+    for relative, sha in manifest.get("outputs", {}).items():
+        path = paths.build_dir().parent / relative  # "build/<scenario>/..." or "figures/<scenario>/..."
+        if not path.is_file() or digest.file_digest(path) != sha:
+            return False
+    return True
 
 
-def execute(notebook: Path, staging: Path, parameters: dict, scenario: str, declared: list[Parameter]) -> Path:
-    executed = staging / "notebooks" / notebook.name
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    own = {p.name for p in declared if p.notebook == notebook.stem}
-    chosen = {name: value for name, value in parameters.items() if name in own}
-    chosen.update(scenario=scenario, output_dir=str(staging))
-    papermill.execute_notebook(str(notebook), str(executed), parameters=chosen, kernel_name=KERNEL,
-                               progress_bar=False, cwd=str(notebook.parent))
-    return executed
+def report_key(scenario: Scenario, git: dict) -> str:
+    return digest.combine("report", scenario.name, scenario.keys, scenario.parameters, git,
+                          plan.environment_digest(), digest.files_digest(digest.matching(plan.report_reads())))
 
 
-def publish(staging: Path, scenario: str) -> Path:
-    """Swap the staged outputs in for the published ones: build/<scenario>/ and figures/<scenario>/."""
-    target, figures = paths.build_dir() / scenario, paths.figures_dir() / scenario
-    for staged, published in ((staging / "figures", figures), (staging, target)):
+# ---------------------------------------------------------------- running
+
+class Progress:
+    """One line per change of a step's state: queued, skipped (cached), running, done in N s, failed."""
+
+    def __init__(self, many_scenarios: bool):
+        self.many = many_scenarios
+
+    def show(self, job: Job, status: str) -> None:
+        job.status = status
+        label = f"{'+'.join(job.scenarios)}/{job.step.name}" if self.many else job.step.name
+        print(f"  {label:<30} {status}", flush=True)
+
+
+def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Progress) -> None:
+    """Run the jobs not in the cache, each when the steps it needs are done, `workers` at a time."""
+    queued = [job_id for job_id, job in jobs.items() if job.status == "queued"]
+    if not queued:
+        return
+    # Longest first (as last measured), so the slowest chapter does not start last and stretch the build.
+    pending = {job_id: jobs[job_id] for job_id in sorted(queued, key=lambda job_id: -last_seconds(job_id[0]))}
+    by_step = {}
+    for (name, key), job in jobs.items():
+        by_step.setdefault(name, {})[key] = job
+    done = {job_id for job_id, job in jobs.items() if job.status != "queued"}
+    checked = False
+    slots = min(workers, len(pending))
+    pool = futures.ProcessPoolExecutor(max_workers=slots, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=runner.start_worker,
+                                       initargs=(max(1, len(os.sched_getaffinity(0)) // slots),))
+    running: dict[futures.Future, tuple] = {}
+    failures: list[tuple[Job, dict]] = []
+    try:
+        while pending or running:
+            for job_id, job in list(pending.items()):
+                if len(running) == slots:  # a job is "running" only when a worker has it
+                    break
+                needs = [(need, upstream_key(job, need, jobs)) for need in job.step.needs]
+                if failures or not all(need in done for need in needs) or (job.step.notebook and not checked):
+                    continue
+                task = runner.Task(job.step, job.key, job.parameters, entry(job.step.name, job.key),
+                                   tuple(entry(*need) for need in needs), verbose)
+                task.entry.parent.mkdir(parents=True, exist_ok=True)
+                running[pool.submit(runner.run, task)] = job_id
+                del pending[job_id]
+                progress.show(job, "running")
+            if not checked:  # data files validated while the data step runs, before any kernel starts
+                check_inputs([job for job in pending.values() if job.step.notebook])
+                checked = True
+                continue
+            if not running:
+                break
+            finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
+            for future in finished:
+                job_id = running.pop(future)
+                job, result = jobs[job_id], future.result()
+                if result["ok"]:
+                    job.seconds = result["seconds"]
+                    done.add(job_id)
+                    progress.show(job, f"done in {job.seconds:.1f} s")
+                else:
+                    progress.show(job, "failed")
+                    failures.append((job, result))
+            if failures and running:
+                print("  stopping: waiting for the steps already running to finish", flush=True)
+                pending.clear()
+    except BaseException:
+        workers = list(getattr(pool, "_processes", {}).values())
+        for process in workers:  # Ctrl-C: stop the workers (their kernels shut down with them) ...
+            process.terminate()
+        for process in workers:  # ... and return only when they are gone
+            process.join(timeout=10)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    if failures:
+        raise failure(*failures[0])
+
+
+def last_seconds(step: str) -> float:
+    """How long the step took the last time it ran, from its newest cache entry (0 if it never ran)."""
+    records = sorted((cache_root() / step).glob(f"*/{runner.RECORD}"), key=lambda path: path.stat().st_mtime)
+    return json.loads(records[-1].read_text(encoding="utf-8"))["seconds"] if records else 0.0
+
+
+def upstream_key(job: Job, need: str, jobs: dict[tuple, Job]) -> str:
+    """The key of the step `need` in the scenario(s) this job belongs to (the same for all of them)."""
+    return next(key for (name, key), other in jobs.items()
+                if name == need and set(job.scenarios) <= set(other.scenarios))
+
+
+def check_inputs(jobs: list[Job]) -> None:
+    """The data files of the steps about to run, read and validated by their package readers."""
+    for name in dict.fromkeys(check for job in jobs for check in job.step.checks):
+        plan.function(name)()
+
+
+def failure(job: Job, result: dict) -> Exception:
+    work = Path(result["work"])
+    if result["kind"] == "input":
+        shutil.rmtree(work, ignore_errors=True)
+        return InputError(f"{job.step.name}: {result['message']}")
+    kept = []
+    if (work / runner.NOTEBOOK).is_file():
+        for scenario in job.scenarios:
+            failed = paths.build_dir() / f"{scenario}.failed" / "notebooks" / f"{job.step.name}.ipynb"
+            shutil.rmtree(failed.parent.parent, ignore_errors=True)
+            failed.parent.mkdir(parents=True)
+            shutil.copy2(work / runner.NOTEBOOK, failed)
+            kept.append(shown(failed))
+    shutil.rmtree(work, ignore_errors=True)
+    where = shown(job.step.notebook) if job.step.notebook else job.step.name
+    if result["kind"] == "cell":
+        where += f", cell {result['cell']} (execution count {result['count']})"
+    text = f"{where}: {result['message']}"
+    if kept:
+        text += f"\n  executed notebook kept for debugging: {', '.join(kept)}"
+    if result["kind"] == "error":
+        text += f"\n  kernel log: see the traceback above\n{result.get('trace', '')}"
+    return BuildFailure(text + "\n  the last good report is unchanged")
+
+
+# ---------------------------------------------------------------- assembling and publishing
+
+def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path:
+    """The scenario's outputs from the cache, its executed chapters, report and manifest, in a staging folder."""
+    from . import report
+
+    staging = staging_dir(scenario)
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "figures").mkdir(parents=True)
+    executed = []
+    for step in steps:
+        source = entry(step.name, scenario.keys[step.name])
+        for path in (source / runner.OUTPUTS).rglob("*"):
+            if path.is_file():
+                target = staging / path.relative_to(source / runner.OUTPUTS)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        if step.notebook:
+            executed.append(staging / "notebooks" / step.notebook.name)
+            executed[-1].parent.mkdir(exist_ok=True)
+            executed[-1].write_text(with_scenario(source / runner.NOTEBOOK, scenario.name), encoding="utf-8")
+    cached_report = cache_root() / "report" / scenario.report_key[:32] / "report.html"
+    if cached_report.is_file():
+        shutil.copy2(cached_report, staging / "report.html")
+    else:
+        href = os.path.relpath(scenario.published_figures, scenario.published) + "/"
+        report.write_report(executed, staging, staging / "figures", scenario.name, manifest, staging / "report.html",
+                            href)
+        cached_report.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(staging / "report.html", cached_report.with_suffix(f".tmp{os.getpid()}"))
+        os.replace(cached_report.with_suffix(f".tmp{os.getpid()}"), cached_report)
+    outputs = {}
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            relative = path.relative_to(staging)
+            published = (Path("figures") / scenario.name / relative.relative_to("figures")
+                         if relative.parts[0] == "figures" else Path("build") / scenario.name / relative)
+            outputs[str(published)] = digest.file_digest(path)
+    manifest.update(report_key=scenario.report_key, outputs=outputs)
+    (staging / provenance.MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return staging
+
+
+def staging_dir(scenario: Scenario) -> Path:
+    return paths.build_dir() / f".staging-{scenario.name}-{os.getpid()}"
+
+
+def with_scenario(executed: Path, scenario: str) -> str:
+    """An executed chapter as published: its injected parameters name the scenario, not the cache folder."""
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"])
+            source = re.sub(r'(?m)^scenario = .*$', f"scenario = {json.dumps(scenario)}", source)
+            source = re.sub(r'(?m)^output_dir = .*$', 'output_dir = ""', source)
+            cell["source"] = source.splitlines(keepends=True)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def publish(staging: Path, scenario: Scenario) -> None:
+    """Swap the staged outputs in for the published ones: figures/<scenario>/, then build/<scenario>/."""
+    for staged, published in ((staging / "figures", scenario.published_figures), (staging, scenario.published)):
         published.parent.mkdir(parents=True, exist_ok=True)
-        retired = published.with_name(f".retired-{published.name}")
-        shutil.rmtree(retired, ignore_errors=True)
+        retired = published.with_name(f".retired-{published.name}-{os.getpid()}")
         if published.exists():
             published.rename(retired)
         staged.rename(published)
         shutil.rmtree(retired, ignore_errors=True)
-    return target / "report.html"
+    shutil.rmtree(paths.build_dir() / f"{scenario.name}.failed", ignore_errors=True)
 
 
-def build(scenario: str, overrides: list[str]) -> Path:
-    notebooks = chapters()
-    declared = declared_parameters(notebooks)
-    parameters = resolve_parameters(load_scenario(scenario), overrides, declared,
-                                     str(paths.SCENARIOS_DIR / f"{scenario}.yaml"))
+class Locks:
+    """One lock file per scenario: a second build of the same scenario stops at once with a clear message."""
+
+    def __init__(self, names: list[str]):
+        self.names, self.handles = sorted(names), []
+
+    def __enter__(self):
+        folder = paths.build_dir() / ".locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.names:
+            handle = open(folder / f"{name}.lock", "a+", encoding="utf-8")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                handle.close()
+                self.__exit__()
+                raise BuildLocked(f"scenario {name!r} is being built by another process (pid {holder}); wait for "
+                                  f"it to finish, or build another scenario") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            self.handles.append(handle)
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self.handles:
+            handle.close()  # closing releases the lock
+        self.handles = []
+
+
+def remove_leftovers() -> None:
+    """Staging and work folders of builds that were killed (their process is gone)."""
+    candidates = list(paths.build_dir().glob(".staging-*")) + list(paths.build_dir().glob(".retired-*"))
+    candidates += list(paths.figures_dir().glob(".retired-*")) + list(cache_root().glob("*/.tmp-*"))
+    for folder in candidates:
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs; a zombie (dead, not yet reaped — orphans in a container may stay so) does not."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def prune_cache(used: set[tuple[str, str]]) -> None:
+    """Keep the entries this build used and the most recent few others of each step."""
+    for step_dir in (path for path in cache_root().iterdir() if path.is_dir() and path.name != "parameters"):
+        entries = sorted((path for path in step_dir.iterdir() if not path.name.startswith(".")),
+                         key=lambda path: path.stat().st_mtime, reverse=True)
+        keep = {entry(name, key).name for name, key in used if name == step_dir.name}
+        for old in [path for path in entries if path.name not in keep][CACHE_ENTRIES_KEPT:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the build
+
+def build(names: list[str], overrides: list[str], workers: int, force: bool = False, verbose: bool = False) -> list[Path]:
+    steps = plan.load_steps()
+    scenarios = prepare(names, overrides, steps)
     print(f"data: {datasets.fetch().summary()}", flush=True)
-    staging = paths.build_dir() / f".staging-{scenario}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "figures").mkdir(parents=True)
-    executed = []
-    for notebook in notebooks:
-        started = time.perf_counter()
-        print(f"{notebook.stem}: running", flush=True)
-        try:
-            executed.append(execute(notebook, staging, parameters, scenario, declared))
-        except PapermillExecutionError as err:
-            kept = paths.build_dir() / f"{scenario}.failed"
-            shutil.rmtree(kept, ignore_errors=True)
-            staging.rename(kept)
-            raise BuildFailure(
-                f"{shown(notebook)}, cell {err.cell_index} (execution count {err.exec_count}): "
-                f"{err.ename}: {err.evalue}\n  executed notebook kept for debugging: "
-                f"{shown(kept / 'notebooks' / notebook.name)}\n  "
-                f"the last good report is unchanged"
-            ) from None
-        print(f"{notebook.stem}: done in {time.perf_counter() - started:.1f} s", flush=True)
-    report.write_report(executed, scenario, staging / "report.html")
-    return publish(staging, scenario)
+    git = provenance.git_state()
+    for scenario in scenarios:
+        scenario.report_key = report_key(scenario, git)
+    with Locks([scenario.name for scenario in scenarios]):
+        remove_leftovers()
+        stale = [scenario for scenario in scenarios if force or not up_to_date(scenario, git)]
+        for scenario in scenarios:
+            if scenario not in stale:
+                print(f"{scenario.name}: up to date ({shown(scenario.published / 'report.html')})", flush=True)
+        jobs: dict[tuple, Job] = {}
+        for scenario in stale:
+            by_notebook = {row["notebook"]: {} for row in scenario.parameters}
+            for row in scenario.parameters:
+                by_notebook[row["notebook"]][row["name"]] = row["value"]
+            for step in steps:
+                job = jobs.setdefault((step.name, scenario.keys[step.name]),
+                                      Job(step, scenario.keys[step.name], by_notebook.get(step.name, {})))
+                job.scenarios.append(scenario.name)
+        if force:
+            for step_name, key in jobs:
+                shutil.rmtree(entry(step_name, key), ignore_errors=True)
+        progress = Progress(len(stale) > 1)
+        for job in jobs.values():
+            progress.show(job, "skipped (cached)" if is_cached(job.step.name, job.key) else "queued")
+        run_jobs(jobs, workers, verbose, progress)
+        reports = []
+        if stale:
+            files = provenance.data_files(steps, datasets.load_registry())
+            packages = provenance.package_versions()
+        for scenario in stale:
+            records = []
+            for step in steps:
+                job = jobs[(step.name, scenario.keys[step.name])]
+                record = json.loads((entry(step.name, job.key) / runner.RECORD).read_text(encoding="utf-8"))
+                records.append({"step": step.name, "key": job.key, "cache": "miss" if job.seconds is not None
+                                else "hit", "seconds": round(job.seconds if job.seconds is not None
+                                                             else record["seconds"], 2)})
+            manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
+            started = time.perf_counter()
+            try:
+                staging = assemble(scenario, steps, manifest)
+            except Exception as err:  # a bug in the report code must not publish half a scenario either
+                shutil.rmtree(staging_dir(scenario), ignore_errors=True)
+                raise BuildFailure(f"{scenario.name}: rendering the report failed:\n{traceback.format_exc()}"
+                                   f"  the last good report is unchanged") from err
+            publish(staging, scenario)
+            reports.append(scenario.published / "report.html")
+            print(f"{scenario.name}: report in {time.perf_counter() - started:.1f} s", flush=True)
+        if len(scenarios) > 1:
+            reports.append(write_comparison(scenarios))
+        prune_cache({(name, key) for scenario in scenarios for name, key in scenario.keys.items()})
+    return reports or [scenario.published / "report.html" for scenario in scenarios]
 
 
-class BuildFailure(Exception):
-    pass
+def write_comparison(scenarios: list[Scenario]) -> Path:
+    from . import report
 
-
-def shown(path: Path) -> str:
-    """A path as users should read it: relative to the project when inside it."""
-    return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)
+    destination = paths.build_dir() / COMPARISON
+    tmp = destination.with_name(f".{COMPARISON}.{os.getpid()}")
+    report.write_comparison([{"scenario": s.name, "root": s.published, "figures": s.published_figures,
+                              "manifest": published_manifest(s), "report_href": f"{s.name}/report.html"}
+                             for s in scenarios], tmp)
+    os.replace(tmp, destination)
+    return destination
 
 
 def list_parameters() -> None:
-    for p in declared_parameters(chapters()):
-        print(f"{p.notebook}\t{p.name}: {p.type} = {p.default}\t{p.help}")
+    steps = plan.load_steps()
+    declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    notebook = None
+    for p in declared:
+        if p.name in parameters.BUILD_PARAMETERS:
+            continue
+        if p.notebook != notebook:
+            notebook = p.notebook
+            print(f"\n{notebook}")
+        print(f"  {p.name}: {p.type} = {p.default!r}\n      allowed: {p.allowed()}\n      {p.help}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python build.py", description=__doc__.split("\n")[0])
-    parser.add_argument("--scenario", default="default", help="scenarios/<NAME>.yaml (default: default)")
+    parser = argparse.ArgumentParser(prog="python build.py", description=__doc__.split("\n")[0],
+                                     epilog="Exit status: 0 done, 1 a step failed, 2 bad input, 3 scenario busy.")
+    parser.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                        help="scenarios/<NAME>.yaml; repeatable or comma-separated (default: default)")
     parser.add_argument("-p", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a notebook parameter (repeatable)")
+                        help="set a notebook parameter, typed as the notebook declares it (repeatable)")
+    parser.add_argument("-j", dest="workers", type=int, default=len(os.sched_getaffinity(0)), metavar="N",
+                        help="steps run in parallel (default: the number of cores, %(default)s)")
+    parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show papermill's cell progress")
     parser.add_argument("--list-params", action="store_true", help="list every notebook parameter and exit")
     args = parser.parse_args(argv)
-    if args.list_params:
-        list_parameters()
-        return 0
     started = time.perf_counter()
     try:
-        path = build(args.scenario, args.overrides)
+        if args.list_params:
+            list_parameters()
+            return 0
+        if args.workers < 1:
+            raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
+        reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose)
+    except ParameterErrors as err:
+        for error in err.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except BuildFailure as err:
         print(f"build failed: {err}", file=sys.stderr)
         return 1
-    print(f"report: {shown(path)} ({time.perf_counter() - started:.1f} s)")
+    except BuildLocked as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("interrupted: the last good report is unchanged", file=sys.stderr)
+        return 130
+    print(f"report: {', '.join(shown(path) for path in reports)} ({time.perf_counter() - started:.1f} s)")
     return 0

@@ -197,6 +197,12 @@ class Setup:
         return ((years >= 0) & (years < self.contract.support_years)).astype(float)
 
     @property
+    def supported_years(self) -> slice:
+        """The rows of `support_mask` that are 1: payments are zero in every other year, whatever the prices."""
+        first = self.archetype.construction_years
+        return slice(first, min(first + self.contract.support_years, self.years))
+
+    @property
     def contract_output(self) -> np.ndarray:
         """Benchmark-equivalent tonnes covered by the contract per year: output x payable share, so that at any
         price the project's realised revenue plus the CfD payment equals payable share x strike per tonne."""
@@ -209,7 +215,7 @@ class AnnualSums:
 
     price: np.ndarray
     below_strike: np.ndarray
-    below_cap: np.ndarray
+    below_cap: np.ndarray | None  # None where no collar is valued
     strike: float
     cap: float
 
@@ -264,8 +270,7 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
     output = project_finance.production(archetype)[:, None]
     revenue = archetype.payable_share * contract.us_premium / MONTHS_PER_YEAR * output * sums.price
     government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
-    subsidy_pv = {regime: float(project_finance.npv(flows, archetype.hurdle_rate))
-                  for regime, flows in setup.subsidies.items()}
+    subsidy_pv = subsidy_values(setup)
     payments = np.zeros((len(instruments), setup.years, sums.price.shape[1]))  # "none" stays zero
     for k, instrument in enumerate(instruments):
         if instrument != "none":
@@ -289,6 +294,12 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
                 project["irr_below_bracket"] = project_finance.irr_below_bracket(flows).astype(float)
             results[regime][instrument] = government | project
     return results
+
+
+def subsidy_values(setup: Setup) -> dict:
+    """Present value at the hurdle rate of each regime's subsidy: it adds to the project NPV of every path."""
+    return {regime: float(project_finance.npv(flows, setup.archetype.hurdle_rate))
+            for regime, flows in setup.subsidies.items()}
 
 
 def _pairs_adjacent(values: np.ndarray) -> np.ndarray:
@@ -363,22 +374,109 @@ def _concatenate(chunks: list[dict]) -> dict:
             for regime in first}
 
 
+# ---------------------------------------------------------------- many strikes on the same paths
+
+@dataclass(frozen=True)
+class StrikeSweep:
+    """Government PV and project NPV of instruments at many strikes on the same stored paths (bankability curves,
+    strike searches), equal to those of `value_paths`.
+
+    What the strike leaves unchanged is computed once per chunk: the annual price sums, the market revenue and the
+    project's income before support. A strike then costs only the sums of min(P, K) (and of min(P, cap) for the
+    collar) over the months of the supported years, outside which every payment is zero, and the NPV's tax loop.
+    """
+
+    setup: Setup
+    months: list  # per chunk: (supported years, 12, paths) float32 prices, views of the simulated paths
+    price: list  # per chunk: (supported years, paths) annual sums of P
+    income: list  # per chunk: project_finance.IncomeBeforeSupport
+
+    @classmethod
+    def of(cls, paths: list[np.ndarray], setup: Setup) -> StrikeSweep:
+        archetype, rows = setup.archetype, setup.supported_years
+        output = project_finance.production(archetype)[:, None]
+        months, price, income = [], [], []
+        for chunk in paths:
+            project_months = chunk[setup.offset_months: setup.n_months].reshape(setup.years, MONTHS_PER_YEAR, -1)
+            sums = project_months.sum(axis=1).astype(float)  # as `annual_sums`
+            revenue = archetype.payable_share * setup.contract.us_premium / MONTHS_PER_YEAR * output * sums
+            months.append(project_months[rows])
+            price.append(sums[rows])
+            income.append(project_finance.income_before_support(archetype, revenue))
+        return cls(setup, months, price, income)
+
+    def columns(self, index: list) -> StrikeSweep:
+        """The same sweep on some of the paths: `index` holds an index array per chunk."""
+        return StrikeSweep(self.setup, [months[:, :, columns] for months, columns in zip(self.months, index)],
+                           [price[:, columns] for price, columns in zip(self.price, index)],
+                           [income.columns(columns) for income, columns in zip(self.income, index)])
+
+    def payments(self, chunk: int, strike: float, instruments) -> np.ndarray:
+        """Government payments (instruments, years, paths) of one chunk at `strike`."""
+        setup, months = self.setup, self.months[chunk]
+        contract = replace(setup.contract, strike=strike)
+        benchmark_strike = contract.strike / contract.basis_factor
+        strike32 = months.dtype.type(benchmark_strike)  # compare in the paths' precision, as `annual_sums` does
+        cap32 = months.dtype.type(contract.cap_multiple * benchmark_strike)
+        sums = AnnualSums(self.price[chunk], _sum_of_minimum(months, strike32),
+                          _sum_of_minimum(months, cap32) if "collar" in instruments else None,
+                          float(strike32), float(cap32))
+        rows = setup.supported_years
+        volume = (setup.contract_output / MONTHS_PER_YEAR * contract.basis_factor)[rows, None]
+        payments = np.zeros((len(instruments), setup.years, months.shape[2]))
+        for k, instrument in enumerate(instruments):
+            if instrument != "none":
+                np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k, rows])
+        return payments
+
+    def value(self, strike: float, instruments=INSTRUMENTS) -> dict:
+        """{regime: {instrument: {"government_pv", "project_npv"}}}, per path as `value_paths` orders them."""
+        setup = self.setup
+        government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
+        subsidy_pv = subsidy_values(setup)
+        chunks = []
+        for chunk, income in enumerate(self.income):
+            payments = self.payments(chunk, strike, instruments)
+            npv_before_subsidy = project_finance.npv_with_support(setup.archetype, income, payments)
+            government = government_factors @ payments
+            chunks.append({regime: {instrument: {"government_pv": government[k],
+                                                 "project_npv": npv_before_subsidy[k] + pv}
+                                    for k, instrument in enumerate(instruments)}
+                           for regime, pv in subsidy_pv.items()})
+        return _concatenate(chunks)
+
+    def npv_before_subsidy(self, chunk: int, strike: float, instrument: str) -> np.ndarray:
+        """Project NPV without subsidy of one chunk's paths under `instrument` at `strike`."""
+        payments = self.payments(chunk, strike, (instrument,))
+        return project_finance.npv_with_support(self.setup.archetype, self.income[chunk], payments)[0]
+
+
+def _sum_of_minimum(months: np.ndarray, bound) -> np.ndarray:
+    """Sum over the months (axis 1) of min(P, bound), float32 added month by month as numpy sums an outer axis (so
+    the result equals `annual_sums`'), then float64."""
+    total = np.minimum(months[:, 0], bound)
+    work = np.empty_like(total)
+    for month in range(1, months.shape[1]):
+        total += np.minimum(months[:, month], bound, out=work)
+    return total.astype(float)
+
+
 # ---------------------------------------------------------------- Monte Carlo statistics
 
 def batch_se(values: np.ndarray, statistic) -> float:
-    """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together)."""
+    """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together).
+    `statistic` takes numpy's `axis` argument: it is computed for all batches in one call."""
     values = np.asarray(values)
     usable = len(values) - len(values) % (2 * BATCHES)
-    batches = values[:usable].reshape(BATCHES, -1)
-    estimates = np.array([statistic(batch) for batch in batches])
+    estimates = statistic(values[:usable].reshape(BATCHES, -1), axis=1)
     return float(estimates.std(ddof=1) / np.sqrt(BATCHES))
 
 
 STATISTICS = {
     "mean": np.mean,
-    "p5": lambda v: np.quantile(v, 0.05),
-    "p50": lambda v: np.quantile(v, 0.50),
-    "p95": lambda v: np.quantile(v, 0.95),
+    "p5": lambda v, axis=None: np.quantile(v, 0.05, axis=axis),
+    "p50": lambda v, axis=None: np.quantile(v, 0.50, axis=axis),
+    "p95": lambda v, axis=None: np.quantile(v, 0.95, axis=axis),
 }
 
 
@@ -414,8 +512,8 @@ def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUME
         if "irr" in r:
             irr_values = np.where(np.isnan(r["irr"]) & (r["irr_below_bracket"] > 0), -np.inf, r["irr"])
             for name, q in (("p5", 0.05), ("p50", 0.5), ("p95", 0.95)):
-                def quantile(v, q=q):  # no interpolation: -inf marks an IRR below the bracket
-                    return np.nanquantile(v, q, method="inverted_cdf")
+                def quantile(v, q=q, axis=None):  # no interpolation: -inf marks an IRR below the bracket
+                    return np.nanquantile(v, q, method="inverted_cdf", axis=axis)
                 row[f"irr_{name}"] = float(quantile(irr_values))
                 row[f"irr_{name}_se"] = batch_se(irr_values, quantile) if np.isfinite(row[f"irr_{name}"]) else 0.0
         rows.append(row)
@@ -546,11 +644,10 @@ def closed_form_check(model: prices.PriceModel, setup: Setup, results: dict, reg
 
 def bankability_curve(paths: list[np.ndarray], setup: Setup, strikes, instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
     """P(project NPV < 0) and the expected fiscal cost, per strike, instrument and subsidy regime (same paths)."""
+    sweep = StrikeSweep.of(paths, setup)
     rows = []
     for strike in strikes:
-        trial = replace(setup, contract=replace(setup.contract, strike=float(strike)), compute_irr=False,
-                        keep_annual=False)
-        results = value_paths(paths, trial, instruments)
+        results = sweep.value(float(strike), instruments)
         for regime in setup.subsidies:
             for instrument in instruments:
                 r = results[regime][instrument]
@@ -572,6 +669,14 @@ def strike_for_target(paths: list[np.ndarray], setup: Setup, curve: pd.DataFrame
     highest strike misses the target; the grid's lowest strike where that one already meets it.
     """
     tolerance = STRIKE_TOLERANCE * curve["strike"].min()
+    sweep = StrikeSweep.of(paths, setup)
+    subsidy_pv = subsidy_values(setup)
+    at_grid_strike = {}  # (instrument, strike) -> NPVs before subsidy per chunk; regimes share their brackets' ends
+    def npv_at(instrument, strike):
+        if (instrument, strike) not in at_grid_strike:
+            at_grid_strike[instrument, strike] = [sweep.npv_before_subsidy(chunk, strike, instrument)
+                                                  for chunk in range(len(paths))]
+        return at_grid_strike[instrument, strike]
     rows = []
     for (instrument, regime), part in curve.groupby(["instrument", "regime"], sort=False):
         part = part.sort_values("strike")
@@ -581,18 +686,76 @@ def strike_for_target(paths: list[np.ndarray], setup: Setup, curve: pd.DataFrame
             strike = np.nan if hits.size == 0 else strikes[0]
         else:
             low, high = strikes[hits[0] - 1], strikes[hits[0]]
-            trial = replace(setup, subsidies={regime: setup.subsidies[regime]}, compute_irr=False, keep_annual=False)
-            while high - low > tolerance:
-                middle = (low + high) / 2
-                result = value_paths(paths, replace(trial, contract=replace(setup.contract, strike=middle)),
-                                     (instrument,))[regime][instrument]
-                if np.mean(result["project_npv"] < 0) <= target:
-                    high = middle
-                else:
-                    low = middle
-            strike = high
+            strike = _bisect_strike(sweep, instrument, subsidy_pv[regime], (low, high),
+                                    (npv_at(instrument, low), npv_at(instrument, high)), target, tolerance)
         rows.append({"instrument": instrument, "regime": regime, "strike": strike})
     return pd.DataFrame(rows)
+
+
+def lowest_strikes(paths: list[np.ndarray], setup: Setup, strikes, instrument: str, target: float) -> pd.DataFrame:
+    """`strike_for_target` without a bankability curve: per subsidy regime of `setup`, the lowest strike of
+    `instrument` at which P(NPV < 0) is at most `target`, the same strike as from the curve over `strikes`.
+
+    The bracketing grid strikes are found by bisection over the grid (P(NPV < 0) falls with the strike), so only a few
+    grid strikes are valued, each once for all regimes.
+    """
+    strikes = np.sort(np.asarray(strikes, dtype=float))
+    tolerance = STRIKE_TOLERANCE * strikes[0]
+    sweep = StrikeSweep.of(paths, setup)
+    n_paths = sum(chunk.shape[1] for chunk in paths)
+    at_grid_strike = {}  # grid index -> NPVs before subsidy per chunk, valued once for all regimes
+    def npv_at(index):
+        if index not in at_grid_strike:
+            at_grid_strike[index] = [sweep.npv_before_subsidy(chunk, strikes[index], instrument)
+                                     for chunk in range(len(paths))]
+        return at_grid_strike[index]
+    def meets_target(index, subsidy_pv):
+        return sum(int(np.count_nonzero(npv + subsidy_pv < 0)) for npv in npv_at(index)) / n_paths <= target
+    rows = []
+    for regime, subsidy_pv in subsidy_values(setup).items():
+        if meets_target(0, subsidy_pv):
+            strike = strikes[0]
+        elif not meets_target(len(strikes) - 1, subsidy_pv):
+            strike = np.nan
+        else:
+            low, high = 0, len(strikes) - 1  # the target is missed at `low` and met at `high`
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (low, middle) if meets_target(middle, subsidy_pv) else (middle, high)
+            strike = _bisect_strike(sweep, instrument, subsidy_pv, (strikes[low], strikes[high]),
+                                    (npv_at(low), npv_at(high)), target, tolerance)
+        rows.append({"instrument": instrument, "regime": regime, "strike": strike})
+    return pd.DataFrame(rows)
+
+
+def _bisect_strike(sweep: StrikeSweep, instrument: str, subsidy_pv: float, bracket: tuple, npv_at_ends: tuple,
+                   target: float, tolerance: float) -> float:
+    """Bisection of `bracket` (P(NPV < 0) misses the target at its low end, meets it at its high end) down to
+    `tolerance`; returns the high end. `npv_at_ends`: the NPVs before subsidy per chunk at both ends.
+
+    A path's NPV rises with the strike (every instrument pays at least as much at a higher strike, and the tax takes
+    only part of it), so a path with a loss at the high end has one at every strike of the bracket, and a path
+    without a loss at the low end has none. Only the paths in between are valued at the midpoint; as the bracket
+    shrinks, each midpoint settles more of them. (Their NPVs may differ from a valuation of all paths in the last
+    bit, see `IncomeBeforeSupport.columns`; only their signs count.)
+    """
+    low, high = bracket
+    n_paths = sum(len(npv) for npv in npv_at_ends[1])
+    settled_losses = sum(int(np.count_nonzero(npv + subsidy_pv < 0)) for npv in npv_at_ends[1])
+    open_paths = sweep.columns([np.flatnonzero((at_low + subsidy_pv < 0) & ~(at_high + subsidy_pv < 0))
+                                for at_low, at_high in zip(*npv_at_ends)])
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        loss = [open_paths.npv_before_subsidy(chunk, middle, instrument) + subsidy_pv < 0
+                for chunk in range(len(open_paths.months))]
+        losses = settled_losses + sum(int(np.count_nonzero(flags)) for flags in loss)
+        if losses / n_paths <= target:  # the target is met at the midpoint: its losses hold below it
+            high, settled_losses = middle, losses
+            open_paths = open_paths.columns([np.flatnonzero(~flags) for flags in loss])
+        else:  # paths without a loss at the midpoint have none above it
+            low = middle
+            open_paths = open_paths.columns([np.flatnonzero(flags) for flags in loss])
+    return high
 
 
 # ---------------------------------------------------------------- chapter assembly
@@ -722,10 +885,10 @@ def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
 
 def subsidy_strikes(archetypes: dict, calibration: pd.DataFrame, kind: str, drift_from_data: bool,
                     contract: Contract, instrument: str, start_year: int, government_rate: float,
-                    regimes: pd.DataFrame, target: float, n_paths: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per archetype and subsidy regime: the strike of `instrument` that brings P(NPV < 0) to `target`
-    (and the curves behind it). The strike is also shown as a multiple of the archetype's reference price."""
-    curves, strikes = [], []
+                    regimes: pd.DataFrame, target: float, n_paths: int, seed: int) -> pd.DataFrame:
+    """Per archetype and subsidy regime: the strike of `instrument` that brings P(NPV < 0) to `target` (searched
+    from the grid of `strike_grid`), also as a multiple of the archetype's reference price."""
+    strikes = []
     for name, archetype in archetypes.items():
         model = archetype_price_model(archetype, calibration, kind, drift_from_data)
         setup = make_setup(archetype, model, replace(contract, support_years=min(contract.support_years,
@@ -734,12 +897,10 @@ def subsidy_strikes(archetypes: dict, calibration: pd.DataFrame, kind: str, drif
                            keep_annual=False)
         reference = reference_price(model, setup)
         paths = simulate_paths(model, n_paths, setup.n_months, seed)
-        curve = bankability_curve(paths, setup, strike_grid(reference), (instrument,))
-        found = strike_for_target(paths, setup, curve, target).assign(archetype=name, reference_price=reference)
-        curve = curve.assign(archetype=name)
-        curves.append(curve)
-        strikes.append(found.assign(strike_multiple=found["strike"] / reference))
-    return pd.concat(strikes, ignore_index=True), pd.concat(curves, ignore_index=True)
+        found = lowest_strikes(paths, setup, strike_grid(reference), instrument, target)
+        strikes.append(found.assign(archetype=name, reference_price=reference,
+                                    strike_multiple=found["strike"] / reference))
+    return pd.concat(strikes, ignore_index=True)
 
 
 def tariff_sensitivity(paths: list[np.ndarray], setup: Setup, instrument: str,
@@ -749,9 +910,8 @@ def tariff_sensitivity(paths: list[np.ndarray], setup: Setup, instrument: str,
     rows = []
     for basis in BASES:
         for share in pass_throughs:
-            trial = replace(setup, contract=replace(setup.contract, basis=basis, pass_through=share),
-                            compute_irr=False, keep_annual=False)
-            r = value_paths(paths, trial, (instrument,))[regime][instrument]
+            trial = replace(setup, contract=replace(setup.contract, basis=basis, pass_through=share))
+            r = StrikeSweep.of(paths, trial).value(trial.contract.strike, (instrument,))[regime][instrument]
             cost, loss = describe(r["government_pv"], ("mean",)), probability(r["project_npv"] < 0)
             rows.append({"basis": basis, "pass_through": share, "us_premium": trial.contract.us_premium,
                          "fiscal_npv_mean": cost["mean"], "fiscal_npv_mean_se": cost["mean_se"],

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import paths, usgs_world
+from .data_files import read_data_table
 from .countries import OTHER, PARTNERS, WORLD
 from .errors import InputError
 from .tables import WORLD_SUM_TOLERANCE
@@ -55,14 +56,15 @@ def edition_years(world: pd.DataFrame) -> pd.DataFrame:
     return years.assign(reserves_year=reserves).rename(columns={"min": "first_year", "max": "estimated_year"})
 
 
-def default_year(world: pd.DataFrame) -> int:
-    """The latest production year that some edition reports as final rather than estimated."""
-    return int(edition_years(world)["first_year"].max())
+def default_year(editions: pd.DataFrame) -> int:
+    """The latest production year that some edition reports as final rather than estimated (`edition_years`)."""
+    return int(editions["first_year"].max())
 
 
-def edition_for_year(world: pd.DataFrame, year: int) -> int:
-    """The edition to read a production year from: the latest in which it is final, else the latest that has it."""
-    editions = edition_years(world)
+def edition_for_year(editions: pd.DataFrame, year: int) -> int:
+    """The edition to read a production year from: the latest in which it is final, else the latest that has it.
+
+    `editions` is the `edition_years` table."""
     final = editions.index[editions["first_year"] == year]
     having = editions.index[(editions["first_year"] <= year) & (editions["estimated_year"] >= year)]
     if len(final):
@@ -87,11 +89,11 @@ def select(world: pd.DataFrame, production_year: int = 0, usgs_edition: int = 0,
             raise InputError("threshold out of range", field=name, value=value,
                              fix="give percentage points above 0 and below 100")
     editions = edition_years(world)
-    year = production_year or default_year(world)
+    year = production_year or default_year(editions)
     if usgs_edition and usgs_edition not in editions.index:
         raise InputError("unknown USGS edition", field="usgs_edition", value=usgs_edition,
                          fix=f"choose one of {', '.join(map(str, editions.index))}, or 0 for the best for the year")
-    edition = usgs_edition or edition_for_year(world, year)
+    edition = usgs_edition or edition_for_year(editions, year)
     row = editions.loc[edition]
     if not row["first_year"] <= year <= row["estimated_year"]:
         raise InputError(f"MCS {edition} has no production for this year", field="production_year", value=year,
@@ -104,12 +106,17 @@ def select(world: pd.DataFrame, production_year: int = 0, usgs_edition: int = 0,
 
 def series_choice(path: Path = SERIES_CHOICE) -> pd.DataFrame:
     """Which of a commodity's series stand for the mine and the refinery stage, and which are left out, and why."""
-    table = pd.read_csv(path, keep_default_na=False)
-    roles = {"mine_stage", "refinery_stage", "excluded"}
-    bad = table[~table["role"].isin(roles)]
-    if len(bad):
-        raise InputError("unknown role", file=path, row=int(bad.index[0]) + 2, field="role",
-                         value=bad["role"].iloc[0], fix=f"use one of {', '.join(sorted(roles))}")
+    table = read_data_table(path, ["commodity", "series", "stage", "role", "label", "reason"])
+    allowed_values = {"role": {"mine_stage", "refinery_stage", "excluded"}, "stage": set(usgs_world.STAGES)}
+    for column, allowed in allowed_values.items():
+        bad = table[~table[column].isin(allowed)]
+        if len(bad):
+            raise InputError(f"unknown {column}", file=path, row=int(bad.index[0]) + 2, field=column,
+                             value=bad[column].iloc[0], fix=f"use one of {', '.join(sorted(allowed))}")
+    repeated = table[table.duplicated(["commodity", "series", "stage"])]
+    if len(repeated):
+        raise InputError("series listed twice", file=path, row=int(repeated.index[0]) + 2, field="series",
+                         value=repeated["series"].iloc[0], fix="keep one row per commodity, series and stage")
     return table
 
 
@@ -165,6 +172,18 @@ class Supply:
     shares: pd.DataFrame  # label, country, value, share_pct, withheld, qualified
 
 
+def _label_sums(labels: pd.Series, values: pd.Series) -> pd.Series:
+    """Sum of `values` per label, indexed by label. Each label's values are added in row order with numpy's pairwise
+    sum, as Series.sum adds them (groupby's compensated sum can differ in the last bit and so change the figures'
+    data files)."""
+    order = np.argsort(labels.to_numpy(), kind="stable")
+    keys, numbers = labels.to_numpy()[order], values.to_numpy(dtype=float)[order]
+    if not len(keys):
+        return pd.Series(dtype=float)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return pd.Series([part.sum() for part in np.split(numbers, starts[1:])], index=keys[starts], dtype=float)
+
+
 def supply(world: pd.DataFrame, products: pd.DataFrame, edition: int, year: int, measure: str) -> Supply:
     """Shares of world production (the given year) or reserves (the edition's) for every product and country.
 
@@ -187,8 +206,8 @@ def supply(world: pd.DataFrame, products: pd.DataFrame, edition: int, year: int,
     countries = countries.assign(plain=countries["qualified"] == "").sort_values(["label", "country", "plain",
                                                                                    "value"])
     countries = countries.drop_duplicates(["label", "country"], keep="last")  # the plain row, else the largest
-    other = rows[rows["country_kind"] == OTHER].groupby("label").agg(other=("value", "sum"),
-                                                                      notes=("notes", " ".join))
+    folded = rows[rows["country_kind"] == OTHER].groupby("label")
+    other = pd.DataFrame({"other": folded["value"].sum(), "notes": folded["notes"].agg(" ".join)})
     table = pd.DataFrame(index=totals.index)
     parts = countries.groupby("label")["value"].sum().add(other["other"], fill_value=0).reindex(totals.index)
     # a world total well below the sum of its parts is a slip in the source (MCS 2025 kaolin, 2024: 4.4 Mt for
@@ -222,26 +241,31 @@ def partner_status(supply_: Supply) -> pd.DataFrame:
     the countries folded into 'Other countries'; at most that aggregate's share. not listed: taken as zero (USGS lists
     every producer it considers significant).
     """
-    known = supply_.shares.set_index(["label", "country"])
-    rows = []
-    for label, product in supply_.products.iterrows():
-        reported = supply_.shares[(supply_.shares["label"] == label) & supply_.shares["share_pct"].notna()]
-        unassigned = max(0.0, 100 - reported["share_pct"].sum() - np.nan_to_num(product["other_pct"]))
-        for partner in PARTNERS:
-            entry = known.loc[(label, partner)] if (label, partner) in known.index else None
-            if entry is not None and pd.notna(entry["share_pct"]):
-                status, share, bound = REPORTED, entry["share_pct"], entry["share_pct"]
-            elif entry is not None and entry["withheld"]:
-                status, share = WITHHELD, np.nan
-                bound = np.nan if product["world_excludes_us"] and partner == "United States" else unassigned
-            elif partner in product["named_in_other"]:
-                status, share, bound = IN_OTHER, np.nan, product["other_pct"]
-            else:
-                status, share, bound = NOT_LISTED, 0.0, 0.0
-            rows.append({"label": label, "partner": partner, "share_pct": share, "status": status,
-                         "upper_pct": bound,
-                         "qualified": entry["qualified"] if entry is not None else ""})
-    return pd.DataFrame(rows, columns=["label", "partner", "share_pct", "status", "upper_pct", "qualified"])
+    products = supply_.products
+    grid = pd.MultiIndex.from_product([products.index, PARTNERS], names=["label", "partner"])
+    entry = supply_.shares.set_index(["label", "country"]).reindex(grid)
+    listed = entry["withheld"].notna().to_numpy()  # a listed country always has a withheld flag
+    share = entry["share_pct"].to_numpy()
+    row_product = products.reindex(grid.get_level_values("label"))
+    reported = supply_.shares.dropna(subset=["share_pct"])
+    reported_sum = _label_sums(reported["label"], reported["share_pct"]).reindex(products.index, fill_value=0.0)
+    unassigned = np.maximum(0.0, 100 - reported_sum - products["other_pct"].fillna(0.0))
+    partner = grid.get_level_values("partner").to_numpy()
+    is_reported = ~np.isnan(share)
+    is_withheld = ~is_reported & listed & entry["withheld"].eq(True).to_numpy()
+    in_other = ~is_reported & ~is_withheld & np.array(
+        [name in named for name, named in zip(partner, row_product["named_in_other"])], dtype=bool)
+    unbounded = row_product["world_excludes_us"].to_numpy(bool) & (partner == "United States")
+    withheld_bound = np.where(unbounded, np.nan, unassigned.reindex(grid.get_level_values("label")).to_numpy())
+    return pd.DataFrame({
+        "label": grid.get_level_values("label"),
+        "partner": partner,
+        "share_pct": np.where(is_reported, share, np.where(is_withheld | in_other, np.nan, 0.0)),
+        "status": np.select([is_reported, is_withheld, in_other], [REPORTED, WITHHELD, IN_OTHER], NOT_LISTED),
+        "upper_pct": np.select([is_reported, is_withheld, in_other],
+                               [share, withheld_bound, row_product["other_pct"].to_numpy()], 0.0),
+        "qualified": entry["qualified"].where(listed, "").to_numpy(),
+    })
 
 
 # ---------------------------------------------------------------- complementarity
@@ -255,32 +279,38 @@ def classify(status: pd.DataFrame, overlap_threshold_pp: float, leading_margin_p
     share; its lead is clear when it exceeds every other partner's share, or the most that share can be, by at least
     `leading_margin_pp`.
     """
-    rows = []
-    for label, part in status.groupby("label", sort=False):
-        part = part.set_index("partner").reindex(list(PARTNERS))
-        shares = part["share_pct"]
-        present = shares.index[shares >= overlap_threshold_pp].tolist()
-        unknown = part[part["status"].isin([WITHHELD, IN_OTHER])]
-        possible = unknown.index[~(unknown["upper_pct"] < overlap_threshold_pp)].tolist()
-        if len(present) >= 2:
-            kind = OVERLAPPING
-        elif not possible:
-            kind = SINGLE if present else ABSENT
-        else:
-            kind = UNDETERMINED
-        known = shares.fillna(0)
-        leader = known.idxmax() if known.max() > 0 else ""
-        rivals = part.drop(index=leader)["upper_pct"] if leader else pd.Series(dtype=float)
-        runner_up = rivals.max() if rivals.notna().all() else np.nan  # unbounded rival: lead unknown
-        lead = known.max() - runner_up if leader else np.nan
-        rows.append({
-            "label": label, **{p: shares[p] for p in PARTNERS}, CLUB: known.sum(),
-            "partners_present": ", ".join(present), "could_reach_threshold": ", ".join(possible),
-            "class": kind, "leading_partner": leader, "lead_pp": lead,
-            "clear_lead": bool(leader) and bool(lead >= leading_margin_pp),
-            "unknown": "; ".join(f"{p}: {s}" for p, s in unknown["status"].items()),
-        })
-    return pd.DataFrame(rows)
+    labels = status["label"].unique()
+
+    def wide(column: str) -> pd.DataFrame:
+        return status.pivot(index="label", columns="partner", values=column).reindex(index=labels,
+                                                                                     columns=list(PARTNERS))
+
+    shares, upper, kinds = wide("share_pct"), wide("upper_pct"), wide("status")
+    present = shares >= overlap_threshold_pp
+    unknown = kinds.isin([WITHHELD, IN_OTHER])
+    possible = unknown & ~(upper < overlap_threshold_pp)
+    count = present.sum(axis=1).to_numpy()
+    any_possible = possible.any(axis=1).to_numpy()
+    known = shares.fillna(0)
+    best = known.max(axis=1).to_numpy()
+    leader = np.where(best > 0, known.idxmax(axis=1), "")
+    is_leader = known.columns.to_numpy() == leader[:, None]
+    runner_up = np.where(is_leader, -np.inf, upper).max(axis=1)  # NaN when a rival is unbounded: lead unknown
+    lead = np.where(leader != "", best - runner_up, np.nan)
+
+    def partners(mask: pd.DataFrame) -> list[str]:
+        return [", ".join(mask.columns[row]) for row in mask.to_numpy()]
+
+    return pd.DataFrame({
+        "label": labels, **{p: shares[p].to_numpy() for p in PARTNERS}, CLUB: known.sum(axis=1).to_numpy(),
+        "partners_present": partners(present), "could_reach_threshold": partners(possible),
+        "class": np.select([count >= 2, ~any_possible & (count > 0), ~any_possible], [OVERLAPPING, SINGLE, ABSENT],
+                           UNDETERMINED),
+        "leading_partner": leader, "lead_pp": lead,
+        "clear_lead": (leader != "") & (lead >= leading_margin_pp),
+        "unknown": ["; ".join(f"{p}: {s}" for p, s, is_unknown in zip(PARTNERS, row_kinds, row_unknown) if is_unknown)
+                    for row_kinds, row_unknown in zip(kinds.to_numpy(), unknown.to_numpy())],
+    })
 
 
 def threshold_sensitivity(status: pd.DataFrame, thresholds=(1.0, 2.0, 5.0, 10.0),
@@ -376,6 +406,12 @@ def pooled_hhi(shares_pct: pd.Series, pool) -> float:
     return hhi(shares_pct) - float((members ** 2).sum()) + float(members.sum()) ** 2
 
 
+def club_share(status: pd.DataFrame) -> pd.Series:
+    """Per product (index, sorted): the three partners' combined share of world supply, unknown shares as zero."""
+    shares = status.pivot(index="label", columns="partner", values="share_pct").reindex(columns=list(PARTNERS))
+    return shares.fillna(0).sum(axis=1)
+
+
 def concentration(supply_: Supply, status: pd.DataFrame) -> pd.DataFrame:
     """Per product: HHI of the named countries, as is and with the three partners pooled, China's and the club's
     share, and the share no named country accounts for ('Other countries', withheld values, rounding).
@@ -383,16 +419,26 @@ def concentration(supply_: Supply, status: pd.DataFrame) -> pd.DataFrame:
     The HHI counts named countries only; were the unassigned share one supplier it would add at most its square
     (`hhi_upper`).
     """
-    rows = []
-    club = status.groupby("label")["share_pct"].apply(lambda s: s.fillna(0).sum())
-    for label, part in supply_.shares.groupby("label", sort=False):
-        shares = part.set_index("country")["share_pct"].dropna()
-        unassigned = max(0.0, 100 - shares.sum())
-        rows.append({"label": label, "hhi": hhi(shares), "hhi_pooled": pooled_hhi(shares, PARTNERS),
-                     "hhi_upper": hhi(shares) + unassigned ** 2, "china_pct": shares.get(CHINA, 0.0),
-                     "club_pct": club.get(label, 0.0), "unassigned_pct": unassigned,
-                     "top_country": shares.idxmax() if len(shares) else "", "top_pct": shares.max()})
-    table = pd.DataFrame(rows)
+    labels = supply_.shares["label"].unique()
+    known = supply_.shares.dropna(subset=["share_pct"])
+    hhi_ = _label_sums(known["label"], known["share_pct"] ** 2).reindex(labels, fill_value=0.0)
+    assigned = _label_sums(known["label"], known["share_pct"]).reindex(labels, fill_value=0.0)
+    unassigned = np.maximum(0.0, 100 - assigned)
+    partners = known.pivot(index="label", columns="country", values="share_pct").reindex(
+        index=labels, columns=list(PARTNERS)).fillna(0.0)
+    china = known[known["country"] == CHINA].set_index("label")["share_pct"]
+    top = known.sort_values("share_pct", ascending=False, kind="stable").drop_duplicates("label").set_index("label")
+    table = pd.DataFrame({
+        "label": labels, "hhi": hhi_.to_numpy(),
+        # pooling replaces the members' squares by the square of their sum
+        "hhi_pooled": (hhi_ - (partners ** 2).sum(axis=1) + partners.sum(axis=1) ** 2).to_numpy(),
+        "hhi_upper": (hhi_ + unassigned ** 2).to_numpy(),
+        "china_pct": china.reindex(labels, fill_value=0.0).to_numpy(),
+        "club_pct": club_share(status).reindex(labels, fill_value=0.0).to_numpy(),
+        "unassigned_pct": unassigned.to_numpy(),
+        "top_country": top["country"].reindex(labels).fillna("").to_numpy(),
+        "top_pct": top["share_pct"].reindex(labels).to_numpy(),
+    })
     table["highly_concentrated"] = table["hhi"] > HHI_HIGHLY_CONCENTRATED
     table["gap"] = (table["china_pct"] > GAP_CHINA_ABOVE_PCT) & (table["club_pct"] < GAP_CLUB_BELOW_PCT)
     return table.sort_values("hhi", ascending=False, ignore_index=True)
@@ -421,14 +467,15 @@ def trend(world: pd.DataFrame, selection: Selection, paper_map: pd.DataFrame, pa
     latest edition in which it is final (the latest year from the newest edition, as an estimate)."""
     rows = []
     editions = edition_years(world)
+    choice = series_choice() if choice is None else choice
     for year in range(int(editions["first_year"].min()), int(editions["estimated_year"].max()) + 1):
-        edition = edition_for_year(world, year)
+        edition = edition_for_year(editions, year)
         here = Selection(edition, year, year == editions.loc[edition, "estimated_year"],
                          int(editions.loc[edition, "reserves_year"]), selection.stage, selection.scope)
         products = catalogue(world, here, paper_map, paper_minerals, choice)
         supply_ = supply(world, products, edition, year, "production")
         status = partner_status(supply_)
-        club = status.groupby("label")["share_pct"].apply(lambda s: s.fillna(0).sum())
+        club = club_share(status)
         withheld = status[status["status"] == WITHHELD].groupby("label")["partner"].agg(", ".join)
         china = supply_.shares[supply_.shares["country"] == CHINA].set_index("label")["share_pct"]
         frame = pd.DataFrame({"club_pct": club, "china_pct": china.reindex(club.index).fillna(0.0),

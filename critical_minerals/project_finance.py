@@ -224,13 +224,15 @@ def discount_factors(rate: float, years: int) -> np.ndarray:
 
 def subsidy_rates(regimes: pd.DataFrame, regime: str, base: str, calendar_years: np.ndarray) -> np.ndarray:
     """The rate in force in each calendar year for one regime and base (0 where no row covers the year)."""
-    known = sorted(regimes["regime"].unique())
-    if regime not in known:
-        raise InputError("unknown subsidy regime", field="subsidy_regime", value=regime, fix=f"choose one of {known}")
-    rows = regimes[(regimes["regime"] == regime) & (regimes["base"] == base)]
+    names = regimes["regime"].to_numpy()
+    if regime not in set(names):
+        raise InputError("unknown subsidy regime", field="subsidy_regime", value=regime,
+                         fix=f"choose one of {sorted(set(names))}")
+    chosen = (names == regime) & (regimes["base"].to_numpy() == base)  # numpy, not a filtered frame: called often
     rates = np.zeros(len(calendar_years))
-    for row in rows.itertuples():
-        rates[(calendar_years >= row.first_year) & (calendar_years <= row.last_year)] = row.rate
+    columns = (regimes[name].to_numpy()[chosen] for name in ("first_year", "last_year", "rate"))
+    for first, last, rate in zip(*columns):
+        rates[(calendar_years >= first) & (calendar_years <= last)] = rate
     return rates
 
 
@@ -300,12 +302,37 @@ def project_npv(archetype: Archetype, market_revenue: np.ndarray, support: np.nd
     `support` may stack several instruments' payments, (instruments, years, paths): the result is then
     (instruments, paths), computed in one loop over years that adds each year's payments to the shared base.
     """
+    return npv_with_support(archetype, income_before_support(archetype, market_revenue), support)
+
+
+@dataclass(frozen=True)
+class IncomeBeforeSupport:
+    """The part of `project_npv` that support payments leave unchanged, for (years, paths) market revenue: valuing
+    many contracts on the same paths computes it once."""
+
+    taxable: np.ndarray  # (years, paths) taxable income before support payments
+    value_before_tax: np.ndarray  # (paths,) PV(operating) - PV(capex)
+
+    def columns(self, index) -> IncomeBeforeSupport:
+        """The same for a subset of the paths. NPVs from it may differ from those of all paths in the last bit: BLAS
+        sums the PV of the support payments in an order that depends on the number of paths."""
+        return IncomeBeforeSupport(self.taxable[:, index], self.value_before_tax[index])
+
+
+def income_before_support(archetype: Archetype, market_revenue: np.ndarray) -> IncomeBeforeSupport:
     output = production(archetype)[:, None]
     operating = market_revenue * (1.0 - archetype.royalty_rate) - archetype.opex_usd_per_t * output
-    taxable = operating - depreciation(archetype)[:, None]
+    factors = discount_factors(archetype.hurdle_rate, archetype.years)
+    return IncomeBeforeSupport(operating - depreciation(archetype)[:, None],
+                               factors @ operating - factors @ capex(archetype))
+
+
+def npv_with_support(archetype: Archetype, income: IncomeBeforeSupport, support: np.ndarray | None) -> np.ndarray:
+    """`project_npv` from the income before support: the tax loop over years and the PV of the support payments."""
     factors = discount_factors(archetype.hurdle_rate, archetype.years)
     increments = factors - np.append(factors[1:], 0.0)
-    shape = operating.shape[1:] if support is None else support.shape[:-2] + support.shape[-1:]
+    taxable = income.taxable
+    shape = taxable.shape[1:] if support is None else support.shape[:-2] + support.shape[-1:]
     cumulative, peak, tax_pv, scratch = (np.zeros(shape) for _ in range(4))
     for year in range(archetype.years):
         cumulative += taxable[year]
@@ -314,7 +341,7 @@ def project_npv(archetype: Archetype, market_revenue: np.ndarray, support: np.nd
         np.maximum(peak, cumulative, out=peak)
         np.multiply(peak, increments[year], out=scratch)
         tax_pv += scratch
-    value = factors @ operating - factors @ capex(archetype) - archetype.tax_rate * tax_pv
+    value = income.value_before_tax - archetype.tax_rate * tax_pv
     return value if support is None else value + factors @ support
 
 

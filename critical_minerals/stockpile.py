@@ -39,6 +39,9 @@ FALLBACKS = ("none", "carry_forward", "net_trade")
 PRICE_SOURCES = ("panel", "usgs")
 # price basis -> (years in the window ending with the price year, how the window's annual prices are combined)
 PRICE_BASES = {"latest": (1, "mean"), "mean_5y": (5, "mean"), "mean_10y": (10, "mean"), "max_10y": (10, "max")}
+# every distinct (price basis, real) pair: over one year real equals nominal
+PRICE_VARIANTS = tuple((basis, real) for basis, (years, _) in PRICE_BASES.items() for real in (False, True)
+                       if not (real and years == 1))
 PARTNERS = ("United States", "Canada", "Mexico")
 EDITIONS = (2023, 2024, 2025)
 INCLUDED = "included"
@@ -176,6 +179,12 @@ def design_path(name: str, folder: Path = paths.DATA_DIR) -> Path:
     return folder / f"{DESIGN_PREFIX}{name}.csv"
 
 
+def read_designs(folder: Path = paths.DATA_DIR) -> dict[str, pd.DataFrame]:
+    """Every shipped design, read and validated (the build checks them before any kernel starts)."""
+    minerals = read_minerals()
+    return {name: read_design(name, minerals, folder) for name in available_designs(folder)}
+
+
 def read_design(name: str, minerals: pd.DataFrame, folder: Path = paths.DATA_DIR) -> pd.DataFrame:
     """One design: per mineral whether included, months of cover, quantity basis, purpose, rationale, source."""
     path = design_path(name, folder)
@@ -307,9 +316,10 @@ def _net_import_reliance(rows: pd.DataFrame, detail: str, year: int) -> tuple[fl
 
 def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
     """Per mineral: U.S. apparent consumption and net imports (t/year) in `year` of MCS `edition`, and how obtained."""
+    edition_rows = salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])]
     records = []
     for mineral, spec in minerals.iterrows():
-        rows = salient[(salient["edition"] == edition) & (salient["commodity"] == spec["usgs_commodity"])]
+        rows = edition_rows[edition_rows["commodity"] == spec["usgs_commodity"]]
         _tonnes(rows, spec["usgs_commodity"])
         consumption, consumption_note, is_trade = _consumption(rows, spec, year)
         if is_trade:
@@ -339,12 +349,12 @@ def stock_quantities(design: pd.DataFrame, annual: pd.DataFrame, settings: Setti
     stock["quantity_note"] = np.where(consumption_basis, stock["consumption_note"], stock["net_imports_note"])
     stock["stock_t"] = stock["annual_t"] * stock["demand_share"] * stock["months"] / 12
     stock["country"] = "United States"  # every quantity basis here is U.S. data
-    reason = pd.Series("", index=stock.index, dtype=object)
-    reason[stock["annual_t"].isna()] = "no quantity: " + stock["quantity_note"]
-    reason[stock["annual_t"].eq(0)] = "no quantity: U.S. is a net exporter, no net imports to cover"
-    reason[stock["months"].eq(0)] = "zero months of cover"
-    reason[~stock["included"]] = "left out by the design"
-    stock["exclusion"] = reason
+    # the first reason that applies, in this order
+    reasons = {"left out by the design": ~stock["included"], "zero months of cover": stock["months"].eq(0),
+               "no quantity: U.S. is a net exporter, no net imports to cover": stock["annual_t"].eq(0)}
+    stock["exclusion"] = pd.Series(np.select([*reasons.values(), stock["annual_t"].isna()],
+                                             [*reasons, "no quantity: " + stock["quantity_note"]], default=""),
+                                   index=stock.index, dtype=object)
     return stock
 
 
@@ -352,7 +362,8 @@ def stock_quantities(design: pd.DataFrame, annual: pd.DataFrame, settings: Setti
 
 def _panel_history(prices_monthly: pd.DataFrame, commodity: str) -> pd.DataFrame:
     rows = prices_monthly[(prices_monthly["commodity"] == commodity) & prices_monthly["price_usd_per_t"].notna()]
-    annual = rows.groupby(rows["date"].dt.year).agg(price=("price_usd_per_t", "mean"), months=("date", "size"))
+    monthly = rows["price_usd_per_t"].groupby(rows["date"].dt.year)
+    annual = pd.DataFrame({"price": monthly.mean(), "months": monthly.size()})
     annual = annual[annual["months"] == 12]  # complete calendar years only
     label = f"{rows['source'].iloc[0]}: {rows['series'].iloc[0]}, annual mean" if len(rows) else ""
     return annual.reset_index(names="year")[["year", "price"]].assign(price_source=label)
@@ -371,6 +382,7 @@ def _usgs_history(salient: pd.DataFrame, commodity: str, detail: str) -> pd.Data
 
 def price_history(prices_monthly: pd.DataFrame, salient: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
     """Annual nominal prices per mineral in USD per t of the quantity's material (content factor applied)."""
+    salient = salient[(salient["measure"] == "price") & salient["value"].notna()]  # once, not once per mineral
     parts = []
     for mineral, spec in minerals.iterrows():
         if spec["price_source"] == "panel":
@@ -389,40 +401,52 @@ def design_prices(history: pd.DataFrame, price_basis: str, price_year: int, real
     Real prices are in dollars of `price_year` (each year's price x index[price_year] / index[year]).
     """
     years, how = PRICE_BASES[price_basis]
-    window = history[(history["year"] > price_year - years) & (history["year"] <= price_year)].copy()
+    window = history[(history["year"] > price_year - years) & (history["year"] <= price_year)]
     if real and years > 1:
         if index is None or price_year not in index.index:
             raise InputError("no price index for the price year", field="stockpile_real_prices", value=price_year,
                              fix="use nominal prices or an earlier data year")
         window = window[window["year"].isin(index.index)]
-        window["price"] *= index[price_year] / index.reindex(window["year"]).to_numpy()
+        window = window.assign(price=window["price"] * (index[price_year] / index.reindex(window["year"]).to_numpy()))
+    # one aggregation per column: named aggregations in one call cost several times more
     grouped = window.groupby("mineral")
-    prices = grouped.agg(price_usd_per_t=("price", how), first_year=("year", "min"), last_year=("year", "max"),
-                         years_used=("year", "size"))
+    year = grouped["year"]
+    prices = pd.DataFrame({"price_usd_per_t": grouped["price"].agg(how), "first_year": year.min(),
+                           "last_year": year.max(), "years_used": year.size()})
     sources = history.groupby("mineral")["price_source"].last()
     prices = prices.reindex(sources.index).assign(price_source=sources)
+    rows = prices[["price_usd_per_t", "first_year", "last_year", "years_used"]].itertuples(index=False)
     prices["price_note"] = [
-        f"no price for {price_year}" if pd.isna(row.price_usd_per_t) else
-        (f"{row.years_used:.0f} of {years} years ({row.first_year:.0f}–{row.last_year:.0f})" if years > 1
-         else f"{row.last_year:.0f}")
-        for row in prices.itertuples()]
+        f"no price for {price_year}" if pd.isna(price) else
+        (f"{used:.0f} of {years} years ({first:.0f}–{last:.0f})" if years > 1 else f"{last:.0f}")
+        for price, first, last, used in rows]
     prices["price_basis"] = f"{price_basis}, {'real' if real and years > 1 else 'nominal'}"
     return prices
 
 
 # ---------------------------------------------------------------- costs
 
+def counted_costs(stock: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    """Acquisition cost (USD) of each stocked mineral that is not excluded and has a price; the others left out."""
+    price = prices["price_usd_per_t"].reindex(stock.index)
+    return (stock["stock_t"] * price)[stock["exclusion"].eq("") & price.notna()]
+
+
+def acquisition_total(stock: pd.DataFrame, prices: pd.DataFrame) -> float:
+    """total_cost of the acquisition_costs table, without building the table."""
+    return float(counted_costs(stock, prices).sum())
+
+
 def acquisition_costs(stock: pd.DataFrame, prices: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
     """Per mineral: tonnes, price, acquisition cost (USD); status 'included' or the reason it is excluded."""
-    table = stock.join(prices, how="left").join(minerals[["label"]], how="left")
+    table = pd.concat([stock, prices.reindex(stock.index), minerals["label"].reindex(stock.index)], axis=1)
     unpriced = table["price_source"].isna()  # no price series at all for this mineral
-    table.loc[unpriced, "price_note"] = "no price data for this mineral"
-    table.loc[unpriced, "price_source"] = "none"
-    table["cost_usd"] = table["stock_t"] * table["price_usd_per_t"]
+    table["price_note"] = table["price_note"].mask(unpriced, "no price data for this mineral")
+    table["price_source"] = table["price_source"].mask(unpriced, "none")
     no_price = table["exclusion"].eq("") & table["price_usd_per_t"].isna()
-    table.loc[no_price, "exclusion"] = "no price: " + table.loc[no_price, "price_note"]
+    table["exclusion"] = table["exclusion"].mask(no_price, "no price: " + table["price_note"])
+    table["cost_usd"] = counted_costs(stock, prices)  # NaN for the excluded
     table["status"] = np.where(table["exclusion"].eq(""), INCLUDED, "excluded")
-    table.loc[table["status"] != INCLUDED, "cost_usd"] = np.nan
     return table
 
 
@@ -431,7 +455,7 @@ def included(costs: pd.DataFrame) -> pd.DataFrame:
 
 
 def total_cost(costs: pd.DataFrame) -> float:
-    return float(included(costs)["cost_usd"].sum())
+    return float(costs.loc[costs["status"] == INCLUDED, "cost_usd"].sum())
 
 
 def exclusions(costs: pd.DataFrame) -> pd.DataFrame:
@@ -475,11 +499,14 @@ class Inputs:
     rotation_cost_rate: float
 
 
+def price_table(inputs: Inputs, price_basis: str, real: bool) -> pd.DataFrame:
+    """design_prices on one price basis for the inputs' price history, index and year."""
+    return design_prices(inputs.history, price_basis, inputs.price_year, real, inputs.index)
+
+
 def cost_table(design: pd.DataFrame, inputs: Inputs, settings: Settings) -> pd.DataFrame:
     stock = stock_quantities(design, inputs.annual, settings)
-    prices = design_prices(inputs.history, settings.price_basis, inputs.price_year, settings.real_prices,
-                           inputs.index)
-    return acquisition_costs(stock, prices, inputs.minerals)
+    return acquisition_costs(stock, price_table(inputs, settings.price_basis, settings.real_prices), inputs.minerals)
 
 
 def design_npc(costs: pd.DataFrame, settings: Settings, rotation_cost_rate: float) -> float:
@@ -551,15 +578,12 @@ def calibration(costs_by_design: dict[str, pd.DataFrame], targets: dict[str, flo
 
 def price_basis_costs(design: pd.DataFrame, inputs: Inputs, settings: Settings) -> pd.DataFrame:
     """Acquisition cost at the design's covers under every price basis, nominal and real."""
+    stock = stock_quantities(design, inputs.annual, settings)  # quantities do not depend on the price basis
     rows = []
-    for basis in PRICE_BASES:
-        for real in (False, True):
-            if real and PRICE_BASES[basis][0] == 1:
-                continue  # one year: real equals nominal
-            costs = cost_table(design, inputs, replace(settings, price_basis=basis, real_prices=real))
-            rows.append({"price basis": basis, "prices": "real" if real else "nominal",
-                         "acquisition (USD bn)": total_cost(costs) / 1e9,
-                         "minerals priced": int((costs["status"] == INCLUDED).sum())})
+    for basis, real in PRICE_VARIANTS:
+        costs = counted_costs(stock, price_table(inputs, basis, real))
+        rows.append({"price basis": basis, "prices": "real" if real else "nominal",
+                     "acquisition (USD bn)": float(costs.sum()) / 1e9, "minerals priced": len(costs)})
     return pd.DataFrame(rows)
 
 
@@ -601,17 +625,19 @@ def monte_carlo(costs_by_mineral: pd.Series, changes: pd.DataFrame, draws: int, 
     rng = np.random.default_rng(seed)
     minerals = list(costs_by_mineral.index)
     matrix = changes.reindex(columns=minerals).to_numpy()
-    sampled = matrix[rng.integers(0, len(matrix), size=draws)]
+    years = rng.integers(0, len(matrix), size=draws)
+    sampled = matrix[years]
     missing = []
-    for j, mineral in enumerate(minerals):
-        own = matrix[~np.isnan(matrix[:, j]), j]
-        gaps = np.isnan(sampled[:, j])
+    for j, mineral in enumerate(minerals):  # one draw per mineral in this order: a seed keeps giving the same draws
+        known = ~np.isnan(matrix[:, j])
+        own = matrix[known, j]
+        gaps = np.flatnonzero(~known[years])  # the draws whose year has no change for this mineral
         if own.size == 0:
             missing.append(mineral)
             sampled[:, j] = 0.0
-        elif gaps.any():
-            sampled[gaps, j] = rng.choice(own, size=int(gaps.sum()))
-    totals = np.exp(sampled) @ costs_by_mineral.to_numpy()
+        elif gaps.size:
+            sampled[gaps, j] = rng.choice(own, size=gaps.size)
+    totals = np.exp(sampled, out=sampled) @ costs_by_mineral.to_numpy()
     p5, p50, p95 = np.percentile(totals, [5, 50, 95])
     return MonteCarlo(totals, float(p5), float(p50), float(p95), float(totals.mean()),
                       float(totals.std(ddof=1) / np.sqrt(draws)), time.perf_counter() - started, tuple(missing))
@@ -622,33 +648,40 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
     """Net present cost when one driver moves to its low and its high value, the others at their central values.
 
     `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre.
+    Quantities do not depend on prices, prices not on quantities, and the acquisition cost on neither rate, so each
+    swing recomputes only the part its driver changes.
     """
-    central_costs = cost_table(design, inputs, settings)
-    central = design_npc(central_costs, settings, inputs.rotation_cost_rate)
+    stock = stock_quantities(design, inputs.annual, settings)
+    prices = price_table(inputs, settings.price_basis, settings.real_prices)
+    acquisition = acquisition_total(stock, prices)
 
-    def npc(**changes) -> float:
+    def npc(cost: float, **changes) -> float:
         changed = replace(settings, **changes)
-        return design_npc(cost_table(design, inputs, changed), changed, inputs.rotation_cost_rate)
+        return net_present_cost(cost, changed.storage_rate, changed.discount_rate, changed.horizon_years,
+                                changed.rotation_share, inputs.rotation_cost_rate)
 
-    months = central_costs["months"]
-    low_cover, high_cover = (assumption(assumptions, f"tornado_cover_{side}") for side in ("low", "high"))
-    basis_costs = [npc(price_basis=basis, real_prices=real) for basis in PRICE_BASES for real in (False, True)]
-    quantity = [npc(quantity_basis=basis) for basis in QUANTITY_BASES]
-    cover = [_with_cover(design, months, factor, inputs, settings) for factor in (low_cover, high_cover)]
+    def restocked(scaled: pd.DataFrame, changed: Settings) -> float:
+        return acquisition_total(stock_quantities(scaled, inputs.annual, changed), prices)
+
+    central = npc(acquisition)
+    swing = {name: tuple(assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high"))
+             for name in ("cover", "discount_rate", "storage_rate")}
+    basis_costs = [npc(acquisition_total(stock, price_table(inputs, basis, real))) for basis, real in PRICE_VARIANTS]
+    quantity = [npc(restocked(design, replace(settings, quantity_basis=basis))) for basis in QUANTITY_BASES]
+    own_cover = replace(settings, cover_months=0.0)
+    cover = [npc(restocked(design.assign(months_of_cover=design["mineral"].map(stock["months"]) * factor), own_cover))
+             for factor in swing["cover"]]
     rows = [
         ("price level (Monte Carlo P5–P95)", central * price_range[0], central * price_range[1],
          f"x{price_range[0]:.2f} to x{price_range[1]:.2f}"),
         ("price basis", min(basis_costs), max(basis_costs), ("cheapest to dearest of latest, 5- and 10-year "
                                                              "mean, 10-year peak; nominal or real")),
-        ("months of cover", *cover, f"x{low_cover:g} to x{high_cover:g} of the design's months"),
+        ("months of cover", *cover, "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
         ("quantity basis", min(quantity), max(quantity), "net imports or apparent consumption, all minerals"),
-        ("discount rate", *(npc(discount_rate=assumption(assumptions, f"tornado_discount_rate_{side}"))
-                            for side in ("low", "high")),
-         "{:.1%} to {:.1%}".format(*(assumption(assumptions, f"tornado_discount_rate_{s}") for s in ("low", "high")))),
-        ("storage rate", *(npc(storage_rate=assumption(assumptions, f"tornado_storage_rate_{side}"))
-                           for side in ("low", "high")),
-         "{:.1%} to {:.1%} of value a year".format(
-             *(assumption(assumptions, f"tornado_storage_rate_{s}") for s in ("low", "high")))),
+        ("discount rate", *(npc(acquisition, discount_rate=rate) for rate in swing["discount_rate"]),
+         "{:.1%} to {:.1%}".format(*swing["discount_rate"])),
+        ("storage rate", *(npc(acquisition, storage_rate=rate) for rate in swing["storage_rate"]),
+         "{:.1%} to {:.1%} of value a year".format(*swing["storage_rate"])),
     ]
     table = pd.DataFrame(rows, columns=["driver", "npc_at_low", "npc_at_high", "range"])
     table["low_usd"] = table[["npc_at_low", "npc_at_high"]].min(axis=1)
@@ -656,13 +689,6 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
     table["swing_usd"] = table["high_usd"] - table["low_usd"]
     table["central_usd"] = central
     return table.sort_values("swing_usd", ascending=False, ignore_index=True)
-
-
-def _with_cover(design: pd.DataFrame, months: pd.Series, factor: float, inputs: Inputs, settings: Settings) -> float:
-    """NPC with every mineral's months of cover multiplied by `factor`."""
-    scaled = design.assign(months_of_cover=design["mineral"].map(months) * factor)
-    changed = replace(settings, cover_months=0.0)
-    return design_npc(cost_table(scaled, inputs, changed), changed, inputs.rotation_cost_rate)
 
 
 # ---------------------------------------------------------------- burden sharing
@@ -743,10 +769,12 @@ def effective_basis(designs: dict[str, pd.DataFrame], settings: Settings) -> str
 def calibration_by_basis(designs: dict[str, pd.DataFrame], inputs: Inputs, settings: Settings,
                          targets: dict[str, float]) -> pd.DataFrame:
     """The calibration under the basis in force and under each single basis for all minerals."""
+    prices = price_table(inputs, settings.price_basis, settings.real_prices)  # the same on every quantity basis
     parts = []
     for basis in dict.fromkeys([effective_basis(designs, settings), *QUANTITY_BASES]):
         changed = replace(settings, quantity_basis=basis)
-        costs = {name: cost_table(design, inputs, changed) for name, design in designs.items()}
+        costs = {name: acquisition_costs(stock_quantities(design, inputs.annual, changed), prices, inputs.minerals)
+                 for name, design in designs.items()}
         parts.append(calibration(costs, targets).assign(**{"quantity basis": basis}))
     table = pd.concat(parts, ignore_index=True)
     return table[["design", "quantity basis", *[c for c in table.columns if c not in ("design", "quantity basis")]]]

@@ -1,17 +1,18 @@
-"""The tidy tables every chapter reads: built once by chapter 01 from the fetched data, written as Parquet.
+"""The tidy tables every chapter reads: built once by the build's data step from the fetched data, as Parquet.
 
-Later chapters call `read_table(name, out)`; they never parse raw files again.
+Chapters call `read_table(name, out)` or `load_built(out)`; they never parse raw files again.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import datasets, paper, paths, price_data, usgs_salient, usgs_world
+from . import datasets, digest, paper, paths, price_data, usgs_salient, usgs_world
 from .countries import OTHER, UNKNOWN, WORLD
 from .errors import InputError
 from .results import Outputs
@@ -273,6 +274,52 @@ def headline_results(built: Built, comparison: pd.DataFrame) -> dict:
 
 # ---------------------------------------------------------------- storage
 
+# The data step's inputs: the registry (with every fetched file's SHA-256), the hand-written tables it reads and
+# the package code. The build declares the same in notebooks/chapters.yaml; this stamp lets a chapter run on its own
+# tell fresh tables from stale ones.
+STEP_INPUTS = ["data/datasets.yaml", "data/countries.csv", "data/paper_*.csv", "data/usgs_*.csv"]
+STAMP_FILE = "inputs.json"
+CHECKS_TABLE, AGREEMENT_TABLE, SKIPPED_FILE = "build_checks", "source_agreement", "skipped.json"
+
+
+def inputs_stamp() -> str:
+    return digest.combine(digest.files_digest(digest.matching(STEP_INPUTS)),
+                          digest.files_digest(digest.package_sources()))
+
+
+def build_step(out: Outputs, external_dir: Path | None = None) -> Built:
+    """The build's data step: every source read and validated once; tidy tables, checks and stamp written for the
+    chapters, which only read them."""
+    built = build_tables(external_dir)
+    write_tables(built.tables, out)
+    built.checks.to_parquet(out.tables / f"{CHECKS_TABLE}.parquet", index=False)
+    built.agreement.to_parquet(out.tables / f"{AGREEMENT_TABLE}.parquet")
+    (out.tables / SKIPPED_FILE).write_text(json.dumps(built.skipped), encoding="utf-8")
+    (out.tables / STAMP_FILE).write_text(json.dumps({"inputs": inputs_stamp()}), encoding="utf-8")
+    return built
+
+
+def is_fresh(out: Outputs) -> bool:
+    stamp = out.tables / STAMP_FILE
+    return stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("inputs") == inputs_stamp()
+
+
+def ensure_tables(out: Outputs) -> None:
+    """Tables written by the build's data step for these inputs, or built now (a chapter run on its own)."""
+    if not is_fresh(out):
+        datasets.fetch()
+        build_step(out)
+
+
+def load_built(out: Outputs) -> Built:
+    """The data step's tables with its checks, building them first when missing or stale."""
+    ensure_tables(out)
+    tables = {name: pd.read_parquet(out.tables / f"{name}.parquet") for name in TABLE_NAMES}
+    return Built(tables, pd.read_parquet(out.tables / f"{CHECKS_TABLE}.parquet"),
+                 pd.read_parquet(out.tables / f"{AGREEMENT_TABLE}.parquet"),
+                 json.loads((out.tables / SKIPPED_FILE).read_text(encoding="utf-8")))
+
+
 def write_tables(tables: dict[str, pd.DataFrame], out: Outputs) -> None:
     out.tables.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
@@ -280,11 +327,8 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Outputs) -> None:
 
 
 def read_table(name: str, out: Outputs) -> pd.DataFrame:
-    """A tidy table written by chapter 01; a clear error when chapter 01 has not run for this scenario."""
+    """A tidy table of the data step, built first if this output folder has none or stale ones."""
     if name not in TABLE_NAMES:
         raise InputError("unknown table", field="name", value=name, fix=f"choose from {TABLE_NAMES}")
-    path = out.tables / f"{name}.parquet"
-    if not path.is_file():
-        raise InputError("table not built yet", file=path,
-                         fix="run chapter 01 (notebooks/01_minerals_tables.ipynb) or `python build.py` first")
-    return pd.read_parquet(path)
+    ensure_tables(out)
+    return pd.read_parquet(out.tables / f"{name}.parquet")

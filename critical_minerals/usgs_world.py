@@ -128,9 +128,13 @@ def parse_value_column(name: str) -> ValueColumn | None:
 
 # ---------------------------------------------------------------- type -> stage and series
 
+NAMED_STAGES = ("mine", "refinery", "smelter", "plant", "primary")
+STAGES = (*NAMED_STAGES, "production")  # "production": the type names no stage
+
+
 def stage_of(type_text: str) -> str:
     text = type_text.lower()
-    for stage in ("mine", "refinery", "smelter", "plant", "primary"):
+    for stage in NAMED_STAGES:
         if stage in text or (stage == "mine" and "mine poduction" in text):
             return stage
     return "production"

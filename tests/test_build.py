@@ -1,94 +1,152 @@
-"""build.py end to end (chapter 01 under papermill, report rendered), and what bad input and failing cells get."""
+"""build.py end to end, as a user runs it, on a copy of the project built once with small parameters: what gets
+published, what is re-run when, what a failing cell, a second build, Ctrl-C and a killed process leave behind."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import signal
+import subprocess
+import sys
+import time
 
-import papermill
-import pytest
+from conftest import SMALL
 
-from critical_minerals import build, paths
-from conftest import mirror
-
-
-@pytest.fixture
-def output_root(tmp_path, monkeypatch, external_dir):
-    """Build into a temporary folder, reading the data fetched for the test session."""
-    monkeypatch.setenv(paths.OUTPUT_ROOT_ENV, str(tmp_path))
-    monkeypatch.setenv("MINERALS_DATA_DIR", str(external_dir))
-    monkeypatch.setenv(paths.MIRROR_ENV, str(mirror()))
-    return tmp_path
+CHAPTERS = ("01_minerals_tables", "02_complementarity", "03_stockpile_cost", "04_price_support")
 
 
-def test_build_renders_a_report_with_the_reproduced_table_and_keeps_it_when_a_cell_fails(output_root, capsys):
-    assert build.main(["--scenario", "default"]) == 0
-    report = output_root / "build/default/report.html"
-    html = report.read_text(encoding="utf-8")
-    assert "The same table, reproduced from USGS" in html
-    assert "Beryllium" in html and "55.91" in html  # US beryllium, 175 t of 313 t, in the reproduced table
-    assert "hl-ipython3" not in html and "from critical_minerals import" not in html  # code is hidden
-    results = json.loads((output_root / "build/default/results/01_minerals_tables.json").read_text())
-    assert results["paper_rows_reproduced"] == results["paper_rows"] == 15
-    assert (results["paper_source_edition"], results["paper_source_year"]) == (2024, 2022)
-    assert results["checks_failed"] == 0
+def status(output: str) -> dict[str, str]:
+    """The last status line of each step: name -> 'running', 'skipped (cached)', 'done in 1.2 s', ..."""
+    found = {}
+    for line in output.splitlines():
+        parts = line.split(maxsplit=1)
+        if line.startswith("  ") and len(parts) == 2:
+            found[parts[0].split("/")[-1]] = parts[1]
+    return found
+
+
+def manifest(project, scenario="default") -> dict:
+    return json.loads((project.root / "build" / scenario / "manifest.json").read_text())
+
+
+def test_first_build_publishes_report_tables_figures_and_provenance(project):
+    steps = status(project.first_build.stdout)
+    assert all(steps[name].startswith("done in") for name in ("tables", *CHAPTERS)), steps
+    html = project.report.read_text(encoding="utf-8")
+    assert "The same table, reproduced from USGS" in html and "Beryllium" in html
+    results = json.loads((project.root / "build/default/results/01_minerals_tables.json").read_text())
+    assert results["paper_rows_reproduced"] == results["paper_rows"] == 15 and results["checks_failed"] == 0
     for suffix in ("png", "svg", "pdf", "csv", "txt"):
-        assert (output_root / f"figures/default/01_paper_vs_usgs.{suffix}").is_file()
-    assert (output_root / "build/default/tables/world.parquet").is_file()
+        assert (project.root / f"figures/default/01_paper_vs_usgs.{suffix}").is_file()
+    assert (project.root / "build/default/tables/world.parquet").is_file()
+    executed = json.loads((project.root / "build/default/notebooks/04_price_support.ipynb").read_text())
+    injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    assert 'scenario = "default"' in "".join(injected["source"]) and "simulation_paths = 2000" in "".join(
+        injected["source"])
 
-    before = report.read_bytes()
-    capsys.readouterr()
-    assert build.main(["-p", "comparison_edition=1999"]) == 1  # the chapter's own check fails in a cell
-    error = capsys.readouterr().err
-    assert "01_minerals_tables.ipynb, cell" in error and "1999" in error and "choose one of" in error
-    assert "last good report is unchanged" in error
-    assert report.read_bytes() == before
-    assert (output_root / "build/default.failed/notebooks/01_minerals_tables.ipynb").is_file()
-
-
-@pytest.mark.parametrize(
-    "argv, message",
-    [
-        (["-p", "comparison_yaer=2022"], "did you mean 'comparison_year'"),
-        (["-p", "comparison_year=twenty"], "expected int"),
-        (["-p", "comparison_year=2022.5"], "expected int"),
-        (["-p", "comparison_year"], "expected name=value"),
-        (["--scenario", "nonexistent"], "scenario not found"),
-    ],
-)
-def test_bad_parameters_stop_before_any_kernel_starts(argv, message, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(paths.OUTPUT_ROOT_ENV, str(tmp_path))
-    assert build.main(argv) == 2
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "build").exists()
+    record = manifest(project)
+    assert record["parameters_differing_from_defaults"] == SMALL
+    by_name = {row["name"]: row for row in record["parameters"]}
+    assert by_name["simulation_paths"]["differs"] and not by_name["strike_multiple"]["differs"]
+    assert by_name["strike_multiple"]["value"] == by_name["strike_multiple"]["default"] == 1.0
+    assert [step["step"] for step in record["steps"]] == ["tables", *CHAPTERS]
+    assert all(step["cache"] == "miss" and step["seconds"] > 0 for step in record["steps"])
+    files = {row["path"]: row["sha256"] for row in record["data_files"]}
+    assert len(files["data/paper_a_production_shares.csv"]) == 64
+    assert any(path.startswith("data/external/usgs_mcs2025/") for path in files)
+    assert record["packages"]["papermill"] and record["packages"]["pandas"]
+    assert set(record["git"]) == {"commit", "dirty"}  # None here: the copy is not a git checkout
+    assert "build/default/report.html" in record["outputs"]
 
 
-def test_parameter_types_come_from_the_annotations():
-    declared = {p.name: p for p in build.declared_parameters(build.chapters())}
-    year = declared["comparison_year"]
-    assert (year.type, year.default) == ("int", "0")
-    assert build.coerce(year, "2022", "cli") == 2022
-    assert build.coerce(declared["scenario"], "007", "cli") == "007"
-    for parameter in declared.values():  # papermill --help-notebook explains every parameter
-        assert parameter.help, parameter.name
+def test_no_op_rebuild_starts_no_kernel_and_rewrites_nothing(project):
+    before = project.published()
+    result = project.build()
+    assert result.returncode == 0 and "default: up to date" in result.stdout
+    assert "running" not in result.stdout
+    assert project.published() == before
 
 
-def test_every_chapter_declares_a_parameters_cell_papermill_can_read():
-    for notebook in build.chapters():
-        names = set(papermill.inspect_notebook(str(notebook)))
-        assert {"scenario", "output_dir"} <= names, notebook.name
+def test_changed_output_file_is_restored_from_the_cache(project):
+    figure = project.root / "figures/default/01_paper_vs_usgs.csv"
+    original = figure.read_bytes()
+    figure.write_text("edited by hand")
+    result = project.build()
+    assert result.returncode == 0 and "running" not in result.stdout
+    assert figure.read_bytes() == original
 
 
-def test_chapter_runs_alone_under_the_papermill_cli_with_other_parameters(output_root, tmp_path):
-    """As a user would: the papermill command line, from another folder, with a non-default comparison."""
-    import os
-    import subprocess
-    import sys
+def test_one_parameter_of_the_cfd_chapter_reruns_only_that_chapter_and_the_report(project):
+    result = project.build("-p", "strike_multiple=1.1")
+    assert result.returncode == 0, result.stderr
+    steps = status(result.stdout)
+    assert steps["04_price_support"].startswith("done in")
+    assert all(steps[name] == "skipped (cached)" for name in ("tables", *CHAPTERS[:3])), steps
+    record = manifest(project)
+    assert [step["cache"] for step in record["steps"]] == ["hit"] * 4 + ["miss"]
+    assert record["parameters_differing_from_defaults"]["strike_multiple"] == 1.1
+    back = project.build()  # back to the scenario's values: every step, and the report, from the cache
+    assert back.returncode == 0 and "running" not in back.stdout
 
-    out = tmp_path / "cli.ipynb"
-    notebook = paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"
-    subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(out), "-p", "scenario", "cli",
-                    "-p", "comparison_edition", "2025", "-p", "comparison_year", "2023"],
-                   cwd=tmp_path, check=True, capture_output=True, env=os.environ.copy())
-    results = json.loads((output_root / "build/cli/results/01_minerals_tables.json").read_text())
-    assert (results["comparison_edition"], results["comparison_year"]) == (2025, 2023)
-    assert results["comparison_rows_within_tolerance"] < results["paper_rows_reproduced"] == 15
+
+def test_failing_cell_stops_the_build_and_keeps_the_last_good_report(project):
+    before = project.published()
+    # Each value is allowed on its own; MCS 2023 has no production year 2024, which the chapter finds in a cell.
+    result = project.build("-p", "comparison_edition=2023", "-p", "comparison_year=2024")
+    assert result.returncode == 1
+    assert "01_minerals_tables.ipynb, cell" in result.stderr and "2024" in result.stderr
+    assert "last good report is unchanged" in result.stderr
+    assert project.published() == before
+    assert (project.root / "build/default.failed/notebooks/01_minerals_tables.ipynb").is_file()
+
+
+def test_second_build_of_a_scenario_being_built_is_refused(project):
+    before = project.published()
+    lock = project.root / "build/.locks/default.lock"
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        result = project.build("-p", "strike_multiple=1.2")
+    assert result.returncode == 3 and "is being built by another process" in result.stderr
+    assert project.published() == before
+
+
+def test_interrupted_or_killed_build_leaves_the_report_byte_identical(project):
+    before = project.published()
+    for signum in (signal.SIGINT, signal.SIGKILL):
+        process = subprocess.Popen([sys.executable, "build.py", "-p", "strike_multiple=1.3"], cwd=project.root,
+                                   env=project.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for line in process.stdout:  # stop it while the chapter runs
+            if "04_price_support" in line and "running" in line:
+                time.sleep(1.0)
+                process.send_signal(signum)
+                break
+        process.communicate(timeout=60)
+        assert process.returncode in (130, -signal.SIGKILL), (signum, process.returncode)
+        assert project.published() == before, signum
+    result = project.build()  # the next build clears what the killed one left
+    assert result.returncode == 0 and "running" not in result.stdout
+    leftovers = [path for path in (project.root / "build").rglob("*") if path.name.startswith((".staging", ".tmp"))]
+    assert not leftovers
+
+
+def test_several_scenarios_share_steps_and_get_a_comparison(project):
+    (project.root / "scenarios/law.yaml").write_text(
+        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_current_law\n")
+    result = project.build("--scenario", "default,law")
+    assert result.returncode == 0, result.stderr
+    assert "default: up to date" in result.stdout
+    steps = status(result.stdout)
+    assert steps["04_price_support"].startswith("done in") and steps["03_stockpile_cost"] == "skipped (cached)"
+    assert "law/04_price_support" in result.stdout  # progress names the scenario when there are several
+    assert (project.root / "build/law/report.html").is_file() and (project.root / "figures/law").is_dir()
+    assert (project.root / "build/compare.html").is_file()
+    assert manifest(project, "law")["parameters_differing_from_defaults"]["subsidy_regime"] == "us_45x_current_law"
+
+
+def test_list_params_shows_type_default_allowed_values_and_help(project):
+    result = subprocess.run([sys.executable, "build.py", "--list-params"], cwd=project.root, env=project.env,
+                            capture_output=True, text=True, check=True)
+    assert "strike_multiple: float = 1.0" in result.stdout
+    assert "allowed: one of gbm, mean_reverting" in result.stdout
+    assert "allowed: one of copper, graphite, lithium, nickel" in result.stdout  # from data/project_archetypes.csv
+    assert "output_dir" not in result.stdout  # set by the build

@@ -203,6 +203,68 @@ def test_strike_for_target_meets_the_target_and_no_lower_strike_of_the_grid_does
     assert (np.diff(floor_curve) <= 0).all()  # common paths: monotone in the strike
 
 
+def test_strike_sweep_values_equal_those_of_value_paths_bit_for_bit(monkeypatch):
+    monkeypatch.setattr(cfd, "CHUNK_PATHS", 600)  # three chunks, the last one short
+    setup = toy_setup(regimes=("none", "canada_ctm_itc"), compute_irr=False, keep_annual=False)
+    simulated = cfd.simulate_paths(GBM, 1_400, setup.n_months, 6)
+    sweep = cfd.StrikeSweep.of(simulated, setup)
+    for strike in (9_000.0, 19_000.0, 31_000.0):
+        trial = replace(setup, contract=replace(setup.contract, strike=strike))
+        stored = cfd.value_paths(simulated, trial, cfd.INSTRUMENTS[1:])
+        swept = sweep.value(strike, cfd.INSTRUMENTS[1:])
+        for regime in setup.subsidies:
+            for instrument in cfd.INSTRUMENTS[1:]:
+                for name in ("government_pv", "project_npv"):
+                    assert np.array_equal(swept[regime][instrument][name], stored[regime][instrument][name])
+
+
+def plain_bisection(simulated, setup, instrument, regime, low, high, target, tolerance):
+    """The strike search as first written: every path valued again at every midpoint."""
+    trial = replace(setup, subsidies={regime: setup.subsidies[regime]})
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        npv = cfd.value_paths(simulated, replace(trial, contract=replace(setup.contract, strike=middle)),
+                              (instrument,))[regime][instrument]["project_npv"]
+        low, high = (low, middle) if np.mean(npv < 0) <= target else (middle, high)
+    return high
+
+
+def test_strike_searches_equal_a_bisection_that_values_every_path(monkeypatch):
+    monkeypatch.setattr(cfd, "CHUNK_PATHS", 1_000)
+    setup = toy_setup(regimes=("none", "us_45x_permanent"), compute_irr=False, keep_annual=False)
+    simulated = cfd.simulate_paths(GBM, 3_000, setup.n_months, 12)
+    grid = cfd.strike_grid(18_000.0, points=12)
+    curve = cfd.bankability_curve(simulated, setup, grid, ("floor", "collar"))
+    found = cfd.strike_for_target(simulated, setup, curve, 0.15)
+    tolerance = cfd.STRIKE_TOLERANCE * grid.min()
+    for row in found.itertuples():
+        part = curve[(curve["instrument"] == row.instrument) & (curve["regime"] == row.regime)]
+        above = np.flatnonzero(part["p_npv_negative"].to_numpy() <= 0.15)[0]
+        assert above > 0  # the target lies inside the grid, so the bisection runs
+        assert row.strike == plain_bisection(simulated, setup, row.instrument, row.regime, grid[above - 1],
+                                             grid[above], 0.15, tolerance)
+        # without the curve: the same strike, from a few grid strikes
+        alone = cfd.lowest_strikes(simulated, setup, grid, row.instrument, 0.15).set_index("regime")
+        assert alone.loc[row.regime, "strike"] == row.strike
+
+
+def test_lowest_strikes_at_the_ends_of_the_grid():
+    setup = toy_setup(compute_irr=False, keep_annual=False)
+    simulated = cfd.simulate_paths(GBM, 1_000, setup.n_months, 8)
+    low_grid, high_grid = np.array([60_000.0, 90_000.0]), np.array([100.0, 200.0])
+    assert cfd.lowest_strikes(simulated, setup, low_grid, "floor", 0.2)["strike"].iloc[0] == 60_000.0  # met at once
+    assert np.isnan(cfd.lowest_strikes(simulated, setup, high_grid, "floor", 0.2)["strike"].iloc[0])  # never met
+
+
+def test_batch_se_of_quantiles_by_hand():
+    # 50 batches of 4 values: batch b holds 4b..4b+3, its median is 4b + 1.5, so the batch medians are spaced 4
+    # apart and their standard deviation is 4 x sd(0..49)
+    values = np.arange(200.0)
+    expected = 4 * np.arange(50.0).std(ddof=1) / np.sqrt(50)
+    assert cfd.batch_se(values, cfd.STATISTICS["p50"]) == pytest.approx(expected)
+    assert cfd.batch_se(values, np.mean) == pytest.approx(expected)
+
+
 def test_budget_scale_counts_years_and_totals_above_the_thresholds():
     setup = toy_setup(keep_annual=True, compute_irr=False)
     results = cfd.value_paths(cfd.simulate_paths(GBM, 1_000, setup.n_months, 4), setup, ("floor",))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import papermill
@@ -12,6 +13,7 @@ import pytest
 from critical_minerals import complementarity as cm
 from critical_minerals import paper, paths
 from critical_minerals.errors import InputError
+from critical_minerals.figures import complementarity as plots
 
 
 # ---------------------------------------------------------------- indices on hand-computed cases
@@ -115,6 +117,22 @@ def test_classification_edge_cases(synthetic):
     assert cm.missing_world_totals(products, supply)["label"].tolist() == ["no_total"]
 
 
+def test_partner_status_bounds_every_unknown_share(synthetic):
+    _, supply = synthetic
+    status = cm.partner_status(supply).set_index(["label", "partner"])
+    assert len(status) == 3 * len(supply.products)
+    columns = ["status", "share_pct", "upper_pct"]
+    assert status.loc[("single", "United States"), columns].tolist() == [cm.REPORTED, 30.0, 30.0]
+    assert status.loc[("single", "Canada"), columns].tolist() == [cm.NOT_LISTED, 0.0, 0.0]
+    # withheld: at most what the world total leaves unassigned, 100 - 3 (Canada) - 96 (China)
+    assert status.loc[("withheld_small", "United States"), ["status", "upper_pct"]].tolist() == [cm.WITHHELD, 1.0]
+    # withheld from a world total that leaves out the United States: no bound
+    assert np.isnan(status.loc[("withheld_unbounded", "United States"), "upper_pct"])
+    # named among 'Other countries': at most that aggregate's share
+    assert status.loc[("folded_large", "Mexico"), ["status", "upper_pct"]].tolist() == [cm.IN_OTHER, 10.0]
+    assert np.isnan(status.loc[("folded_large", "Mexico"), "share_pct"])
+
+
 def test_aggregates_are_not_countries_and_the_caveats_name_each_gap(synthetic):
     products, supply = synthetic
     assert not supply.shares["country"].isin(["World total", "Other countries"]).any()
@@ -214,6 +232,66 @@ def test_gap_minerals_in_the_full_scope(world):
     assert {"Gallium", "Graphite (natural)", "Tungsten", "Antimony"} <= gaps
     # U.S. output (Mountain Pass) keeps rare earths out of the gap: club share at least 10 %
     assert concentration.loc["Rare earths", "club_pct"] >= 10 and "Rare earths" not in gaps
+
+
+def test_concentration_agrees_with_the_index_definitions(world):
+    """The table's indices equal hhi() and pooled_hhi() on each product's shares, to the last bit: the figures'
+    data files must not depend on how the table is computed."""
+    selection = cm.select(world, scope="all")
+    supply = cm.supply(world, cm.catalogue(world, selection, paper.usgs_map(), []), selection.edition,
+                       selection.year, "production")
+    table = cm.concentration(supply, cm.partner_status(supply)).set_index("label")
+    assert len(table) > 60
+    for label, part in supply.shares.groupby("label"):
+        shares = part.set_index("country")["share_pct"].dropna()
+        assert table.loc[label, "hhi"] == cm.hhi(shares)
+        assert table.loc[label, "hhi_pooled"] == cm.pooled_hhi(shares, cm.PARTNERS)
+        assert table.loc[label, "unassigned_pct"] == max(0.0, 100 - shares.sum())
+
+
+def test_trend_reads_each_year_as_the_single_year_computation_does(world):
+    minerals = paper.read_paper_table()["mineral"].tolist()
+    history = cm.trend(world, cm.select(world), paper.usgs_map(), minerals)
+    assert history.loc[history["estimated"], "year"].unique().tolist() == [history["year"].max()]
+    selection = cm.select(world, production_year=2022)
+    supply = cm.supply(world, cm.catalogue(world, selection, paper.usgs_map(), minerals), selection.edition, 2022,
+                       "production")
+    classified = cm.classify(cm.partner_status(supply), 2.0, 5.0).set_index("label")
+    year = history[history["year"] == 2022].set_index("label")
+    assert (year["edition"] == selection.edition).all() and len(year) == len(classified)
+    assert year["club_pct"].to_dict() == classified[cm.CLUB].to_dict()
+
+
+# ---------------------------------------------------------------- figures
+
+def test_similarity_heatmap_writes_each_value_in_its_cell():
+    partners = list(cm.PARTNERS)
+    matrix = pd.DataFrame([[1.0, 0.31, 0.14], [0.31, 1.0, 0.19], [0.14, 0.19, 1.0]], index=partners, columns=partners)
+    context = pd.DataFrame({"pair": ["United States – Mexico"], "similarity": [0.31], "percentile": [40.0],
+                            "partner_pair": [True]})
+    context.attrs.update(all_pairs=np.array([0.1, 0.3, 0.5]), peers=["A", "B", "C"])
+    fig, _ = plots.similarity(matrix, context)
+    heatmap = fig.axes[0]
+    cells = {(tuple(text.get_position()), text.get_text(), text.get_color()) for text in heatmap.texts}
+    assert len(cells) == 9
+    assert ((0.5, 0.5), "1.00", "w") in cells  # light text on the dark diagonal, first row at the top
+    assert ((1.5, 0.5), "0.31", ".15") in cells  # dark text on light cells; x is the column
+    assert [label.get_text() for label in heatmap.get_xticklabels()] == partners
+    assert heatmap.get_ylim() == (3.0, 0.0)
+    plt.close(fig)
+
+
+def test_trend_panels_share_limits_and_year_ticks():
+    history = pd.DataFrame({"label": ["A"] * 3 + ["B"] * 3, "year": [2021, 2022, 2023] * 2,
+                            "estimated": [False, False, True] * 2, "club_pct": [1.0, 2, 3, 4, 5, 6],
+                            "china_pct": [60.0, 61, 62, 10, 11, 12]})
+    fig, data = plots.trend(history, ["B", "A"], columns=2)
+    assert len(data) == 6 and [ax.get_title() for ax in fig.axes] == ["B", "A"]
+    for ax in fig.axes:
+        assert ax.get_ylim() == (0, 100)
+        assert [label.get_text() for label in ax.get_xticklabels()] == ["'21", "'22", "'23"]
+        assert {label.get_fontsize() for label in ax.get_xticklabels() + ax.get_yticklabels()} == {6}
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------- the chapter

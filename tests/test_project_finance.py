@@ -78,6 +78,22 @@ def test_fast_npv_equals_npv_of_the_cash_flows():
     np.testing.assert_allclose(pf.project_npv(archetype, revenue, support), pf.npv(flows, archetype.hurdle_rate))
 
 
+def test_npv_from_the_income_before_support_and_for_some_paths():
+    rng = np.random.default_rng(1)
+    archetype = replace(TOY, construction_years=1, life_years=5, ramp_up_years=1, capacity_t_per_year=10.0)
+    revenue = rng.uniform(0, 60, (archetype.years, 40))
+    support = rng.normal(0, 10, (3, archetype.years, 40))  # three instruments
+    income = pf.income_before_support(archetype, revenue)
+    full = pf.npv_with_support(archetype, income, support)
+    assert np.array_equal(full, pf.project_npv(archetype, revenue, support))
+    some = np.array([3, 17, 39])  # BLAS may sum the PV of the payments of 3 paths in another order: last bit only
+    np.testing.assert_allclose(pf.npv_with_support(archetype, income.columns(some), support[..., some]),
+                               full[:, some], rtol=1e-13, atol=1e-12)
+    # without support: PV(operating) - PV(capex) - PV(tax) of the revenue alone
+    flows = pf.project_cash_flows(archetype, revenue, np.zeros_like(revenue), np.zeros(archetype.years))
+    np.testing.assert_allclose(pf.npv_with_support(archetype, income, None), pf.npv(flows, archetype.hurdle_rate))
+
+
 def test_subsidy_schedules_follow_the_law():
     regimes = pf.read_subsidy_regimes()
     years = np.arange(2029, 2036)

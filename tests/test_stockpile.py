@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -186,6 +187,56 @@ def test_calibration_recovers_a_known_cover(inputs):
     assert table["multiple of design covers or of prices"] == pytest.approx(2.0)
     with pytest.raises(InputError, match="nothing to stock"):
         stockpile.cover_for_target(0.0, 1e9)
+
+
+def test_price_basis_costs_by_hand_and_equal_to_the_full_cost_table(inputs):
+    base = settings()
+    table = stockpile.price_basis_costs(design(months=6), inputs, base)
+    assert list(zip(table["price basis"], table["prices"])) == [
+        ("latest", "nominal"), ("mean_5y", "nominal"), ("mean_5y", "real"), ("mean_10y", "nominal"),
+        ("mean_10y", "real"), ("max_10y", "nominal"), ("max_10y", "real")]  # one year: real is nominal, not repeated
+    # mean_5y nominal: alpha 300 t x (1,000 + 2,000 + 2,000) / 3 = 500,000; beta 200 t x 1,000 = 200,000
+    mean_5y = table.set_index(["price basis", "prices"]).loc[("mean_5y", "nominal")]
+    assert mean_5y["acquisition (USD bn)"] == pytest.approx(700_000 / 1e9)
+    assert mean_5y["minerals priced"] == 2  # gamma has no price, delta no net imports
+    for basis, prices, acquisition_bn, priced in table.itertuples(index=False):
+        costs = stockpile.cost_table(design(months=6), inputs, replace(base, price_basis=basis,
+                                                                       real_prices=prices == "real"))
+        assert acquisition_bn == pytest.approx(stockpile.total_cost(costs) / 1e9, rel=1e-12)
+        assert priced == int((costs["status"] == stockpile.INCLUDED).sum())
+
+
+def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs):
+    """The tornado recomputes only what each driver changes; the result must equal recomputing everything."""
+    base = settings(defence_share=0.5, price_basis="mean_5y")  # a price that differs from the latest and the peak
+    assumptions = stockpile.read_assumptions()
+    table = stockpile.tornado(design(months=6), inputs, base, assumptions, (0.8, 1.25)).set_index("driver")
+
+    def npc(changed, months=6.0):
+        costs = stockpile.cost_table(design(months=months), inputs, changed)
+        return stockpile.design_npc(costs, changed, inputs.rotation_cost_rate)
+
+    def sides(name):
+        return [stockpile.assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high")]
+
+    def swing(driver):
+        return table.loc[driver, ["npc_at_low", "npc_at_high"]].tolist()
+
+    central = npc(base)
+    assert table["central_usd"].iloc[0] == pytest.approx(central, rel=1e-12)
+    assert swing("price level (Monte Carlo P5–P95)") == pytest.approx([0.8 * central, 1.25 * central], rel=1e-12)
+    discount = [npc(replace(base, discount_rate=rate)) for rate in sides("discount_rate")]
+    assert swing("discount rate") == pytest.approx(discount, rel=1e-12)
+    storage = [npc(replace(base, storage_rate=rate)) for rate in sides("storage_rate")]
+    assert swing("storage rate") == pytest.approx(storage, rel=1e-12)
+    assert swing("months of cover") == pytest.approx([npc(replace(base, cover_months=0.0), months=6 * factor)
+                                                      for factor in sides("cover")], rel=1e-12)
+    quantity = [npc(replace(base, quantity_basis=basis)) for basis in stockpile.QUANTITY_BASES]
+    assert swing("quantity basis") == pytest.approx([min(quantity), max(quantity)], rel=1e-12)
+    priced = [npc(replace(base, price_basis=basis, real_prices=real))
+              for basis in stockpile.PRICE_BASES for real in (False, True)]
+    assert swing("price basis") == pytest.approx([min(priced), max(priced)], rel=1e-12)
+    assert table["swing_usd"].is_monotonic_decreasing
 
 
 # ---------------------------------------------------------------- Monte Carlo and burden sharing

@@ -8,77 +8,151 @@ Saved files carry no timestamps or random ids, so the same inputs give byte-iden
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import io
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, display
+from pandas.io.formats.style import Styler
+from PIL import Image
 
+STYLE_FILE = Path(__file__).with_name("report.mplstyle")
+_THEME = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)
+SAVE_DPI = _THEME["savefig.dpi"]  # the PNG files
+SCREEN_DPI = _THEME["figure.dpi"]  # figures as the notebook shows them
 
-COUNTRY_COLOURS = {
-    "United States": "#0072B2",  # blue
-    "Mexico": "#009E73",  # bluish green
-    "Canada": "#D55E00",  # vermillion
-    "China": "#E69F00",  # orange
-    "Rest of world": "#999999",  # grey
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "bluish green": "#009E73",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "yellow": "#F0E442",
+    "grey": "#999999",  # not one of the eight; the neutral for "everyone else"
 }
-ACCENT = "#CC79A7"  # reddish purple, for reference lines and highlights
+COUNTRY_COLOURS = {
+    "United States": OKABE_ITO["blue"],
+    "Mexico": OKABE_ITO["bluish green"],
+    "Canada": OKABE_ITO["vermillion"],
+    "China": OKABE_ITO["orange"],
+    "Rest of world": OKABE_ITO["grey"],
+}
+ACCENT = OKABE_ITO["reddish purple"]  # reference lines and highlights
 SINGLE_COLUMN_IN = (3.5, 2.6)  # journal single column, inches
 DOUBLE_COLUMN_IN = (7.2, 4.0)
 
+FORMATS = ("png", "svg", "pdf", "csv", "txt")  # every file save_figure writes, in the order a reader wants them
+SCREEN_REDUCTION = 2  # the notebook shows the 300-dpi PNG at 150 dpi: sharp on high-density screens and in print
+SCREEN_COLOURS = 256  # palette for the shown copy: a third of the bytes, no visible difference on flat-colour plots
+_METADATA = {  # fields matplotlib would fill with the date or its version: left out so rebuilds are byte-identical
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+
 
 def use_theme() -> None:
-    """The report's theme: white background, light grid, fonts embedded as text in SVG and TrueType in PDF.
-
-    Also the table display: full cell text, no truncated columns.
-    """
+    """The report's theme (report.mplstyle) and table display: full cell text, no truncated columns."""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", None)
-    sns.set_theme(context="paper", style="whitegrid", font="DejaVu Sans")
-    plt.rcParams.update({
-        "figure.dpi": 110,
-        "savefig.dpi": 300,
-        "savefig.bbox": "tight",
-        "axes.titlesize": 10,
-        "axes.titleweight": "bold",
-        "axes.labelsize": 9,
-        "legend.fontsize": 8,
-        "legend.frameon": False,
-        "svg.fonttype": "none",  # text stays text in SVG
-        "svg.hashsalt": "critical-minerals",  # stable element ids
-        "pdf.fonttype": 42,  # TrueType in PDF
-    })
+    plt.style.use(STYLE_FILE)
 
 
-def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str) -> Path:
-    """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt."""
+def tight_bbox(fig: plt.Figure):
+    """The area savefig(bbox_inches="tight") crops to at the save resolution, measured once for all formats.
+
+    Each tight save would otherwise lay out and measure the whole figure again before drawing it.
+    """
+    screen_dpi = fig.dpi
+    fig.dpi = SAVE_DPI
+    try:
+        fig.draw_without_rendering()
+        return fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = screen_dpi
+
+
+def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str) -> bytes:
+    """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt.
+
+    Returns the PNG's bytes, so the notebook can show them without drawing the figure again.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    fig.savefig(folder / f"{name}.png", metadata={"Software": None})
-    fig.savefig(folder / f"{name}.svg", metadata={"Date": None, "Creator": None})
-    fig.savefig(folder / f"{name}.pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+    bbox = tight_bbox(fig)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=SAVE_DPI, bbox_inches=bbox, metadata=_METADATA["png"])
+    (folder / f"{name}.png").write_bytes(png.getvalue())
+    for fmt in ("svg", "pdf"):
+        fig.savefig(folder / f"{name}.{fmt}", format=fmt, bbox_inches=bbox, metadata=_METADATA[fmt])
     data.to_csv(folder / f"{name}.csv", index=False)
     (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
-    return folder / f"{name}.png"
+    return png.getvalue()
+
+
+def reduced_png(png: bytes, factor: int, colours: int = SCREEN_COLOURS) -> tuple[bytes, tuple[int, int]]:
+    """A smaller copy of a saved PNG, `factor` times fewer pixels a side, and its size in pixels."""
+    image = Image.open(io.BytesIO(png)).convert("RGB").reduce(factor)
+    small = image.quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    # the quantizer averages the white background with anti-aliased edges into (254, 254, 254), a visible box on a
+    # white page: snap the palette's near-whites back to white
+    palette = small.getpalette()
+    for start in range(0, len(palette), 3):
+        if min(palette[start:start + 3]) >= 250:
+            palette[start:start + 3] = [255, 255, 255]
+    small.putpalette(palette)
+    out = io.BytesIO()
+    small.save(out, format="PNG")
+    return out.getvalue(), image.size
+
+
+def figure_html(png: bytes, name: str, caption: str, source: str, label: str) -> str:
+    """The figure as the chapter shows it: the image, its numbered caption and source, anchored at #figure-<name>.
+
+    Caption and source are escaped: they may quote data files, which must show as text, never as markup.
+    """
+    shown, (width, height) = reduced_png(png, SCREEN_REDUCTION)
+    scale = SCREEN_DPI / (SAVE_DPI / SCREEN_REDUCTION)  # the size the figure had when IPython drew it inline
+    text = html.escape
+    return (
+        f'<figure class="report-figure" id="figure-{text(name)}">'
+        f'<img src="data:image/png;base64,{base64.b64encode(shown).decode()}" width="{round(width * scale)}" '
+        f'height="{round(height * scale)}" alt="{text(caption)}">'
+        f'<figcaption><strong>{text(label)}.</strong> {text(caption)} '
+        f'<span class="figure-source">Source: {text(source)}.</span></figcaption></figure>'
+    )
 
 
 def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
             label: str) -> None:
     """Save the figure in every format, show it in the chapter with its numbered caption and source, close it."""
-    save_figure(fig, name, folder, data, caption, source)
-    display(fig)
-    display(Markdown(f"**{label}.** {caption} *Source: {source}.*"))
+    png = save_figure(fig, name, folder, data, caption, source)
     plt.close(fig)
+    display(HTML(figure_html(png, name, caption, source, label)))
 
 
 def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 2):
-    """A table as the report shows it: no row numbers, a dash for missing values, thousands separated."""
-    styler = frame.style.format(na_rep="–", precision=digits, thousands=",")
+    """A table as the report shows it: no row numbers, a dash for missing values, thousands separated.
+
+    Cell text is escaped: a string from a data file shows as text, never as markup. The table's id comes from its
+    content, not a random number, so a rerun gives the same HTML; cells get no ids (no style needs them).
+    """
+    content = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:16]
+    styler = Styler(frame, uuid=content, cell_ids=False)
+    styler = styler.format(na_rep="–", precision=digits, thousands=",", escape="html")
     labels = [column for column in frame.columns if any(word in str(column).lower() for word in ("year", "edition"))]
     if labels:  # years and editions are labels, not quantities: no separators
-        styler = styler.format(na_rep="–", precision=0, thousands="", subset=labels)
+        styler = styler.format(na_rep="–", precision=0, thousands="", escape="html", subset=labels)
+    styler = styler.format_index(escape="html", axis=1)
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
+    else:
+        styler = styler.format_index(escape="html", axis=0)
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(caption))
     return styler

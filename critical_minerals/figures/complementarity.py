@@ -7,7 +7,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from matplotlib.colors import to_rgba_array
 
 from ..complementarity import (CHINA, CLUB, GAP_CHINA_ABOVE_PCT, GAP_CLUB_BELOW_PCT, HHI_HIGHLY_CONCENTRATED,
                                PARTNERS)
@@ -37,13 +37,37 @@ def partner_shares(classified: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     return fig, data
 
 
+def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame) -> None:
+    """Square cells coloured by value (0 to 1, blues) with the value written in each: what seaborn.heatmap draws, here
+    without loading seaborn and SciPy for one small plot."""
+    values = matrix.to_numpy(dtype=float)
+    rows, columns = values.shape
+    ax.set_aspect("equal")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    mesh = ax.pcolormesh(np.ma.masked_where(np.isnan(values), values), cmap="Blues", vmin=0, vmax=1, linewidths=0,
+                         edgecolor="white")
+    ax.set(xlim=(0, columns), ylim=(0, rows))
+    ax.invert_yaxis()  # first row at the top, as in the matrix
+    ax.set(xticks=np.arange(columns) + .5, yticks=np.arange(rows) + .5)
+    ax.set_xticklabels(matrix.columns)
+    ax.set_yticklabels(matrix.index, rotation="vertical", va="center")
+    mesh.update_scalarmappable()
+    rgb = to_rgba_array(mesh.get_facecolors())[:, :3]
+    linear = np.where(rgb <= .03928, rgb / 12.92, ((rgb + .055) / 1.055) ** 2.4)
+    luminance = linear @ [.2126, .7152, .0722]  # W3C relative luminance: dark text on light cells
+    for (row, column), value, light in zip(np.ndindex(rows, columns), values.flat, luminance > .408):
+        if not np.isnan(value):
+            ax.text(column + .5, row + .5, f"{value:.2f}", color=".15" if light else "w", ha="center", va="center",
+                    fontsize=8)
+
+
 def similarity(matrix: pd.DataFrame, context: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Left: Finger–Kreinin similarity among the partners. Right: every pair of the most diversified producers,
     with the partner pairs and the outside comparison pairs marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=DOUBLE_COLUMN_IN, gridspec_kw={"width_ratios": [1, 1.4]})
-    sns.heatmap(matrix.loc[list(PARTNERS), list(PARTNERS)], vmin=0, vmax=1, cmap="Blues", annot=True, fmt=".2f",
-                square=True, cbar=False, ax=left, annot_kws={"fontsize": 8})
-    left.set(xlabel="", ylabel="", title="Partners")
+    _annotated_heatmap(left, matrix.loc[list(PARTNERS), list(PARTNERS)])
+    left.set(title="Partners")
     pairs = context.attrs["all_pairs"]
     right.hist(pairs, bins=np.linspace(0, 1, 26), color="#BBBBBB", edgecolor="white")
     styles = iter(["-", "--", ":", "-.", (0, (5, 1))] * 2)
@@ -133,6 +157,9 @@ def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[pl
     fig, axes = plt.subplots(rows, columns, figsize=(DOUBLE_COLUMN_IN[0], 1.35 * rows + 0.5), sharex=True,
                              sharey=True, squeeze=False)
     years = sorted(data["year"].unique())
+    # the panels share both axes, so limits and ticks set on one hold for all
+    axes.flat[0].set_ylim(0, 100)
+    axes.flat[0].set_xticks(years, [f"'{y % 100:02d}" for y in years])
     for ax, label in zip(axes.flat, labels):
         part = data[data["label"] == label].sort_values("year")
         ax.plot(part["year"], part["club_pct"], marker="o", markersize=2.5, color=COUNTRY_COLOURS["United States"],
@@ -143,9 +170,7 @@ def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[pl
         ax.scatter(estimated["year"], estimated["club_pct"], s=14, facecolor="white",
                    edgecolor=COUNTRY_COLOURS["United States"], zorder=3)
         ax.set_title(label if len(label) <= 22 else label[:21] + "…", fontsize=7, fontweight="normal")
-        ax.set_ylim(0, 100)
-        ax.set_xticks(years, [f"'{y % 100:02d}" for y in years], fontsize=6)
-        ax.tick_params(axis="y", labelsize=6)
+        ax.tick_params(labelsize=6)
     for ax in axes.flat[len(labels):]:
         ax.set_visible(False)
     handles, names = axes.flat[0].get_legend_handles_labels()

@@ -1,0 +1,62 @@
+"""The report people read: one self-contained HTML file per scenario, and a page comparing scenarios.
+
+`write_report` assembles, in order: a title page, the executive summary (statements from data/report_summary.csv,
+numbers from the chapters' results files), contents, the chapters (code folded away), methods and caveats (cells
+tagged `caveats`), the figures gallery, the parameters, the data sources and licences (from the registry) and the
+build's provenance. Everything is inlined (style, script, images), so the file can be mailed and read offline;
+there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .. import datasets
+from . import appendix, gallery, summary
+from .chapters import render_chapters
+from .compare import write_comparison
+from .page import write_page
+
+__all__ = ["write_report", "write_comparison"]
+
+
+def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
+    """Figure names start with their chapter's number (02_partner_shares -> ch02)."""
+    number = re.match(r"\d+", name)
+    anchor = f"ch{number.group()}" if number else None
+    return anchor if anchor in anchors else None
+
+
+def write_report(executed: list[Path], root: Path, figures: Path, scenario: str, manifest: dict,
+                 destination: Path, figures_href: str) -> Path:
+    """The report of one built scenario, from its executed chapters, results, figures and manifest."""
+    chapters, code_css = render_chapters(executed)
+    titles = {chapter.stem: chapter for chapter in chapters}
+
+    summary_groups: dict[str, list[summary.Statement]] = {}
+    for statement in summary.statements(summary.read_results(root)):
+        summary_groups.setdefault(statement.chapter, []).append(statement)
+
+    figure_list = gallery.figures_in(figures, figures_href)
+    anchors = {chapter.anchor for chapter in chapters}
+    gallery_groups: dict[str | None, list[gallery.Figure]] = {}
+    for figure in figure_list:
+        gallery_groups.setdefault(chapter_of_figure(figure.name, anchors), []).append(figure)
+    in_text = {figure.name for figure in figure_list
+               if any(f'id="{figure.anchor}"' in chapter.html for chapter in chapters)}
+
+    return write_page(
+        "report.html.j2", destination,
+        scenario=scenario, manifest=manifest, built_at=appendix.built_at(manifest),
+        chapters=chapters, chapter_by_stem=titles, chapter_by_anchor={c.anchor: c for c in chapters},
+        code_css=Markup(code_css),
+        summary_groups=summary_groups,
+        gallery_groups=gallery_groups, thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
+        in_text=in_text,
+        parameters=appendix.parameters_by_notebook(manifest),
+        differing=appendix.chosen(manifest),
+        sources=appendix.sources(datasets.load_registry()),
+    )

@@ -1,0 +1,174 @@
+"""Executed chapter notebooks -> HTML fragments for the report, with the headings for its table of contents.
+
+nbconvert renders the cells through the `chapter` template (templates/nbconvert/chapter): code folded into a
+<details> element, no prompts, no page around the cells. Headings get ids that are unique in the whole report:
+`ch02` for chapter 2's title, `ch02-<slug>` for its sections. Cells tagged `caveats` are rendered a second time for
+the report's methods-and-caveats section, each with a link back to where it stands in its chapter.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jinja2 import pass_context
+from nbconvert import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+from ..errors import InputError
+
+NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+CAVEATS_TAG = "caveats"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str  # plain text
+    anchor: str
+
+
+@dataclass
+class Anchors:
+    """Ids for one chapter's headings, unique across the report (`taken` is shared by all chapters)."""
+
+    prefix: str
+    taken: set[str]
+    shift: int = 0  # added to every heading level: caveats quoted under the report's own section heading
+    headings: list[Heading] = field(default_factory=list)
+
+    def add(self, level: int, inner_html: str) -> str:
+        title = html.unescape(re.sub(r"<[^>]+>", "", inner_html)).strip()
+        wanted = self.prefix if level == 1 and not self.headings else f"{self.prefix}-{slug(title)}"
+        anchor, count = wanted, 1
+        while anchor in self.taken:
+            count += 1
+            anchor = f"{wanted}-{count}"
+        self.taken.add(anchor)
+        self.headings.append(Heading(level, title, anchor))
+        return anchor
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+class _HeadingRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer, with our heading ids and no pilcrow links."""
+
+    def __init__(self, anchors: Anchors, **options):
+        super().__init__(**options)
+        self.anchors = anchors
+
+    def heading(self, text: str, level: int, **attrs) -> str:
+        shown = min(level + self.anchors.shift, 6)
+        return f'<h{shown} id="{self.anchors.add(level, text)}">{text}</h{shown}>\n'
+
+
+class ChapterExporter(HTMLExporter):
+    """HTMLExporter with the report's chapter template; set `anchors` before converting each notebook."""
+
+    def __init__(self, **options):
+        super().__init__(template_name="chapter", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+                         exclude_input_prompt=True, exclude_output_prompt=True, **options)
+        self.anchors = Anchors("chapter", set())
+
+    def _markdown(self, context, source: str, escape: bool) -> str:
+        cell = context.get("cell", {})
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        # images the authors' markdown links to are embedded; in escaped output there is no HTML to look into
+        renderer = _HeadingRenderer(self.anchors, escape=escape, attachments=cell.get("attachments", {}),
+                                    embed_images=not escape, path=path, exclude_anchor_links=True)
+        return MarkdownWithMath(renderer=renderer).render(source)
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """The authors' markdown cells: their HTML is kept."""
+        return self._markdown(context, source, escape=False)
+
+    @pass_context
+    def output_markdown2html(self, context, source):
+        """Markdown a cell displays is assembled from data at run time: any HTML in it shows as text."""
+        return self._markdown(context, source, escape=True)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("output_markdown2html", self.output_markdown2html)
+
+
+@dataclass(frozen=True)
+class Caveat:
+    html: str  # blank for a table or figure, which is only linked
+    link: str  # anchor of the tagged cell in its chapter
+
+
+@dataclass(frozen=True)
+class Chapter:
+    stem: str
+    anchor: str
+    title: str
+    headings: list[Heading]  # the title first, then its sections
+    html: str
+    caveats: list[Caveat]
+
+
+def chapter_prefix(stem: str, position: int) -> str:
+    """`ch02` for 02_complementarity; chapters without a number are numbered by position."""
+    number = re.match(r"\d+", stem)
+    return f"ch{number.group() if number else f'{position:02d}'}"
+
+
+def _prefixed_cells(notebook: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:
+    """A copy whose cell ids start with the chapter's prefix, so cell anchors are unique across chapters."""
+    notebook = copy.deepcopy(notebook)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"{prefix}-{cell.get('id') or number}"
+    return notebook
+
+
+def quoted(cell: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    """A tagged cell as the methods section repeats it: its text, without code, tables or figures (those are linked,
+    not copied: a copy would repeat their ids). None when nothing is left to quote."""
+    quote = copy.deepcopy(cell)
+    quote["id"] = f"{cell['id']}-quoted"
+    if cell.cell_type == "markdown":
+        return quote
+    quote.source = ""
+    quote.outputs = [output for output in cell.get("outputs", []) if "text/markdown" in output.get("data", {})]
+    return quote if quote.outputs else None
+
+
+def render_chapters(executed: list[Path]) -> tuple[list[Chapter], str]:
+    """Each chapter's HTML and headings, in order, and the CSS its highlighted code needs."""
+    exporter = ChapterExporter()
+    taken: set[str] = set()
+    chapters, css = [], ""
+    for position, path in enumerate(executed, start=1):
+        prefix = chapter_prefix(path.stem, position)
+        notebook = _prefixed_cells(nbformat.read(path, as_version=4), prefix)
+        resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
+        exporter.anchors = Anchors(prefix, taken)
+        body, produced = exporter.from_notebook_node(notebook, resources=resources)
+        headings = exporter.anchors.headings
+        css = css or "\n".join(produced.get("inlining", {}).get("css", []))
+
+        caveats = []
+        for cell in notebook.cells:
+            if CAVEATS_TAG not in cell.metadata.get("tags", []):
+                continue
+            quote, fragment = quoted(cell), ""
+            if quote is not None:
+                exporter.anchors = Anchors(f"{prefix}-caveats", taken, shift=1)
+                one = nbformat.v4.new_notebook(cells=[quote], metadata=notebook.metadata)
+                fragment, _ = exporter.from_notebook_node(one, resources=resources)
+            caveats.append(Caveat(fragment, f"cell-{cell['id']}"))
+
+        if not headings or headings[0].level != 1:
+            raise InputError("a chapter starts with its title as a level-1 heading", file=path,
+                             fix="make the first markdown cell begin with '# Chapter N — title'")
+        chapters.append(Chapter(path.stem, headings[0].anchor, headings[0].title, headings, body, caveats))
+    return chapters, css

@@ -1,0 +1,132 @@
+"""Parameters: declared by the notebooks, typed by their annotations, constrained by notebooks/parameters.yaml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from critical_minerals import parameters, paths, plan
+from critical_minerals.errors import InputError
+from critical_minerals.parameters import COMMAND_LINE, ParameterErrors
+
+DECLARED = parameters.declared_parameters(plan.notebooks(plan.load_steps()))
+BY_NAME = {p.name: p for p in DECLARED}
+
+
+def test_types_and_defaults_come_from_the_parameters_cells():
+    assert (BY_NAME["comparison_year"].type, BY_NAME["comparison_year"].default) == ("int", 0)
+    assert (BY_NAME["stockpile_real_prices"].type, BY_NAME["stockpile_real_prices"].default) == ("bool", False)
+    assert (BY_NAME["strike_multiple"].type, BY_NAME["strike_multiple"].default) == ("float", 1.0)
+    assert BY_NAME["price_model"].default == "mean_reverting"
+    for p in DECLARED:
+        assert p.help and "=" not in p.help, p.name
+
+
+def test_every_default_satisfies_its_rule():
+    for p in DECLARED:
+        if p.name not in parameters.BUILD_PARAMETERS:
+            parameters.check(p, p.default, "defaults")
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("comparison_year", "2022", 2022), ("comparison_year", " +2023 ", 2023), ("strike_multiple", "1.25", 1.25),
+    ("strike_multiple", "2", 2.0), ("stockpile_real_prices", "TRUE", True), ("stockpile_real_prices", "false", False),
+    ("price_model", "gbm", "gbm"), ("stockpile_design", "007", "007"),
+])
+def test_command_line_text_is_coerced_by_the_declared_type(name, text, expected):
+    value = parameters.coerce(BY_NAME[name], text, COMMAND_LINE)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize("name, value, origin, message", [
+    ("comparison_year", "2022.5", COMMAND_LINE, "expected int"),
+    ("comparison_year", "twenty", COMMAND_LINE, "expected int"),
+    ("strike_multiple", "nan", COMMAND_LINE, "expected a finite float"),
+    ("strike_multiple", "1,5", COMMAND_LINE, "expected a finite float"),
+    ("stockpile_real_prices", "yes please", COMMAND_LINE, "expected bool"),
+    ("price_model", 7, "scenarios/x.yaml", "quote it"),  # YAML read 7 as a number
+    ("comparison_year", 2022.0, "scenarios/x.yaml", "expected int"),
+    ("comparison_year", True, "scenarios/x.yaml", "expected int"),
+    ("strike_multiple", "1.5", "scenarios/x.yaml", "expected a finite float"),  # YAML quoted it: a string
+])
+def test_wrong_types_name_the_origin_the_parameter_and_the_value(name, value, origin, message):
+    with pytest.raises(InputError) as caught:
+        parameters.coerce(BY_NAME[name], value, origin)
+    text = str(caught.value)
+    assert message in text and origin in text and repr(name) in text and repr(value) in text
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("comparison_edition", 1999, "one of 0, 2023, 2024, 2025"),
+    ("stockpile_cover_months", 121.0, "<= 120"),
+    ("stockpile_defence_share", 0.0, "> 0"),
+    ("bankability_target", 1.0, "< 1"),
+    ("simulation_paths", 20001, "a multiple of 2"),
+    ("project_archetype", "cobalt", "one of copper, graphite, lithium, nickel"),
+    ("stockpile_design", "defence,unicorn", "comma-separated from defence, market"),
+    ("stockpile_design", "market,market", "comma-separated from defence, market"),
+])
+def test_values_outside_the_rule_say_what_is_allowed(name, value, allowed):
+    with pytest.raises(InputError) as caught:
+        parameters.check(BY_NAME[name], value, COMMAND_LINE)
+    assert allowed in str(caught.value) and repr(value) in str(caught.value)
+
+
+def test_resolve_reports_every_bad_value_once_and_later_values_win():
+    chosen = parameters.resolve({"strike_multiple": 1.2}, "scenarios/s.yaml", ["strike_multiple=1.4"], DECLARED)
+    assert chosen == {"strike_multiple": 1.4}
+    with pytest.raises(ParameterErrors) as caught:
+        parameters.resolve({"strike_multiplier": 2.0, "scenario": "x"}, "scenarios/s.yaml",
+                           ["comparison_yaer=2022", "simulation_paths=4", "novalue"], DECLARED)
+    messages = [str(error) for error in caught.value.errors]
+    expected = ["did you mean 'strike_multiple'", "set by the build itself", "expected name=value",
+                "did you mean 'comparison_year'", "'simulation_paths' (value 4): out of range"]
+    assert len(messages) == len(expected)
+    for text in expected:
+        assert sum(text in message for message in messages) == 1, text
+    assert "scenarios/s.yaml" in next(m for m in messages if "strike_multiple" in m)
+
+
+def test_every_scenario_file_resolves():
+    for path in sorted(paths.SCENARIOS_DIR.glob("*.yaml")):
+        parameters.resolve(parameters.load_scenario(path.stem), str(path), [], DECLARED)
+    assert {"default", "papers_2025", "current_law"} <= {p.stem for p in paths.SCENARIOS_DIR.glob("*.yaml")}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("strike_multiple: [1, 2\n", "not valid YAML"),
+    ("- strike_multiple\n", "flat mapping"),
+    ("strike_multiple:\n  low: 1\n", "single string, number or true/false"),
+    ("strike_multiple:\n", "single string, number or true/false"),
+])
+def test_malformed_scenario_files_are_named(tmp_path, text, message):
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(InputError) as caught:
+        parameters.load_scenario("bad", tmp_path)
+    assert message in str(caught.value) and "bad.yaml" in str(caught.value)
+
+
+def test_scenario_names_cannot_leave_the_scenarios_folder():
+    with pytest.raises(InputError, match="not a scenario name"):
+        parameters.load_scenario("../secrets")
+
+
+def test_spec_and_notebooks_must_agree(tmp_path):
+    spec = tmp_path / "parameters.yaml"
+    spec.write_text(paths.NOTEBOOKS_DIR.joinpath("parameters.yaml").read_text() + "ghost_parameter: {min: 0}\n")
+    with pytest.raises(InputError, match="ghost_parameter"):
+        parameters.declared_parameters(plan.notebooks(plan.load_steps()), spec_file=spec)
+    spec.write_text("strike_multiple: {minimum: 0}\n")
+    with pytest.raises(InputError, match="unknown rule"):
+        parameters.load_spec(spec)
+
+
+def test_papermill_help_shows_type_and_help_for_every_notebook():
+    for notebook in plan.notebooks(plan.load_steps()):
+        shown = subprocess.run([sys.executable, "-m", "papermill", "--help-notebook", str(notebook)],
+                               capture_output=True, text=True, check=True).stdout
+        for p in DECLARED:
+            if p.notebook == notebook.stem:
+                assert f"{p.name}: {p.type}" in shown and p.help in shown, (notebook.name, p.name)
