@@ -18,7 +18,6 @@ import fcntl
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import sys
 import time
@@ -188,6 +187,7 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
             if not checked:  # data files validated while the data step runs, before any kernel starts
                 check_inputs([job for job in pending.values() if job.step.notebook])
                 checked = True
+                from . import report  # noqa: F401 — its imports (nbconvert) load while the workers run, not after
                 continue
             if not running:
                 break
@@ -270,7 +270,7 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path
     staging = staging_dir(scenario)
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "figures").mkdir(parents=True)
-    executed = []
+    executed, rendered = [], []
     for step in steps:
         source = entry(step.name, scenario.keys[step.name])
         for path in (source / runner.OUTPUTS).rglob("*"):
@@ -282,13 +282,14 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path
             executed.append(staging / "notebooks" / step.notebook.name)
             executed[-1].parent.mkdir(exist_ok=True)
             executed[-1].write_text(with_scenario(source / runner.NOTEBOOK, scenario.name), encoding="utf-8")
+            rendered.append(report.chapter_from_json((source / runner.CHAPTER).read_text(encoding="utf-8")))
     cached_report = cache_root() / "report" / scenario.report_key[:32] / "report.html"
     if cached_report.is_file():
         shutil.copy2(cached_report, staging / "report.html")
     else:
         href = os.path.relpath(scenario.published_figures, scenario.published) + "/"
         report.write_report(executed, staging, staging / "figures", scenario.name, manifest, staging / "report.html",
-                            href)
+                            href, rendered)
         cached_report.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(staging / "report.html", cached_report.with_suffix(f".tmp{os.getpid()}"))
         os.replace(cached_report.with_suffix(f".tmp{os.getpid()}"), cached_report)
@@ -309,14 +310,12 @@ def staging_dir(scenario: Scenario) -> Path:
 
 
 def with_scenario(executed: Path, scenario: str) -> str:
-    """An executed chapter as published: its injected parameters name the scenario, not the cache folder."""
+    """An executed chapter as published: its injected parameters name the scenario it was published for."""
     notebook = json.loads(executed.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell["source"])
-            source = re.sub(r'(?m)^scenario = .*$', f"scenario = {json.dumps(scenario)}", source)
-            source = re.sub(r'(?m)^output_dir = .*$', 'output_dir = ""', source)
-            cell["source"] = source.splitlines(keepends=True)
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+            cell["source"] = lines[:1] + [f"scenario = {json.dumps(scenario)}\n"] + lines[1:]  # after "# Parameters"
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 

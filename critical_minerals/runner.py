@@ -22,6 +22,7 @@ from .plan import Step
 KERNEL = "python3"
 KERNEL_START_ATTEMPTS = 3  # parallel kernels can race for the same free ports; a retry gets new ones
 OUTPUTS, NOTEBOOK, RECORD, KERNEL_LOG = "outputs", "notebook.ipynb", "record.json", "kernel.log"
+CHAPTER = "chapter.json"  # the chapter rendered for the report, so the report only assembles
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def run(task: Task) -> dict:
             plan.function(task.step.run)(_outputs(out))
         else:
             _execute_notebook(task, work, out)
+            _render_chapter(work / NOTEBOOK)
         seconds = time.perf_counter() - started
         for relative in copied:
             (out / relative).unlink()
@@ -109,6 +111,20 @@ def _outputs(folder: Path):
     from .results import Outputs
 
     return Outputs(folder, folder / "figures")
+
+
+def _render_chapter(executed: Path) -> None:
+    """Drop the run's own scenario and folder from the injected parameters (a cache entry serves every scenario
+    with these parameters; the build names the scenario when it publishes), then render the chapter's HTML."""
+    from .report.chapters import chapter_to_json, render_chapter
+
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+            cell["source"] = [line for line in lines if not line.startswith(("scenario = ", "output_dir = "))]
+    executed.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (executed.parent / CHAPTER).write_text(chapter_to_json(*render_chapter(executed)), encoding="utf-8")
 
 
 def _copy_tree(source: Path, target: Path) -> list[Path]:

@@ -16,11 +16,11 @@ from markupsafe import Markup
 
 from .. import datasets
 from . import appendix, gallery, summary
-from .chapters import render_chapters
+from .chapters import Chapter, chapter_from_json, render_chapters
 from .compare import write_comparison
 from .page import write_page
 
-__all__ = ["write_report", "write_comparison"]
+__all__ = ["write_report", "write_comparison", "chapter_from_json"]
 
 
 def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
@@ -31,9 +31,15 @@ def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
 
 
 def write_report(executed: list[Path], root: Path, figures: Path, scenario: str, manifest: dict,
-                 destination: Path, figures_href: str) -> Path:
-    """The report of one built scenario, from its executed chapters, results, figures and manifest."""
-    chapters, code_css = render_chapters(executed)
+                 destination: Path, figures_href: str, rendered: list[tuple[Chapter, str]] | None = None) -> Path:
+    """The report of one built scenario, from its executed chapters, results, figures and manifest.
+
+    `rendered`: the chapters already rendered (by the build's workers, see `chapters.render_chapter`), in order.
+    """
+    if rendered:
+        chapters, code_css = [chapter for chapter, _ in rendered], next((css for _, css in rendered if css), "")
+    else:
+        chapters, code_css = render_chapters(executed)
     titles = {chapter.stem: chapter for chapter in chapters}
 
     summary_groups: dict[str, list[summary.Statement]] = {}

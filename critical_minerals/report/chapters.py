@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -142,33 +143,51 @@ def quoted(cell: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
     return quote if quote.outputs else None
 
 
+def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | None = None,
+                   taken: set[str] | None = None) -> tuple[Chapter, str]:
+    """One executed chapter's HTML and headings, and the CSS its highlighted code needs. The build renders each
+    chapter in its worker as soon as it has run (anchors carry the chapter's prefix, so they stay unique)."""
+    exporter = exporter or ChapterExporter()
+    taken = set() if taken is None else taken
+    prefix = chapter_prefix(path.stem, position)
+    notebook = _prefixed_cells(nbformat.read(path, as_version=4), prefix)
+    resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
+    exporter.anchors = Anchors(prefix, taken)
+    body, produced = exporter.from_notebook_node(notebook, resources=resources)
+    headings = exporter.anchors.headings
+    css = "\n".join(produced.get("inlining", {}).get("css", []))
+
+    caveats = []
+    for cell in notebook.cells:
+        if CAVEATS_TAG not in cell.metadata.get("tags", []):
+            continue
+        quote, fragment = quoted(cell), ""
+        if quote is not None:
+            exporter.anchors = Anchors(f"{prefix}-caveats", taken, shift=1)
+            one = nbformat.v4.new_notebook(cells=[quote], metadata=notebook.metadata)
+            fragment, _ = exporter.from_notebook_node(one, resources=resources)
+        caveats.append(Caveat(fragment, f"cell-{cell['id']}"))
+
+    if not headings or headings[0].level != 1:
+        raise InputError("a chapter starts with its title as a level-1 heading", file=path,
+                         fix="make the first markdown cell begin with '# Chapter N — title'")
+    return Chapter(path.stem, headings[0].anchor, headings[0].title, headings, body, caveats), css
+
+
 def render_chapters(executed: list[Path]) -> tuple[list[Chapter], str]:
     """Each chapter's HTML and headings, in order, and the CSS its highlighted code needs."""
-    exporter = ChapterExporter()
-    taken: set[str] = set()
-    chapters, css = [], ""
-    for position, path in enumerate(executed, start=1):
-        prefix = chapter_prefix(path.stem, position)
-        notebook = _prefixed_cells(nbformat.read(path, as_version=4), prefix)
-        resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
-        exporter.anchors = Anchors(prefix, taken)
-        body, produced = exporter.from_notebook_node(notebook, resources=resources)
-        headings = exporter.anchors.headings
-        css = css or "\n".join(produced.get("inlining", {}).get("css", []))
+    exporter, taken = ChapterExporter(), set()
+    rendered = [render_chapter(path, position, exporter, taken) for position, path in enumerate(executed, start=1)]
+    return [chapter for chapter, _ in rendered], next((css for _, css in rendered if css), "")
 
-        caveats = []
-        for cell in notebook.cells:
-            if CAVEATS_TAG not in cell.metadata.get("tags", []):
-                continue
-            quote, fragment = quoted(cell), ""
-            if quote is not None:
-                exporter.anchors = Anchors(f"{prefix}-caveats", taken, shift=1)
-                one = nbformat.v4.new_notebook(cells=[quote], metadata=notebook.metadata)
-                fragment, _ = exporter.from_notebook_node(one, resources=resources)
-            caveats.append(Caveat(fragment, f"cell-{cell['id']}"))
 
-        if not headings or headings[0].level != 1:
-            raise InputError("a chapter starts with its title as a level-1 heading", file=path,
-                             fix="make the first markdown cell begin with '# Chapter N — title'")
-        chapters.append(Chapter(path.stem, headings[0].anchor, headings[0].title, headings, body, caveats))
-    return chapters, css
+def chapter_to_json(chapter: Chapter, css: str) -> str:
+    return json.dumps({"chapter": asdict(chapter), "css": css})
+
+
+def chapter_from_json(text: str) -> tuple[Chapter, str]:
+    data = json.loads(text)
+    fields = data["chapter"]
+    chapter = Chapter(**{**fields, "headings": [Heading(**h) for h in fields["headings"]],
+                         "caveats": [Caveat(**c) for c in fields["caveats"]]})
+    return chapter, data["css"]
