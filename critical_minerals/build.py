@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as futures
 import fcntl
+import importlib
 import json
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from .parameters import ParameterErrors, shown
 
 CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
 COMPARISON = "compare.html"
+NOT_STEPS = ("parameters", "checked")  # cache folders that hold no step (or report) entries
 
 
 class BuildFailure(Exception):
@@ -187,10 +189,10 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
             if not checked:  # data files validated while the data step runs, before any kernel starts
                 check_inputs([job for job in pending.values() if job.step.notebook])
                 checked = True
-                from . import report  # noqa: F401 — its imports (nbconvert) load while the workers run, not after
                 continue
             if not running:
                 break
+            importlib.import_module("critical_minerals.report")  # its imports load while the workers run
             finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
             for future in finished:
                 job_id = running.pop(future)
@@ -231,9 +233,20 @@ def upstream_key(job: Job, need: str, jobs: dict[tuple, Job]) -> str:
 
 
 def check_inputs(jobs: list[Job]) -> None:
-    """The data files of the steps about to run, read and validated by their package readers."""
-    for name in dict.fromkeys(check for job in jobs for check in job.step.checks):
-        plan.function(name)()
+    """The data files of the steps about to run, read and validated by their package readers. Files that passed
+    these checks before, unchanged and with the same code, are not read again (a marker per content digest)."""
+    for step in {job.step.name: job.step for job in jobs}.values():
+        if not step.checks:
+            continue
+        marker = cache_root() / "checked" / digest.combine(
+            step.name, step.checks, digest.files_digest(digest.matching(list(step.reads))),
+            plan.environment_digest())[:32]
+        if marker.exists():
+            continue
+        for name in step.checks:
+            plan.function(name)()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
 
 
 def failure(job: Job, result: dict) -> Exception:
@@ -391,7 +404,7 @@ def alive(pid: int) -> bool:
 
 def prune_cache(used: set[tuple[str, str]]) -> None:
     """Keep the entries this build used and the most recent few others of each step."""
-    for step_dir in (path for path in cache_root().iterdir() if path.is_dir() and path.name != "parameters"):
+    for step_dir in (path for path in cache_root().iterdir() if path.is_dir() and path.name not in NOT_STEPS):
         entries = sorted((path for path in step_dir.iterdir() if not path.name.startswith(".")),
                          key=lambda path: path.stat().st_mtime, reverse=True)
         keep = {entry(name, key).name for name, key in used if name == step_dir.name}
@@ -401,7 +414,8 @@ def prune_cache(used: set[tuple[str, str]]) -> None:
 
 # ---------------------------------------------------------------- the build
 
-def build(names: list[str], overrides: list[str], workers: int, force: bool = False, verbose: bool = False) -> list[Path]:
+def build(names: list[str], overrides: list[str], workers: int, force: bool = False,
+          verbose: bool = False) -> list[Path]:
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps)
     print(f"data: {datasets.fetch().summary()}", flush=True)
@@ -455,7 +469,8 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             print(f"{scenario.name}: report in {time.perf_counter() - started:.1f} s", flush=True)
         if len(scenarios) > 1:
             reports.append(write_comparison(scenarios))
-        prune_cache({(name, key) for scenario in scenarios for name, key in scenario.keys.items()})
+        prune_cache({(name, key) for scenario in scenarios
+                     for name, key in [*scenario.keys.items(), ("report", scenario.report_key)]})
     return reports or [scenario.published / "report.html" for scenario in scenarios]
 
 

@@ -746,7 +746,7 @@ def conclusions(results: dict) -> str:
         + ("Both are low, which supports paper A's 'largely complementary'." if max(production_pct + reserves_pct) < 50
            else "By this measure the partners are not unusually complementary: at least one pair is more alike than "
                 "the typical pair of comparable producers."),
-        f"- **Paper B's examples.** " + (
+        "- **Paper B's examples.** " + (
             "The data agree wherever they can tell." if contradicted.empty else
             "The data contradict paper B for " + listing(sorted({f"{row.label} ({row.measure})"
                                                                  for row in contradicted.itertuples()})) + ".")

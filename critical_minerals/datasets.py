@@ -19,8 +19,12 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import paths
 from .errors import InputError
@@ -333,7 +337,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def registry_table(registry: dict[str, Dataset] | None = None) -> "pd.DataFrame":
+def registry_table(registry: dict[str, Dataset] | None = None) -> pd.DataFrame:
     """The registry as a table for the report: dataset, publisher, address, licence, version, file count."""
     import pandas as pd  # only the report needs it; the build's fast path does not
 

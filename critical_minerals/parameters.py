@@ -112,8 +112,11 @@ def load_spec(path: Path = SPEC_FILE) -> dict[str, dict]:
     except (OSError, yaml.YAMLError) as err:
         raise InputError(f"cannot read the parameter rules ({err})", file=shown(path)) from None
     for name, rule in spec.items():
-        if not isinstance(rule, dict) or (unknown := set(rule) - RULE_KEYS):
-            raise InputError("unknown rule", file=shown(path), field=name, value=rule,
+        if not isinstance(rule, dict):
+            raise InputError("a rule is a mapping", file=shown(path), field=name, value=rule,
+                             fix=f"write e.g. `{name}: {{min: 0, max: 1}}`, or `{name}: {{}}` for any value")
+        if unknown := sorted(set(rule) - RULE_KEYS):
+            raise InputError("unknown rule", file=shown(path), field=name, value=unknown,
                              fix=f"use only {sorted(RULE_KEYS)}")
     return spec
 

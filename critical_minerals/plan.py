@@ -56,8 +56,11 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
         if name == REPORT:
             continue
         entry = entry or {}
-        if not isinstance(entry, dict) or (unknown := set(entry) - STEP_KEYS):
-            raise InputError("unknown key in step", file=where, field=name, value=entry,
+        if not isinstance(entry, dict):
+            raise InputError("a step is a mapping of keys", file=where, field=name, value=entry,
+                             fix=f"use the keys {sorted(STEP_KEYS)}")
+        if unknown := sorted(set(entry) - STEP_KEYS):
+            raise InputError("unknown key in step", file=where, field=name, value=unknown,
                              fix=f"use only {sorted(STEP_KEYS)}")
         lists = {key: tuple(entry.get(key, ())) for key in ("needs", "reads", "checks", "writes")}
         for need in lists["needs"]:

@@ -116,7 +116,8 @@ def _outputs(folder: Path):
 def _render_chapter(executed: Path) -> None:
     """Drop the run's own scenario and folder from the injected parameters (a cache entry serves every scenario
     with these parameters; the build names the scenario when it publishes), then render the chapter's HTML."""
-    from .report.chapters import chapter_to_json, render_chapter
+    from .report.chapters import render_chapter
+    from .report.model import chapter_to_json
 
     notebook = json.loads(executed.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:

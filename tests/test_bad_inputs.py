@@ -4,10 +4,8 @@ naming the file, the field and the value, and leave the last good report byte fo
 
 from __future__ import annotations
 
-import shutil
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -71,7 +69,8 @@ CASES = [
          drop_column("price_source")),
     Case("minerals-duplicate-row", ("stockpile_minerals.csv", "antimony"), MINERALS, duplicate_row(1)),
     Case("assumptions-non-numeric", ("stockpile_assumptions.csv", "row 2", "'value'", "6 bn"),
-         "data/stockpile_assumptions.csv", replace("benchmark_defence_cost,6000000000,", "benchmark_defence_cost,6 bn,")),
+         "data/stockpile_assumptions.csv",
+         replace("benchmark_defence_cost,6000000000,", "benchmark_defence_cost,6 bn,")),
     Case("design-months-negative", ("stockpile_design_defence.csv", "months_of_cover", "-12"),
          "data/stockpile_design_defence.csv", replace(",12,", ",-12,")),
     Case("archetype-non-numeric", ("project_archetypes.csv", "capex_usd", "1.6 bn"), ARCHETYPES,
@@ -81,7 +80,8 @@ CASES = [
          replace("canada_ctm_itc,capex,2024,2031,0.30,", "canada_ctm_itc,capex,2024,2031,30,")),
     Case("series-choice-unknown-stage", ("production_series_choice.csv", "stage", "furnace"),
          "data/production_series_choice.csv", replace("copper,copper,mine,", "copper,copper,furnace,")),
-    Case("registry-broken-yaml", ("datasets.yaml",), "data/datasets.yaml", replace("  usgs_mcs2024:", "  usgs_mcs2024: [")),
+    Case("registry-broken-yaml", ("datasets.yaml",), "data/datasets.yaml",
+         replace("  usgs_mcs2024:", "  usgs_mcs2024: [")),
     # fetched data
     Case("registry-wrong-checksum", ("MCS2025_World_Data.csv", "expected abab", "got 4cf9adcc"), "data/datasets.yaml",
          replace("4cf9adcc5add0f2271b073569635e49adc51392326ac5225bb9d644b1bb11e28", "ab" * 32)),

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
 from pandas.io.formats.style import Styler
-from PIL import Image
+
+from ..images import reduced_png
 
 STYLE_FILE = Path(__file__).with_name("report.mplstyle")
 _THEME = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)
@@ -49,7 +50,6 @@ DOUBLE_COLUMN_IN = (7.2, 4.0)
 
 FORMATS = ("png", "svg", "pdf", "csv", "txt")  # every file save_figure writes, in the order a reader wants them
 SCREEN_REDUCTION = 2  # the notebook shows the 300-dpi PNG at 150 dpi: sharp on high-density screens and in print
-SCREEN_COLOURS = 256  # palette for the shown copy: a third of the bytes, no visible difference on flat-colour plots
 _METADATA = {  # fields matplotlib would fill with the date or its version: left out so rebuilds are byte-identical
     "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
@@ -93,22 +93,6 @@ def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, ca
     data.to_csv(folder / f"{name}.csv", index=False)
     (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
     return png.getvalue()
-
-
-def reduced_png(png: bytes, factor: int, colours: int = SCREEN_COLOURS) -> tuple[bytes, tuple[int, int]]:
-    """A smaller copy of a saved PNG, `factor` times fewer pixels a side, and its size in pixels."""
-    image = Image.open(io.BytesIO(png)).convert("RGB").reduce(factor)
-    small = image.quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    # the quantizer averages the white background with anti-aliased edges into (254, 254, 254), a visible box on a
-    # white page: snap the palette's near-whites back to white
-    palette = small.getpalette()
-    for start in range(0, len(palette), 3):
-        if min(palette[start:start + 3]) >= 250:
-            palette[start:start + 3] = [255, 255, 255]
-    small.putpalette(palette)
-    out = io.BytesIO()
-    small.save(out, format="PNG")
-    return out.getvalue(), image.size
 
 
 def figure_html(png: bytes, name: str, caption: str, source: str, label: str) -> str:

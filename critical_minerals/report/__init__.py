@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .. import datasets
 from . import appendix, gallery, summary
-from .chapters import Chapter, chapter_from_json, render_chapters
+from .model import Chapter, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
 
@@ -39,6 +39,8 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
     if rendered:
         chapters, code_css = [chapter for chapter, _ in rendered], next((css for _, css in rendered if css), "")
     else:
+        from .chapters import render_chapters  # nbconvert: only when the chapters come unrendered
+
         chapters, code_css = render_chapters(executed)
     titles = {chapter.stem: chapter for chapter in chapters}
 

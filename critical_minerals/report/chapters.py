@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -21,16 +20,10 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from ..errors import InputError
+from .model import Caveat, Chapter, Heading
 
 NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 CAVEATS_TAG = "caveats"
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    title: str  # plain text
-    anchor: str
 
 
 @dataclass
@@ -101,22 +94,6 @@ class ChapterExporter(HTMLExporter):
         yield ("output_markdown2html", self.output_markdown2html)
 
 
-@dataclass(frozen=True)
-class Caveat:
-    html: str  # blank for a table or figure, which is only linked
-    link: str  # anchor of the tagged cell in its chapter
-
-
-@dataclass(frozen=True)
-class Chapter:
-    stem: str
-    anchor: str
-    title: str
-    headings: list[Heading]  # the title first, then its sections
-    html: str
-    caveats: list[Caveat]
-
-
 def chapter_prefix(stem: str, position: int) -> str:
     """`ch02` for 02_complementarity; chapters without a number are numbered by position."""
     number = re.match(r"\d+", stem)
@@ -179,15 +156,3 @@ def render_chapters(executed: list[Path]) -> tuple[list[Chapter], str]:
     exporter, taken = ChapterExporter(), set()
     rendered = [render_chapter(path, position, exporter, taken) for position, path in enumerate(executed, start=1)]
     return [chapter for chapter, _ in rendered], next((css for _, css in rendered if css), "")
-
-
-def chapter_to_json(chapter: Chapter, css: str) -> str:
-    return json.dumps({"chapter": asdict(chapter), "css": css})
-
-
-def chapter_from_json(text: str) -> tuple[Chapter, str]:
-    data = json.loads(text)
-    fields = data["chapter"]
-    chapter = Chapter(**{**fields, "headings": [Heading(**h) for h in fields["headings"]],
-                         "caveats": [Caveat(**c) for c in fields["caveats"]]})
-    return chapter, data["css"]

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from .. import figures as figure_standard
+from ..images import reduced_png
 from ..errors import InputError
 
 THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density screens
@@ -61,7 +61,7 @@ def figures_in(folder: Path, href_prefix: str) -> list[Figure]:
         caption, source = read_caption(png.with_suffix(".txt"))
         downloads = [Download(*FORMATS[ext], href_prefix + quote(f"{png.stem}.{ext}"),
                               png.with_suffix(f".{ext}").stat().st_size / 1024)
-                     for ext in figure_standard.FORMATS if png.with_suffix(f".{ext}").is_file()]
+                     for ext in FORMATS if png.with_suffix(f".{ext}").is_file()]
         found.append(Figure(png.stem, png, caption, source, downloads))
     return found
 
@@ -70,5 +70,5 @@ def thumbnail(png: Path, width: int = THUMBNAIL_WIDTH_PX) -> str:
     """A small copy of the 300-dpi PNG as a data: URI, at most `width` pixels wide."""
     with Image.open(png) as image:
         factor = max(1, math.ceil(image.width / width))
-    small, _ = figure_standard.reduced_png(png.read_bytes(), factor)
+    small, _ = reduced_png(png.read_bytes(), factor)
     return "data:image/png;base64," + base64.b64encode(small).decode()
