@@ -52,7 +52,7 @@ def run(task: Task) -> dict:
             plan.function(task.step.run)(_outputs(out))
         else:
             _execute_notebook(task, work, out)
-            _render_chapter(work / NOTEBOOK)
+            _render_chapter(work / NOTEBOOK, task.step.name)
         seconds = time.perf_counter() - started
         for relative in copied:
             (out / relative).unlink()
@@ -113,7 +113,7 @@ def _outputs(folder: Path):
     return Outputs(folder, folder / "figures")
 
 
-def _render_chapter(executed: Path) -> None:
+def _render_chapter(executed: Path, stem: str) -> None:
     """Drop the run's own scenario and folder from the injected parameters (a cache entry serves every scenario
     with these parameters; the build names the scenario when it publishes), then render the chapter's HTML."""
     from .report.chapters import render_chapter
@@ -125,7 +125,7 @@ def _render_chapter(executed: Path) -> None:
             lines = "".join(cell["source"]).splitlines(keepends=True)
             cell["source"] = [line for line in lines if not line.startswith(("scenario = ", "output_dir = "))]
     executed.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (executed.parent / CHAPTER).write_text(chapter_to_json(*render_chapter(executed)), encoding="utf-8")
+    (executed.parent / CHAPTER).write_text(chapter_to_json(*render_chapter(executed, stem=stem)), encoding="utf-8")
 
 
 def _copy_tree(source: Path, target: Path) -> list[Path]:

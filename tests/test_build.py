@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -34,6 +35,9 @@ def test_first_build_publishes_report_tables_figures_and_provenance(project):
     assert all(steps[name].startswith("done in") for name in ("tables", *CHAPTERS)), steps
     html = project.report.read_text(encoding="utf-8")
     assert "The same table, reproduced from USGS" in html and "Beryllium" in html
+    ids = re.findall(r'\sid="([^"]+)"', html)  # chapters rendered one by one in the workers, anchors still unique
+    assert len(ids) == len(set(ids)) and {"ch01", "ch02", "ch03", "ch04"} <= set(ids)
+    assert '<a href="#ch02">Chapter 2' in html  # the summary groups its statements under the chapter titles
     results = json.loads((project.root / "build/default/results/01_minerals_tables.json").read_text())
     assert results["paper_rows_reproduced"] == results["paper_rows"] == 15 and results["checks_failed"] == 0
     for suffix in ("png", "svg", "pdf", "csv", "txt"):

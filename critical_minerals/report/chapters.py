@@ -121,14 +121,18 @@ def quoted(cell: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
 
 
 def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | None = None,
-                   taken: set[str] | None = None) -> tuple[Chapter, str]:
+                   taken: set[str] | None = None, stem: str | None = None) -> tuple[Chapter, str]:
     """One executed chapter's HTML and headings, and the CSS its highlighted code needs. The build renders each
-    chapter in its worker as soon as it has run (anchors carry the chapter's prefix, so they stay unique)."""
+    chapter in its worker as soon as it has run (anchors carry the chapter's prefix, so they stay unique).
+
+    `stem`: the chapter's name (e.g. 02_complementarity) when the file is named otherwise, as in the build's cache.
+    """
     exporter = exporter or ChapterExporter()
     taken = set() if taken is None else taken
-    prefix = chapter_prefix(path.stem, position)
+    stem = stem or path.stem
+    prefix = chapter_prefix(stem, position)
     notebook = _prefixed_cells(nbformat.read(path, as_version=4), prefix)
-    resources = {"metadata": {"name": path.stem, "path": str(path.parent)}}
+    resources = {"metadata": {"name": stem, "path": str(path.parent)}}
     exporter.anchors = Anchors(prefix, taken)
     body, produced = exporter.from_notebook_node(notebook, resources=resources)
     headings = exporter.anchors.headings
@@ -148,7 +152,7 @@ def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | No
     if not headings or headings[0].level != 1:
         raise InputError("a chapter starts with its title as a level-1 heading", file=path,
                          fix="make the first markdown cell begin with '# Chapter N — title'")
-    return Chapter(path.stem, headings[0].anchor, headings[0].title, headings, body, caveats), css
+    return Chapter(stem, headings[0].anchor, headings[0].title, headings, body, caveats), css
 
 
 def render_chapters(executed: list[Path]) -> tuple[list[Chapter], str]:
