@@ -47,6 +47,7 @@ class BuildLocked(Exception):
 class Scenario:
     name: str
     parameters: list[dict]  # effective values, defaults and whether they differ
+    values: dict[str, dict]  # notebook -> its effective parameter values
     keys: dict[str, str]  # step name -> cache key
     report_key: str = ""
 
@@ -64,6 +65,7 @@ class Job:
     step: plan.Step
     key: str
     parameters: dict
+    needs: tuple[tuple[str, str], ...]  # (step, key) of the steps it needs: the same in every scenario sharing it
     scenarios: list[str] = field(default_factory=list)
     status: str = "queued"
     seconds: float | None = None
@@ -87,10 +89,10 @@ def prepare(names: list[str], overrides: list[str], steps: list[plan.Step]) -> l
             errors.extend(err.errors)
             continue
         rows = parameters.effective(declared, chosen)
-        by_notebook = {}
+        values = {}
         for row in rows:
-            by_notebook.setdefault(row["notebook"], {})[row["name"]] = row["value"]
-        scenarios.append(Scenario(name, rows, plan.step_keys(steps, by_notebook, environment)))
+            values.setdefault(row["notebook"], {})[row["name"]] = row["value"]
+        scenarios.append(Scenario(name, rows, values, plan.step_keys(steps, values, environment)))
     if errors:
         unique = list({str(error): error for error in errors}.values())  # a bad -p is reported once, not per scenario
         raise ParameterErrors(unique)
@@ -177,11 +179,10 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
             for job_id, job in list(pending.items()):
                 if len(running) == slots:  # a job is "running" only when a worker has it
                     break
-                needs = [(need, upstream_key(job, need, jobs)) for need in job.step.needs]
-                if failures or not all(need in done for need in needs) or (job.step.notebook and not checked):
+                if failures or not all(need in done for need in job.needs) or (job.step.notebook and not checked):
                     continue
                 task = runner.Task(job.step, job.key, job.parameters, entry(job.step.name, job.key),
-                                   tuple(entry(*need) for need in needs), verbose)
+                                   tuple(entry(*need) for need in job.needs), verbose)
                 task.entry.parent.mkdir(parents=True, exist_ok=True)
                 running[pool.submit(runner.run, task)] = job_id
                 del pending[job_id]
@@ -224,12 +225,6 @@ def last_seconds(step: str) -> float:
     """How long the step took the last time it ran, from its newest cache entry (0 if it never ran)."""
     records = sorted((cache_root() / step).glob(f"*/{runner.RECORD}"), key=lambda path: path.stat().st_mtime)
     return json.loads(records[-1].read_text(encoding="utf-8"))["seconds"] if records else 0.0
-
-
-def upstream_key(job: Job, need: str, jobs: dict[tuple, Job]) -> str:
-    """The key of the step `need` in the scenario(s) this job belongs to (the same for all of them)."""
-    return next(key for (name, key), other in jobs.items()
-                if name == need and set(job.scenarios) <= set(other.scenarios))
 
 
 def check_inputs(jobs: list[Job]) -> None:
@@ -430,12 +425,10 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
                 print(f"{scenario.name}: up to date ({shown(scenario.published / 'report.html')})", flush=True)
         jobs: dict[tuple, Job] = {}
         for scenario in stale:
-            by_notebook = {row["notebook"]: {} for row in scenario.parameters}
-            for row in scenario.parameters:
-                by_notebook[row["notebook"]][row["name"]] = row["value"]
             for step in steps:
+                needs = tuple((need, scenario.keys[need]) for need in step.needs)
                 job = jobs.setdefault((step.name, scenario.keys[step.name]),
-                                      Job(step, scenario.keys[step.name], by_notebook.get(step.name, {})))
+                                      Job(step, scenario.keys[step.name], scenario.values.get(step.name, {}), needs))
                 job.scenarios.append(scenario.name)
         if force:
             for step_name, key in jobs:

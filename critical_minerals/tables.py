@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import datasets, digest, paper, paths, price_data, usgs_salient, usgs_world
+from . import datasets, digest, paper, plan, paths, price_data, usgs_salient, usgs_world
 from .countries import OTHER, UNKNOWN, WORLD
 from .errors import InputError
 from .results import Outputs
@@ -274,16 +274,16 @@ def headline_results(built: Built, comparison: pd.DataFrame) -> dict:
 
 # ---------------------------------------------------------------- storage
 
-# The data step's inputs: the registry (with every fetched file's SHA-256), the hand-written tables it reads and
-# the package code. The build declares the same in notebooks/chapters.yaml; this stamp lets a chapter run on its own
-# tell fresh tables from stale ones.
-STEP_INPUTS = ["data/datasets.yaml", "data/countries.csv", "data/paper_*.csv", "data/usgs_*.csv"]
+# The stamp lets a chapter run on its own tell fresh tables from stale ones: a digest of what the data step reads
+# (as notebooks/chapters.yaml declares it: the registry with every fetched file's SHA-256, the hand-written tables)
+# and of the package code.
 STAMP_FILE = "inputs.json"
 CHECKS_TABLE, AGREEMENT_TABLE, SKIPPED_FILE = "build_checks", "source_agreement", "skipped.json"
 
 
 def inputs_stamp() -> str:
-    return digest.combine(digest.files_digest(digest.matching(STEP_INPUTS)),
+    reads = next(step.reads for step in plan.load_steps() if step.run == "tables.build_step")
+    return digest.combine(digest.files_digest(digest.matching(list(reads))),
                           digest.files_digest(digest.package_sources()))
 
 

@@ -18,12 +18,18 @@ def mirror() -> Path | None:
     return path if path and path.is_dir() else None
 
 
-@pytest.fixture(scope="session")
-def external_dir(tmp_path_factory) -> Path:
-    """data/external as the build would have it; skips the test when no mirror of the official data is present."""
+def required_mirror() -> Path:
+    """The data mirror, or the test is skipped with the reason."""
     source = mirror()
     if source is None:
         pytest.skip(f"no data mirror: set {paths.MIRROR_ENV} to a copy of ../shared/data")
+    return source
+
+
+@pytest.fixture(scope="session")
+def external_dir(tmp_path_factory) -> Path:
+    """data/external as the build would have it; skips the test when no mirror of the official data is present."""
+    source = required_mirror()
     dest = tmp_path_factory.mktemp("external")
     datasets.fetch(mirror=source, dest=dest)
     return dest
@@ -109,9 +115,7 @@ def project(tmp_path_factory) -> Project:
     """The project copied to a temporary folder and built once (default scenario = small parameters)."""
     import shutil
 
-    source = mirror()
-    if source is None:
-        pytest.skip(f"no data mirror: set {paths.MIRROR_ENV} to a copy of ../shared/data")
+    source = required_mirror()
     root = tmp_path_factory.mktemp("project")
     ignore = shutil.ignore_patterns("__pycache__", "external", "*.egg-info")
     for folder in ("critical_minerals", "notebooks", "scenarios", "data"):
