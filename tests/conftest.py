@@ -78,7 +78,7 @@ def data_environment(external_dir: Path):
                 os.environ[name] = value
 
 
-SMALL = {"simulation_paths": 2000, "stockpile_mc_draws": 2000}  # the end-to-end build's small parameters
+SMALL = {"simulation_paths": 2000, "stockpile_mc_draws": 2000, "instruments_paths": 2000}  # the end-to-end build's small parameters
 
 
 class Project:

@@ -92,7 +92,7 @@ def test_resolve_reports_every_bad_value_once_and_later_values_win():
 def test_every_scenario_file_resolves():
     for path in sorted(paths.SCENARIOS_DIR.glob("*.yaml")):
         parameters.resolve(parameters.load_scenario(path.stem), str(path), [], DECLARED)
-    assert {"default", "papers_2025", "current_law"} <= {p.stem for p in paths.SCENARIOS_DIR.glob("*.yaml")}
+    assert {"default", "law_2025_01", "law_2026_11"} <= {p.stem for p in paths.SCENARIOS_DIR.glob("*.yaml")}
 
 
 @pytest.mark.parametrize("text, message", [
