@@ -552,3 +552,12 @@ def cover_results(cover: pd.DataFrame) -> dict:
                                         "minerals_in_full": int(row["minerals bought in full"]), "of": int(row["of"])}
                      for _, row in rows.iterrows()}
             for design, rows in cover.groupby("design", sort=False)}
+
+
+def fta_text(facts: pd.DataFrame) -> str:
+    """What the critical-minerals requirement meant for North American supply, labelled as the source allows."""
+    status = "" if is_verified(facts, "s30d_fta_canada_mexico") else f" ({UNVERIFIED}: Treasury's list was not read)"
+    return ("For North American supply the requirement meant that minerals extracted or processed in Canada or Mexico, "
+            f"the United States' partners in the USMCA, counted as free-trade-agreement content{status}, as did "
+            "minerals recycled anywhere in North America; battery components had to be made or assembled in North "
+            "America, which again includes both.")

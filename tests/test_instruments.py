@@ -245,3 +245,9 @@ def test_chapter_runs_under_papermill_with_the_law_of_2025_and_other_terms(chapt
     for name in ("05_ndpr_floor", "05_stockpile_benchmarks"):
         for suffix in ("png", "svg", "pdf", "csv", "txt"):
             assert (chapter01 / f"figures/{name}.{suffix}").is_file()
+
+
+def test_fta_sentence_is_labelled_while_the_treasury_list_is_unread():
+    text = instruments.fta_text(FACTS)
+    assert "Canada or Mexico" in text and (instruments.UNVERIFIED in text) == (
+        FACTS.at["s30d_fta_canada_mexico", "verified"] == "no")
