@@ -237,6 +237,8 @@ def floor_summary(results: dict, setup: cfd.Setup, first_year: int) -> dict:
         "p_max_above": {f"{t:.0f}": cfd.probability(floor["max_annual_outlay"] > t)["value"]
                         for t in setup.thresholds},
         "max_commitment_usd": float(setup.contract.strike * setup.archetype.capacity_t_per_year),
+        # the cost is proportional to the covered volume: per 1,000 t a year, for any other volume
+        "fiscal_pv_mean_per_kt": pv["mean"] / setup.archetype.capacity_t_per_year * 1000,
     }
 
 
@@ -284,7 +286,8 @@ def floor_text(summary: dict, terms: FloorTerms, price_usd_per_kg: float, vol: V
             f"{terms.years} years (P5 {pv['p5'] / 1e6:,.0f}, P50 {pv['p50'] / 1e6:,.0f}, P95 "
             f"{pv['p95'] / 1e6:,.0f}). The chance of at least one payment is {summary['p_any_payment']:.1%}. The "
             f"largest annual outlay has a median of USD {summary['max_annual_outlay']['p50'] / 1e6:,.0f} million; "
-            f"the probability is {above}.")
+            f"the probability is {above}. The cost is proportional to the covered volume: USD "
+            f"{summary['fiscal_pv_mean_per_kt'] / 1e6:,.0f} million for every 1,000 t a year.")
 
 
 # ---------------------------------------------------------------- stockpile benchmarks

@@ -92,6 +92,7 @@ def test_floor_without_volatility_pays_the_gap_on_the_covered_volume_each_year()
     assert summary["max_annual_outlay"]["p50"] == pytest.approx(6e6)
     assert summary["p_max_above"] == {"5000000": 1.0, "10000000": 0.0}
     assert summary["max_commitment_usd"] == pytest.approx(110_000 * 100)
+    assert summary["fiscal_pv_mean_per_kt"] == pytest.approx(summary["fiscal_pv"]["mean"] * 10)  # 100 t -> 1,000 t
 
 
 def test_floor_below_the_price_without_volatility_costs_nothing():
