@@ -337,8 +337,9 @@ def benchmark_cover(costs_by_design: dict[str, pd.DataFrame], benchmarks: pd.Dat
             rows.append({"design": name, "id": bench["id"], "benchmark": bench["benchmark"], "USD bn": bench["usd"] / 1e9,
                          "months of cover it buys": stockpile.cover_for_target(value, bench["usd"]),
                          "share of the design's cost": bench["usd"] / total,
-                         "minerals bought in full": len(covered), "of": int(len(stockpile.included(costs))),
-                         "which": ", ".join(covered) if covered else "none",
+                         "minerals bought in full": len(covered),
+                         "included minerals": int(len(stockpile.included(costs))),
+                         "bought in full, cheapest first": ", ".join(covered) if covered else "none",
                          "source": bench["source"] + ("" if bench["verified"] else f" ({UNVERIFIED})")})
     return pd.DataFrame(rows)
 
@@ -372,7 +373,7 @@ def section_30d_table(facts: pd.DataFrame, years=range(2023, 2031)) -> pd.DataFr
         rows.append({"year": year, "critical minerals (statute)": statute, "battery components (statute)":
                      float(components[components.index <= year].iloc[-1]), "paper B: 10-point steps": paper,
                      "paper B: stated end point": end_share if year >= end_year else np.nan,
-                     "paper matches statute": bool(np.isclose(paper, statute)),
+                     "paper matches statute": "yes" if np.isclose(paper, statute) else "no",
                      "credit available": "yes" if year < last.year else (
                          f"to {last:%d %b %Y}" if year == last.year else "no (terminated)")})
     return pd.DataFrame(rows)
@@ -382,8 +383,8 @@ def section_30d_text(table: pd.DataFrame, facts: pd.DataFrame) -> str:
     start, step = fact(facts, "paper_b_30d_start_share"), fact(facts, "paper_b_30d_step")
     first, end = int(fact(facts, "paper_b_30d_start_year")), fact(facts, "paper_b_30d_end_share")
     end_by_steps = first + int(round((end - start) / step))  # the year paper B's own steps reach its end point
-    match = table.loc[table["paper matches statute"], "year"]
-    differ = table.loc[~table["paper matches statute"], "year"]
+    match = table.loc[table["paper matches statute"] == "yes", "year"]
+    differ = table.loc[table["paper matches statute"] == "no", "year"]
     full_components = table.loc[table["battery components (statute)"] >= 1, "year"].min()
     last = fact_date(facts, "s30d_last_acquisition_date")
     return (f"Paper B's schedule ({step * 100:.0f} points a year from {start:.0%} in {first}) matches the "
@@ -528,7 +529,7 @@ def volatility_text(vol: Volatility, chosen: float) -> str:
 def benchmark_text(cover: pd.DataFrame) -> str:
     parts = []
     for design, rows in cover.groupby("design", sort=False):
-        full = rows[rows["minerals bought in full"] == rows["of"]]
+        full = rows[rows["minerals bought in full"] == rows["included minerals"]]
         smallest = full.loc[full["USD bn"].idxmin()] if len(full) else None
         parts.append(f"For the {design} design, " + (
             f"the smallest sum that buys every included mineral in full is the {smallest['benchmark']} "
@@ -552,7 +553,8 @@ def law_text(results: dict) -> str:
 def cover_results(cover: pd.DataFrame) -> dict:
     """{design: {benchmark: months of cover, minerals bought in full}} for the results file."""
     return {design: {row["id"]: {"usd": row["USD bn"] * 1e9, "months": row["months of cover it buys"],
-                                        "minerals_in_full": int(row["minerals bought in full"]), "of": int(row["of"])}
+                                        "minerals_in_full": int(row["minerals bought in full"]),
+                                        "of": int(row["included minerals"])}
                      for _, row in rows.iterrows()}
             for design, rows in cover.groupby("design", sort=False)}
 
@@ -564,3 +566,28 @@ def fta_text(facts: pd.DataFrame) -> str:
             f"the United States' partners in the USMCA, counted as free-trade-agreement content{status}, as did "
             "minerals recycled anywhere in North America; battery components had to be made or assembled in North "
             "America, which again includes both.")
+
+
+# ---------------------------------------------------------------- tables as the chapter shows them
+
+def nd2o3_view(nd2o3: pd.DataFrame) -> pd.DataFrame:
+    editions = [column for column in nd2o3.columns if column.startswith("MCS ")]
+    return pd.DataFrame({"year": nd2o3.index, "price used (USD/kg)": nd2o3["usd_per_kg"].to_numpy(),
+                         "from edition": nd2o3["edition"].to_numpy(),
+                         "USGS estimate": np.where(nd2o3["estimated"].astype(bool), "yes", "no"),
+                         **{f"{column} (USD/kg)": nd2o3[column].to_numpy() for column in editions}})
+
+
+def check_view(check: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"instrument": check["instrument"].map(cfd.INSTRUMENT_LABELS).to_numpy(),
+                         "simulated (USD m)": check["simulated"].to_numpy() / 1e6,
+                         "Monte Carlo standard error (USD m)": check["se"].to_numpy() / 1e6,
+                         "closed form (USD m)": check["closed_form"].to_numpy() / 1e6,
+                         "difference (standard errors)": check["difference_in_se"].to_numpy()})
+
+
+def reach_view(reach: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"archetype": reach["archetype"], "measure": reach["measure"],
+                         "reaches the product": reach["reaches_product"],
+                         "reaches the reference price": reach["reaches_reference_price"], "why": reach["reason"],
+                         "source": facts.loc[reach["fact"], "source"].to_numpy()})

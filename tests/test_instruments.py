@@ -155,7 +155,8 @@ def test_benchmark_cover_in_months_of_one_years_value():
     # one year of the included minerals: 10 t x (1.2 + 0.6 + 1.2) e8 = 3e9 USD, so 3e9 buys 12 months
     assert row["months of cover it buys"] == pytest.approx(12.0)
     assert row["share of the design's cost"] == pytest.approx(3e9 / 8e9)
-    assert (row["minerals bought in full"], row["of"], row["which"]) == (2, 3, "B, A")
+    assert (row["minerals bought in full"], row["included minerals"], row["bought in full, cheapest first"]) == (
+        2, 3, "B, A")
     assert row["source"].endswith(f"({instruments.UNVERIFIED})")
 
 
@@ -173,7 +174,7 @@ def test_section_30d_schedule_against_paper_b():
     assert table["critical minerals (statute)"].to_dict() == pytest.approx(
         {2023: 0.4, 2024: 0.5, 2025: 0.6, 2026: 0.7, 2027: 0.8, 2028: 0.8, 2029: 0.8, 2030: 0.8})
     assert table.at[2029, "battery components (statute)"] == 1.0 and table.at[2025, "battery components (statute)"] == 0.6
-    assert table.loc[table["paper matches statute"]].index.tolist() == [2023, 2024, 2025, 2026, 2027]
+    assert table.loc[table["paper matches statute"] == "yes"].index.tolist() == [2023, 2024, 2025, 2026, 2027]
     assert table.at[2028, "paper B: 10-point steps"] == pytest.approx(0.9)
     assert table.at[2028, "paper B: stated end point"] == 1.0
     assert table.at[2025, "credit available"] == "to 30 Sep 2025" and table.at[2026, "credit available"].startswith("no")
@@ -252,3 +253,15 @@ def test_fta_sentence_is_labelled_while_the_treasury_list_is_unread():
     text = instruments.fta_text(FACTS)
     assert "Canada or Mexico" in text and (instruments.UNVERIFIED in text) == (
         FACTS.at["s30d_fta_canada_mexico", "verified"] == "no")
+
+
+def test_tables_as_shown_have_readable_headers_and_no_true_false():
+    salient = pd.DataFrame({"commodity": "rare_earths", "measure": "price", "detail": "nd2o3", "edition": [2025],
+                            "year": [2024], "value": [56_000.0], "unit": "USD/t", "estimated": [True]})
+    view = instruments.nd2o3_view(instruments.nd2o3_prices(salient))
+    assert list(view.columns[:4]) == ["year", "price used (USD/kg)", "from edition", "USGS estimate"]
+    assert view.iloc[0]["USGS estimate"] == "yes" and view.iloc[0]["MCS 2025 (USD/kg)"] == 56.0
+    check = pd.DataFrame({"instrument": ["floor"], "simulated": [2e6], "se": [1e5], "closed_form": [1.9e6],
+                          "difference_in_se": [1.0]})
+    shown = instruments.check_view(check).iloc[0]
+    assert shown["instrument"] == "price floor (insurance)" and shown["closed form (USD m)"] == pytest.approx(1.9)
