@@ -146,9 +146,17 @@ def annual_volatility(series: pd.Series, level: float = 0.90) -> Volatility:
                       sigma * np.sqrt((n - 1) / chi2.ppf(tail, n - 1)), n, level)
 
 
-def volatility_grid(vol: Volatility, points: int = 5) -> np.ndarray:
-    """Volatilities for the sensitivity: evenly over the confidence interval, plus the estimate itself."""
-    return np.unique(np.round(np.append(np.linspace(vol.low, vol.high, points), vol.sigma), 4))
+def volatility_grid(vol: Volatility, points: int = 5, also=()) -> np.ndarray:
+    """Volatilities for the sensitivity: evenly over the confidence interval, the estimate itself and `also`."""
+    return np.unique(np.round(np.concatenate([np.linspace(vol.low, vol.high, points), [vol.sigma], also]), 4))
+
+
+def monthly_reference_volatility(prices_monthly: pd.DataFrame, first_year: int) -> dict:
+    """GBM volatility of the monthly IMF rare-earth carbonate price from `first_year` (nominal), with its standard
+    error: a second, denser reading of rare-earth price risk over the same years as the USGS series."""
+    row = prices.calibration_table(prices_monthly, first_year, None, metals=("rare_earths",)).loc["rare_earths"]
+    return {"sigma": float(row["gbm_sigma"]), "se": float(row["gbm_sigma_se"]), "months": int(row["months"]),
+            "first": f"{row['first_month']:%b %Y}", "last": f"{row['last_month']:%b %Y}"}
 
 
 # ---------------------------------------------------------------- the NdPr floor: valuation
@@ -518,12 +526,15 @@ def basis_text(facts: pd.DataFrame, nd2o3: pd.DataFrame, ratio: float, ratio_fro
             f"third quarter of 2025.{revisions}")
 
 
-def volatility_text(vol: Volatility, chosen: float) -> str:
+def volatility_text(vol: Volatility, chosen: float, monthly: dict) -> str:
     used = ("the estimate is used" if np.isclose(chosen, vol.sigma)
             else f"the chapter uses {chosen:.0%}, set as a parameter")
-    return (f"{vol.returns} annual log price changes give a volatility of {vol.sigma:.0%} a year; with so few "
-            f"observations the {vol.level:.0%} confidence interval runs from {vol.low:.0%} to {vol.high:.0%}, so the "
-            f"cost is shown across that range below ({used}).")
+    return (f"The {vol.returns} annual log price changes of the series give a volatility of {vol.sigma:.0%} a year; "
+            f"with so few observations the {vol.level:.0%} confidence interval runs from {vol.low:.0%} to "
+            f"{vol.high:.0%}. The monthly IMF price of rare-earth carbonate over {monthly['first']}–{monthly['last']} "
+            f"({monthly['months']} months) gives {monthly['sigma']:.0%} (standard error {monthly['se']:.0%}), a "
+            f"different product but a denser reading of the same market. The cost is shown across both below "
+            f"({used}).")
 
 
 def benchmark_text(cover: pd.DataFrame) -> str:

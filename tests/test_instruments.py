@@ -66,8 +66,9 @@ def test_annual_volatility_on_a_hand_computed_series():
     assert vol.returns == 2
     assert vol.low == pytest.approx(vol.sigma / np.sqrt(3.841459), rel=1e-6)  # chi-square(1) 95 % quantile
     assert vol.low < vol.sigma < vol.high
-    grid = instruments.volatility_grid(vol)
-    assert grid.min() == pytest.approx(vol.low, abs=1e-4) and np.isclose(grid, vol.sigma, atol=1e-4).any()
+    grid = instruments.volatility_grid(vol, also=[0.05])
+    assert grid.min() == 0.05 and np.isclose(grid, vol.low, atol=1e-4).any()
+    assert np.isclose(grid, vol.sigma, atol=1e-4).any() and grid.max() == pytest.approx(vol.high, abs=1e-4)
     with pytest.raises(InputError, match="too few"):
         instruments.annual_volatility(pd.Series([1.0, 2.0]))
 
