@@ -342,7 +342,8 @@ def benchmark_cover(costs_by_design: dict[str, pd.DataFrame], benchmarks: pd.Dat
         value, total = stockpile.annual_value(costs), stockpile.total_cost(costs)
         for _, bench in benchmarks.iterrows():
             covered = minerals_covered(costs, bench["usd"])
-            rows.append({"design": name, "id": bench["id"], "benchmark": bench["benchmark"], "USD bn": bench["usd"] / 1e9,
+            rows.append({"design": name, "id": bench["id"], "benchmark": bench["benchmark"],
+                         "USD bn": bench["usd"] / 1e9,
                          "months of cover it buys": stockpile.cover_for_target(value, bench["usd"]),
                          "share of the design's cost": bench["usd"] / total,
                          "minerals bought in full": len(covered),
@@ -371,7 +372,8 @@ def paper_b_share(year: int, facts: pd.DataFrame) -> float:
 def section_30d_table(facts: pd.DataFrame, years=range(2023, 2031)) -> pd.DataFrame:
     """Per year: the statute's two applicable percentages (the last one holds for later years), paper B's rule and
     its stated end point, whether the paper matches the statute, and whether any credit was still available."""
-    minerals, components = _schedule(facts, "s30d_critical_minerals_share"), _schedule(facts, "s30d_battery_components_share")
+    minerals = _schedule(facts, "s30d_critical_minerals_share")
+    components = _schedule(facts, "s30d_battery_components_share")
     end_year, end_share = fact(facts, "paper_b_30d_end_year"), fact(facts, "paper_b_30d_end_share")
     last = fact_date(facts, "s30d_last_acquisition_date")
     rows = []
@@ -520,8 +522,9 @@ def basis_text(facts: pd.DataFrame, nd2o3: pd.DataFrame, ratio: float, ratio_fro
     revised = nd2o3.filter(like="MCS ").apply(lambda row: row.dropna().nunique() > 1, axis=1)
     revisions = (f" USGS revised the price of {', '.join(str(y) for y in revised[revised].index)} between editions; "
                  "each year is taken from the newest edition." if revised.any() else "")
-    return (f"The floor is written on NdPr oxide; USGS publishes Nd₂O₃. The paths start at USD {price:,.0f}/kg: the "
-            f"{year} Nd₂O₃ price{estimated} times an NdPr-to-Nd₂O₃ price ratio of {ratio:g}{status}. For comparison, "
+    return (f"The floor is written on NdPr oxide; USGS publishes Nd₂O₃. The paths start at USD {price:,.0f}/kg: "
+            f"the {year} Nd₂O₃ price{estimated} times an NdPr-to-Nd₂O₃ price ratio of {ratio:g}{status}. "
+            "For comparison, "
             f"MP Materials realised USD {fact(facts, 'mp_ndpr_realised_price_q3_2025'):,.0f}/kg for NdPr in the "
             f"third quarter of 2025.{revisions}")
 
@@ -531,7 +534,8 @@ def volatility_text(vol: Volatility, chosen: float, monthly: dict) -> str:
             else f"the chapter uses {chosen:.0%}, set as a parameter")
     return (f"The {vol.returns} annual log price changes of the series give a volatility of {vol.sigma:.0%} a year; "
             f"with so few observations the {vol.level:.0%} confidence interval runs from {vol.low:.0%} to "
-            f"{vol.high:.0%}. The monthly IMF price of rare-earth carbonate over {monthly['first']}–{monthly['last']} "
+            f"{vol.high:.0%}. The monthly IMF price of rare-earth carbonate over "
+            f"{monthly['first']}–{monthly['last']} "
             f"({monthly['months']} months) gives {monthly['sigma']:.0%} (standard error {monthly['se']:.0%}), a "
             f"different product but a denser reading of the same market. The cost is shown across both below "
             f"({used}).")
