@@ -876,6 +876,12 @@ def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
     parts = []
     for row in table[table["paper_b_claim"] != "not discussed"].itertuples():
         agree = "agrees" if row.agrees_with_paper else "disagrees"
+        if not row.us_45x_eligible:  # no ratio to speak of: say why there is no credit
+            parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t "
+                         f"and 45X nothing, because {row.us_45x_reason}, so the model finds "
+                         f"*{row.model_finds_permanent}* where paper B says *{row.paper_b_claim}* ({agree}) under "
+                         "either reading of 45X")
+            continue
         parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t against "
                      f"{row.us_45x_permanent_usd_per_t:,.0f} USD/t for a permanent 45X (ratio "
                      f"{row.ratio_itc_to_us_45x_permanent:.2f}), so the model finds *{row.model_finds_permanent}* "

@@ -69,3 +69,12 @@ def test_bad_requirement_file_names_row_and_field(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, field 'value' \(value '99.9'\): purity out of range"):
         section_45x.read_forms(path)
+
+
+def test_verdict_gives_the_reason_instead_of_an_infinite_ratio():
+    table = cfd.harmonization_table(pf.read_archetypes(), pf.read_subsidy_regimes(), 2027, 0.25)
+    verdict = cfd.harmonization_verdict(table, 0.25)
+    assert "inf" not in verdict
+    assert "45X nothing, because nickel concentrate at 15.0% is not a form of nickel" in verdict
+    lithium = verdict.split("lithium: ")[1].split(";")[0]
+    assert "for a permanent 45X (ratio" in lithium  # an eligible product keeps its ratio
