@@ -49,9 +49,12 @@ WITHHELD = "W"
 MISSING_MARKERS = {"NA", "XX", "NAN", "N/A"}
 
 MISSING_NOTES_FILE = paths.DATA_DIR / "usgs_missing_notes.csv"
-# what a missing value can be; DESCRIPTIVE notes say nothing about the blank cell they sit next to
-MISSING_CLASSES = ("withheld", "not_available", "not_applicable", "in_world_total", "in_other_countries",
-                   "in_other_row", "qualitative", "below_half_unit")
+# what a missing value can be, and how a table says it; DESCRIPTIVE notes say nothing about the blank cell they sit
+# next to
+MISSING_WORDS = {"withheld": "withheld", "not_available": "not available", "not_applicable": "not applicable",
+                 "in_world_total": "in world total only", "in_other_countries": "in 'Other countries'",
+                 "in_other_row": "in another row", "qualitative": "in words only", "below_half_unit": "< 0.5 unit"}
+MISSING_CLASSES = tuple(MISSING_WORDS)
 DESCRIPTIVE = "descriptive"
 
 COLUMNS = [
@@ -265,7 +268,8 @@ def _record(edition, path, line, commodity, type_text, series, country, measure,
         "type": type_text, "series": series, "stage": stage_of(type_text), "country": country.country,
         "country_raw": country.raw, "country_kind": country.kind, "country_detail": country.detail,
         "measure": measure, "measure_detail": detail, "year": year, "estimated": estimated, "value": value,
-        "unit": unit, "withheld": missing == "withheld", "missing": missing, "flag": cell.flag, "bound": cell.bound, "notes": notes,
+        "unit": unit, "withheld": missing == "withheld", "missing": missing, "flag": cell.flag, "bound": cell.bound,
+        "notes": notes,
     }
 
 

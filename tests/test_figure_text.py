@@ -21,7 +21,6 @@ from critical_minerals.figures.cfd import REGIME_COLOURS
 from critical_minerals.prices import MODEL_LABELS
 
 SVG = "{http://www.w3.org/2000/svg}"
-XLINK = "{http://www.w3.org/1999/xlink}"
 
 
 # ---------------------------------------------------------------- reading an SVG written by matplotlib
@@ -68,7 +67,7 @@ def _points(d: str) -> np.ndarray:
     return np.array(numbers).reshape(-1, 2)
 
 
-def _tick(group, axis: str) -> Text | None:
+def _tick(group) -> Text | None:
     texts = [t for t in group.iter(f"{SVG}text")]
     if not texts:
         return None
@@ -94,7 +93,7 @@ def read_svg(path: Path) -> tuple[list[str], list[Axes]]:
         for axis_group in group:
             for tick in axis_group:
                 match = re.match(r"(x|y)tick_\d+", tick.get("id") or "")
-                if match and (found := _tick(tick, match[1])) and found.text:
+                if match and (found := _tick(tick)) and found.text:
                     ticks[match[1]].append(found)
         texts = [_text(t) for child in group if (child.get("id") or "").startswith("text_")
                  for t in child.iter(f"{SVG}text")]

@@ -91,3 +91,11 @@ def test_an_unknown_note_stops_the_build_without_traceback(project):
     assert "USGS note that the parser does not know" in output and "'Included in World total" in output
     assert "row " in output and "_world.csv" in output
     assert project.published() == before
+
+
+def test_the_partner_snapshot_says_why_a_value_is_missing(world):
+    from critical_minerals import tables
+
+    snapshot = tables.partner_snapshot(world)
+    assert snapshot.loc[("graphite", "reserves 2024 (t)"), "United States"] == "in world total only"
+    assert snapshot.loc[("lithium", "production 2024 (t)"), "United States"] == "withheld"
