@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 
 from critical_minerals.cfd import INSTRUMENT_LABELS, REGIME_LABELS
-from critical_minerals.figures.cfd import REGIME_COLOURS
 from critical_minerals.prices import MODEL_LABELS
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -59,7 +58,11 @@ class Axes:
 
 
 def _text(element) -> Text:
-    return Text("".join(element.itertext()).strip(), float(element.get("x", "nan")), float(element.get("y", "nan")))
+    """A text element with its anchor: x/y attributes, or the translation of a text drawn line by line."""
+    moved = re.search(r"translate\(([-\d.e]+) ([-\d.e]+)\)", element.get("transform", ""))
+    x, y = (moved[1], moved[2]) if moved and "x" not in element.attrib else (element.get("x", "nan"),
+                                                                           element.get("y", "nan"))
+    return Text("".join(element.itertext()).strip(), float(x), float(y))
 
 
 def _points(d: str) -> np.ndarray:
@@ -71,7 +74,8 @@ def _tick(group) -> Text | None:
     texts = [t for t in group.iter(f"{SVG}text")]
     if not texts:
         return None
-    label = _text(texts[0])
+    first = _text(texts[0])
+    label = Text("\n".join(_text(t).text for t in texts), first.x, first.y)  # a label may have several lines
     for element in group.iter():
         if element.tag == f"{SVG}use":
             return Text(label.text, float(element.get("x")), float(element.get("y")))
@@ -79,6 +83,23 @@ def _tick(group) -> Text | None:
             x, y = _points(element.get("d"))[0]
             return Text(label.text, x, y)
     return label
+
+
+def legend(path: Path) -> dict[str, str]:
+    """Colour of each legend handle -> its label: handles and labels alternate in a legend group."""
+    entries, fill = {}, None
+    for group in ElementTree.parse(path).getroot().iter(f"{SVG}g"):
+        if not (group.get("id") or "").startswith("legend_"):
+            continue
+        for child in group:
+            kind = child.get("id") or ""
+            if kind.startswith("patch_"):
+                found = [re.search(r"fill: (#[0-9a-f]{6})", p.get("style", "")) for p in child.iter(f"{SVG}path")]
+                fill = found[0][1] if found and found[0] else None
+            elif kind.startswith("text_") and fill:
+                entries[fill] = "".join(child.itertext()).strip()
+                fill = None
+    return entries
 
 
 def read_svg(path: Path) -> tuple[list[str], list[Axes]]:
@@ -261,10 +282,6 @@ def _bars_with_labels(name: str, figures: Path):
                    0.001 * span)
 
 
-def _tolerance(values: pd.Series) -> float:
-    return 0.01 * float(np.nanmax(np.abs(values))) + 1e-9
-
-
 TORNADO_CASES = [pytest.param(name, marks=pytest.mark.xfail(reason="fixed on the tornado branch", strict=False))
                  if name == "03_tornado" else name for name in TORNADO_LIKE]
 
@@ -314,21 +331,36 @@ def test_partner_share_notes_sit_on_their_own_row(figures):
         assert note.text.startswith(data.loc[label, "class"]), (label, note.text)
 
 
-def test_subsidy_bars_carry_their_own_value_labels(figures):
-    """Each bar's height is its archetype's and regime's share of cost, and the number on it is its USD per tonne."""
-    _, axes = read_svg(figures / "04_subsidies.svg")
-    data = pd.read_csv(figures / "04_subsidies.csv").set_index(["archetype", "regime"])
+# vertical grouped bars with a value label on each: figure -> the CSV in long form (category as the tick label
+# reads, series as the legend reads, the bar's height, the text on the bar)
+GROUPED = {
+    "03_calibration": lambda d: d.melt(id_vars=d.columns[0], var_name="series").rename(
+        columns={d.columns[0]: "category"}).assign(label=lambda m: m["value"].map("{:.1f}".format)),
+    "04_subsidies": lambda d: pd.DataFrame({"category": d["archetype"], "series": d["regime"].map(REGIME_LABELS),
+                                            "value": d["share_of_levelized_cost"],
+                                            "label": d["usd_per_t"].map("{:,.0f}".format)}),
+}
+
+
+@pytest.mark.parametrize("name", GROUPED)
+def test_grouped_bars_have_their_rows_height_and_value_label(figures, name):
+    """Each bar stands at its category's tick, has its series' legend colour and its row's height, and the number
+    written on it is its row's."""
+    path = figures / f"{name}.svg"
+    _, axes = read_svg(path)
+    series_of = legend(path)
+    rows = GROUPED[name](pd.read_csv(figures / f"{name}.csv")).set_index(["category", "series"])
     ax = next(a for a in axes if a.bars)
-    regime_of = {colour.lower(): regime for regime, colour in REGIME_COLOURS.items()}
     height_of = scale(ax.yticks, "y")
+    tolerance = 0.001 * np.ptp([number(t.text) for t in ax.yticks])
+    checked = 0
     for bar in ax.bars:
-        archetype = nearest(ax.xticks, bar.centre[0], "x")
-        row = data.loc[(archetype, regime_of[bar.colour])]
-        share = height_of(bar.y0) - height_of(bar.y1)
-        assert abs(abs(share) - row["share_of_levelized_cost"]) <= _tolerance(data["share_of_levelized_cost"])
+        row = rows.loc[(nearest(ax.xticks, bar.centre[0], "x"), series_of[bar.colour])]
+        assert abs((height_of(bar.y0) - height_of(bar.y1)) - row["value"]) <= tolerance, (row.name, bar)
         above = [t for t in ax.texts if abs(t.x - bar.centre[0]) < (bar.x1 - bar.x0) / 2 and t.y <= bar.y0 + 1]
-        label = min(above, key=lambda t: bar.y0 - t.y)  # the lowest text above the bar's top
-        assert label.text == f"{row['usd_per_t']:,.0f}", (archetype, row.name, label.text)
+        assert min(above, key=lambda t: bar.y0 - t.y).text == row["label"], row.name  # the lowest text above it
+        checked += 1
+    assert checked == int((rows["value"].abs() > tolerance).sum())  # every non-zero row has its bar
 
 
 def test_the_guard_catches_a_label_moved_to_another_bar(figures, tmp_path):
