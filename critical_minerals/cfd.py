@@ -267,8 +267,7 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
     """
     archetype, contract = setup.archetype, setup.contract
     volume = (setup.contract_output / MONTHS_PER_YEAR * contract.basis_factor)[:, None]  # per unit of monthly payoff
-    output = project_finance.production(archetype)[:, None]
-    revenue = archetype.payable_share * contract.us_premium / MONTHS_PER_YEAR * output * sums.price
+    revenue = project_finance.market_revenue(archetype, sums.price, contract.us_premium)
     government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
     subsidy_pv = subsidy_values(setup)
     payments = np.zeros((len(instruments), setup.years, sums.price.shape[1]))  # "none" stays zero
@@ -394,12 +393,11 @@ class StrikeSweep:
     @classmethod
     def of(cls, paths: list[np.ndarray], setup: Setup) -> StrikeSweep:
         archetype, rows = setup.archetype, setup.supported_years
-        output = project_finance.production(archetype)[:, None]
         months, price, income = [], [], []
         for chunk in paths:
             project_months = chunk[setup.offset_months: setup.n_months].reshape(setup.years, MONTHS_PER_YEAR, -1)
             sums = project_months.sum(axis=1).astype(float)  # as `annual_sums`
-            revenue = archetype.payable_share * setup.contract.us_premium / MONTHS_PER_YEAR * output * sums
+            revenue = project_finance.market_revenue(archetype, sums, setup.contract.us_premium)
             months.append(project_months[rows])
             price.append(sums[rows])
             income.append(project_finance.income_before_support(archetype, revenue))
@@ -818,7 +816,8 @@ def strike_grid(reference: float, low: float = 0.4, high: float = 2.5, points: i
 
 def harmonization_table(archetypes: dict, regimes: pd.DataFrame, start_year: int, tolerance: float) -> pd.DataFrame:
     """Per archetype: levelized subsidy per tonne under each regime, the Canadian-over-U.S. ratio, and whether the two
-    are aligned (ratio within 1 +- tolerance), set against paper B's claim.
+    are aligned (ratio within 1 +- tolerance), set against paper B's claim. A product that is not an applicable
+    critical mineral in the form section 45X lists gets no 45X credit; `us_45x_reason` says why.
 
     Roughly, alignment needs ITC rate x eligible share x levelized capital charge = 45X rate x unit cost: a capital
     charge per tonne of 45X rate / (ITC rate x eligible share) times the unit operating cost
@@ -832,7 +831,9 @@ def harmonization_table(archetypes: dict, regimes: pd.DataFrame, start_year: int
         first = np.array([start_year + archetype.construction_years])
         itc = project_finance.subsidy_rates(regimes, "canada_ctm_itc", "capex", first)[0]
         x45 = project_finance.subsidy_rates(regimes, "us_45x_permanent", "production_cost", first)[0]
-        row = {"archetype": name, "product": archetype.product, "levelized_cost_usd_per_t": cost,
+        row = {"archetype": name, "product": archetype.product, "product_form": archetype.product_form,
+               "us_45x_eligible": bool(archetype.us_45x_eligible), "us_45x_reason": archetype.us_45x_reason,
+               "levelized_cost_usd_per_t": cost,
                "capital_charge_to_opex": (cost - archetype.opex_usd_per_t) / archetype.opex_usd_per_t,
                "capital_charge_for_alignment": x45 / (itc * archetype.itc_eligible_share)}
         for regime, value in level.items():
@@ -863,6 +864,7 @@ def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
         "US 45X current law (USD/t)": table["us_45x_current_law_usd_per_t"].map("{:,.0f}".format),
         "ITC / 45X permanent": table["ratio_itc_to_us_45x_permanent"].map(ratio),
         "ITC / 45X current law": table["ratio_itc_to_us_45x_current_law"].map(ratio),
+        "section 45X eligibility": table["us_45x_reason"],
         "paper B says": table["paper_b_claim"],
         "model: permanent 45X": table["model_finds_permanent"],
         "model: current law": table["model_finds_current_law"],
@@ -874,6 +876,12 @@ def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
     parts = []
     for row in table[table["paper_b_claim"] != "not discussed"].itertuples():
         agree = "agrees" if row.agrees_with_paper else "disagrees"
+        if not row.us_45x_eligible:  # no ratio to speak of: say why there is no credit
+            parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t "
+                         f"and 45X nothing, because {row.us_45x_reason}, so the model finds "
+                         f"*{row.model_finds_permanent}* where paper B says *{row.paper_b_claim}* ({agree}) under "
+                         "either reading of 45X")
+            continue
         parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t against "
                      f"{row.us_45x_permanent_usd_per_t:,.0f} USD/t for a permanent 45X (ratio "
                      f"{row.ratio_itc_to_us_45x_permanent:.2f}), so the model finds *{row.model_finds_permanent}* "

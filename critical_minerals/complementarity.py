@@ -33,6 +33,12 @@ SERIES_CHOICE = paths.DATA_DIR / "production_series_choice.csv"
 COMMODITY_NAMES = paths.DATA_DIR / "usgs_commodities.csv"
 
 REPORTED, WITHHELD, IN_OTHER, NOT_LISTED = "reported", "withheld", "in 'Other countries'", "not listed"
+IN_WORLD, IN_OTHER_ROW = "in the world total only", "reported with another series"
+# how a partner's missing value (usgs_world's `missing` class) enters the analysis; other classes count as not listed
+STATUS_OF_MISSING = {"withheld": WITHHELD, "in_world_total": IN_WORLD, "in_other_row": IN_OTHER_ROW,
+                     "in_other_countries": IN_OTHER}
+BOUNDED_BY_UNASSIGNED = (WITHHELD, IN_WORLD, IN_OTHER_ROW)  # at most what the world total leaves unassigned
+UNKNOWN_STATUSES = (*BOUNDED_BY_UNASSIGNED, IN_OTHER)
 SINGLE, OVERLAPPING, ABSENT, UNDETERMINED = "single partner", "overlapping", "absent", "undetermined"
 
 
@@ -169,7 +175,7 @@ class Supply:
     """Per product: the world total and its caveats (`products`), and every country's share (`shares`, long)."""
     products: pd.DataFrame  # index label: world (used), world_published, world_replaced, unit, measure_detail,
     #                         world_excludes_us, other_pct, named_in_other
-    shares: pd.DataFrame  # label, country, value, share_pct, withheld, qualified
+    shares: pd.DataFrame  # label, country, value, share_pct, withheld, missing, qualified
 
 
 def _label_sums(labels: pd.Series, values: pd.Series) -> pd.Series:
@@ -222,9 +228,11 @@ def supply(world: pd.DataFrame, products: pd.DataFrame, edition: int, year: int,
     table["other_pct"] = 100 * other["other"].reindex(table.index) / table["world"]
     table["named_in_other"] = other["notes"].reindex(table.index).fillna("").map(
         lambda text: ", ".join(p for p in PARTNERS if p in text and "Other countries" in text))
-    shares = countries[countries["label"].isin(table.index)][["label", "country", "value", "withheld", "qualified"]]
+    shares = countries[countries["label"].isin(table.index)][["label", "country", "value", "withheld", "missing",
+                                                              "qualified"]]
     shares = shares.assign(share_pct=100 * shares["value"] / shares["label"].map(table["world"]))
-    shares = shares.reset_index(drop=True)[["label", "country", "value", "share_pct", "withheld", "qualified"]]
+    shares = shares.reset_index(drop=True)[["label", "country", "value", "share_pct", "withheld", "missing",
+                                            "qualified"]]
     return Supply(table, shares)
 
 
@@ -236,8 +244,9 @@ def missing_world_totals(products: pd.DataFrame, supply_: Supply) -> pd.DataFram
 def partner_status(supply_: Supply) -> pd.DataFrame:
     """One row per product and partner: share (NaN when unknown), how it is known, and the most it can be.
 
-    reported: USGS gives the value. withheld: USGS withholds it; at most what the world total leaves unassigned,
-    unbounded when the world total excludes the United States. in 'Other countries': USGS names the partner among
+    reported: USGS gives the value. withheld, in the world total only (USGS: "Included in World total"), reported with
+    another series (U.S. rutile with ilmenite): at most what the world total leaves unassigned, unbounded when the
+    world total excludes the United States. in 'Other countries': USGS names the partner among
     the countries folded into 'Other countries'; at most that aggregate's share. not listed: taken as zero (USGS lists
     every producer it considers significant).
     """
@@ -252,16 +261,17 @@ def partner_status(supply_: Supply) -> pd.DataFrame:
     unassigned = np.maximum(0.0, 100 - reported_sum - products["other_pct"].fillna(0.0))
     partner = grid.get_level_values("partner").to_numpy()
     is_reported = ~np.isnan(share)
-    is_withheld = ~is_reported & listed & entry["withheld"].eq(True).to_numpy()
-    in_other = ~is_reported & ~is_withheld & np.array(
-        [name in named for name, named in zip(partner, row_product["named_in_other"])], dtype=bool)
+    kind = np.array([STATUS_OF_MISSING.get(m, "") for m in entry["missing"].fillna("")], dtype=object)
+    is_withheld = ~is_reported & listed & np.isin(kind, BOUNDED_BY_UNASSIGNED)
+    in_other = ~is_reported & ~is_withheld & ((kind == IN_OTHER) | np.array(
+        [name in named for name, named in zip(partner, row_product["named_in_other"])], dtype=bool))
     unbounded = row_product["world_excludes_us"].to_numpy(bool) & (partner == "United States")
     withheld_bound = np.where(unbounded, np.nan, unassigned.reindex(grid.get_level_values("label")).to_numpy())
     return pd.DataFrame({
         "label": grid.get_level_values("label"),
         "partner": partner,
         "share_pct": np.where(is_reported, share, np.where(is_withheld | in_other, np.nan, 0.0)),
-        "status": np.select([is_reported, is_withheld, in_other], [REPORTED, WITHHELD, IN_OTHER], NOT_LISTED),
+        "status": np.select([is_reported, is_withheld, in_other], [REPORTED, kind, IN_OTHER], NOT_LISTED),
         "upper_pct": np.select([is_reported, is_withheld, in_other],
                                [share, withheld_bound, row_product["other_pct"].to_numpy()], 0.0),
         "qualified": entry["qualified"].where(listed, "").to_numpy(),
@@ -287,7 +297,7 @@ def classify(status: pd.DataFrame, overlap_threshold_pp: float, leading_margin_p
 
     shares, upper, kinds = wide("share_pct"), wide("upper_pct"), wide("status")
     present = shares >= overlap_threshold_pp
-    unknown = kinds.isin([WITHHELD, IN_OTHER])
+    unknown = kinds.isin(UNKNOWN_STATUSES)
     possible = unknown & ~(upper < overlap_threshold_pp)
     count = present.sum(axis=1).to_numpy()
     any_possible = possible.any(axis=1).to_numpy()
@@ -507,12 +517,16 @@ def caveats(production: Supply, reserves: Supply, production_status: pd.DataFram
                   "the class may be undetermined",
         IN_OTHER: "folded into 'Other countries' by USGS: share unknown, at most that aggregate's share; counted as "
                   "zero in the club share, the HHI and the similarity",
+        IN_WORLD: "counted in the world total but not shown by USGS: share unknown, counted as zero in the club share, "
+                  "the HHI and the similarity, and the class may be undetermined",
+        IN_OTHER_ROW: "reported by USGS with another series: share unknown, counted as zero in the club share, the HHI "
+                      "and the similarity, and the class may be undetermined",
     }
     for measure, status in (("production", production_status), ("reserves", reserves_status)):
         for row in status[status["status"].isin(effects)].itertuples():
             bound = ("unbounded" if pd.isna(row.upper_pct) else
                      f"at most {row.upper_pct:.1f} %, what the rounded world total leaves unassigned"
-                     if row.status == WITHHELD else f"at most {row.upper_pct:.1f} %")
+                     if row.status in BOUNDED_BY_UNASSIGNED else f"at most {row.upper_pct:.1f} %")
             rows.append({"product": row.label, "measure": measure, "country": row.partner, "issue": row.status,
                          "effect": f"{effects[row.status]} ({bound})"})
         for row in status[status["qualified"] != ""].itertuples():
@@ -752,7 +766,7 @@ def conclusions(results: dict) -> str:
                                                                  for row in contradicted.itertuples()})) + ".")
         + ("" if unclear.empty else " They cannot tell for " +
            listing(sorted({f"{row.label} ({row.measure})" for row in unclear.itertuples()})) +
-           ", where USGS withholds a partner's value.")
+           ", where USGS does not show a partner's value separately (withheld or counted only in a total).")
         + " On reserves, the club's share of the world's is " + listing(
             [f"{row.club_pct:.1f} % for {row.label}" for row in reserves_claims.itertuples()])
         + f"; the overlapping ones are {listing(overlapping_reserves)}.",

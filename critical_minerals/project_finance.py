@@ -11,7 +11,19 @@ tax base is then the running maximum of cumulative taxable income floored at zer
 Subsidies (data/subsidy_regimes.csv): Canada's Clean Technology Manufacturing investment tax credit on eligible
 capital cost, paid when the property becomes available for use (first production year), at the rate of that year;
 U.S. section 45X: a share of the production cost of each year's output, at the rate of the year of production.
-Both are refundable (45X through elective payment or transfer), so they are cash, and neither is taxed here.
+Both are refundable (45X through elective payment or transfer), so they are cash, and neither is taxed here. 45X is
+paid only when the archetype's product is an applicable critical mineral in a form the statute lists
+(`section_45x`, data/us_45x_forms.csv): a concentrate is not.
+
+Units (data/project_archetypes.csv): every quantity of an archetype is per tonne of its `product` — capacity in
+product tonnes per year, operating cost in USD per product tonne, prices in USD per product tonne. The benchmark
+price of the price panel is per tonne of `price_metal`; one tonne of product contains the metal of
+1 / `product_t_per_t_metal` benchmark tonnes, and sells for `payable_share` times that benchmark-equivalent price.
+So a product of payable metal (t Ni payable, t Cu payable) has payable share 1 — the payability is already in the
+tonnes, and the cost per payable tonne is charged on payable tonnes — while lithium carbonate (t LCE) sells at a
+discount to its lithium-metal equivalent. The file's unit
+column must say so: `read_archetypes` checks that capacity, operating cost and reference price are in the product's
+tonnes (`UNIT_OF_PARAMETER`). `market_revenue` is the one place that turns prices into revenue.
 """
 
 from __future__ import annotations
@@ -22,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths, units
+from . import paths, section_45x, units
 from .data_files import read_data_table
 from .errors import InputError
 
@@ -47,7 +59,15 @@ ARCHETYPE_PARAMETERS = {
     "tax_rate": ("number", 0.0, 0.6),
     "hurdle_rate": ("number", 0.0, 0.5),
     "itc_eligible_share": ("number", 0.0, 1.0),
-    "us_45x_eligible": ("number", 0.0, 1.0),
+    "product_form": ("text", None, None),
+    "product_purity": ("number", 0.0, 1.0),
+}
+# the unit each per-tonne parameter must state, in terms of the archetype's product (e.g. "t Ni payable")
+UNIT_OF_PARAMETER = {
+    "capacity_t_per_year": "{product} per year",
+    "opex_usd_per_t": "USD per {product}",
+    "reference_price_usd_per_t": "USD per {product}",
+    "product_t_per_t_metal": "{product} per t {price_metal} benchmark",
 }
 ARCHETYPE_COLUMNS = ["archetype", "parameter", "value", "unit", "source", "note"]
 SUBSIDY_COLUMNS = ["regime", "base", "first_year", "last_year", "rate", "unit", "source", "note"]
@@ -58,11 +78,11 @@ POLICY_COLUMNS = ["parameter", "value", "unit", "source", "note"]
 @dataclass(frozen=True)
 class Archetype:
     name: str
-    product: str  # unit of output, e.g. "t Ni contained", "t LCE"
+    product: str  # unit of output, e.g. "t Ni payable", "t LCE": capacity, opex and prices are per tonne of it
     price_metal: str  # commodity of the price panel that sets the product's price
     product_t_per_t_metal: float  # tonnes of product that contain one tonne of the benchmark metal
     reference_price_usd_per_t: float  # only for a metal without monthly prices (NaN otherwise)
-    payable_share: float  # realised price as a share of the benchmark-equivalent price
+    payable_share: float  # price of a tonne of product over its benchmark-equivalent price (1 for payable metal)
     capacity_t_per_year: float
     capex_usd: float
     opex_usd_per_t: float  # all-in sustaining cash cost per tonne of product
@@ -73,7 +93,10 @@ class Archetype:
     tax_rate: float
     hurdle_rate: float  # real, the investor's required return
     itc_eligible_share: float  # share of capital cost that is eligible property for the Canadian credit
-    us_45x_eligible: float  # 1 if the product is an applicable critical mineral under section 45X, else 0
+    product_form: str  # what the project sells, e.g. "nickel concentrate", "lithium carbonate"
+    product_purity: float  # share by mass of the mineral (or of the compound the form names) in the product
+    us_45x_eligible: float = 0.0  # 1 if the product is an applicable critical mineral (section_45x), else 0
+    us_45x_reason: str = ""  # why, in one sentence
 
     @property
     def years(self) -> int:
@@ -91,9 +114,11 @@ def _read_sourced_table(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def read_archetypes(path: Path = ARCHETYPES_FILE) -> dict[str, Archetype]:
-    """All archetypes in the file, validated: every parameter present once, numeric and within its range."""
+def read_archetypes(path: Path = ARCHETYPES_FILE, forms_path: Path = section_45x.FORMS_FILE) -> dict[str, Archetype]:
+    """All archetypes in the file, validated: every parameter present once, numeric and within its range, per-tonne
+    units stated in the product's tonnes; section 45X eligibility from the product's form and purity."""
     frame = _read_sourced_table(path, ARCHETYPE_COLUMNS)
+    forms = section_45x.read_forms(forms_path)
     archetypes = {}
     for name, rows in frame.groupby("archetype", sort=False):
         values = {}
@@ -110,7 +135,11 @@ def read_archetypes(path: Path = ARCHETYPES_FILE) -> dict[str, Archetype]:
         if missing:
             raise InputError(f"archetype {name!r} lacks a parameter", file=path, field=missing[0],
                              fix="add a row with its value, unit, source and note")
-        archetype = Archetype(name=name, **values)
+        _check_units(rows, values, path)
+        eligible = section_45x.eligibility(values["price_metal"], values["product_form"], values["product_purity"],
+                                           forms)
+        archetype = Archetype(name=name, **values, us_45x_eligible=float(eligible.eligible),
+                              us_45x_reason=eligible.reason)
         if archetype.ramp_up_years >= archetype.life_years:
             raise InputError("ramp-up must be shorter than the life", file=path, field="ramp_up_years",
                              value=archetype.ramp_up_years, fix=f"below life_years ({archetype.life_years})")
@@ -121,6 +150,21 @@ def read_archetypes(path: Path = ARCHETYPES_FILE) -> dict[str, Archetype]:
                              fix=f"use {units.T_LCE_PER_T_LI:.3f} (critical_minerals.units.T_LCE_PER_T_LI)")
         archetypes[name] = archetype
     return archetypes
+
+
+def _check_units(rows: pd.DataFrame, values: dict, path: Path) -> None:
+    """Per-tonne parameters must be stated per tonne of the archetype's product, so a reader of the file and the
+    model read the same quantity (a cost per contained tonne against output in payable tonnes would be wrong)."""
+    for index, row in rows.iterrows():
+        template = UNIT_OF_PARAMETER.get(row["parameter"].strip())
+        if template is None:
+            continue
+        expected = template.format(product=values["product"], price_metal=values["price_metal"])
+        if row["unit"].strip() != expected:
+            raise InputError("unit does not match the archetype's product", file=path, row=int(index) + 2,
+                             field="unit", value=row["unit"],
+                             fix=f"state it as {expected!r} (every quantity is per tonne of the product), or change "
+                                 "the value to that unit")
 
 
 def _parse(text: str, parameter: str, path: Path, line: int):
@@ -263,6 +307,14 @@ def levelized_cost(archetype: Archetype) -> float:
 
 
 # ---------------------------------------------------------------- cash flows and returns
+
+def market_revenue(archetype: Archetype, price_sums: np.ndarray, us_premium: float = 1.0) -> np.ndarray:
+    """What the project sells its output for per year and path (USD), from (years, paths) sums over each year's
+    months of the benchmark-equivalent price per tonne of product (benchmark / product_t_per_t_metal): output x
+    payable share x the year's average price, times the U.S.-delivered premium where the contract assumes one."""
+    output = production(archetype)[:, None]
+    return archetype.payable_share * us_premium / 12 * output * price_sums
+
 
 def project_cash_flows(archetype: Archetype, market_revenue: np.ndarray, support: np.ndarray,
                        subsidy: np.ndarray) -> np.ndarray:

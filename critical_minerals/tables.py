@@ -222,8 +222,8 @@ def partner_snapshot(world: pd.DataFrame, commodities=SNAPSHOT_COMMODITIES) -> p
                    & (world["country_detail"].eq("") | world["country_kind"].eq(WORLD))]
     latest = latest[(latest["measure"] == "reserves") | (latest["year"] == latest["year"].max())]
     def shown(row):
-        if row["withheld"]:
-            return "withheld"
+        if row["missing"]:  # say why there is no number, as USGS does
+            return usgs_world.MISSING_WORDS[row["missing"]]
         return "" if pd.isna(row["value"]) else f"{row['value']:,.0f}" + (" (bound)" if row["bound"] else "")
     latest = latest.assign(shown=latest.apply(shown, axis=1),
                            column=latest["measure"] + " " + latest["year"].astype(str) + " (t)")

@@ -8,6 +8,11 @@ Editions differ and are messy; each quirk is handled here, in one place:
 - Markers: ``W`` withheld, ``NA`` not available, ``XX`` not applicable, ``—`` zero; 2025 leaves withheld cells blank
   and says ``W for 23-24`` in the notes; lower bounds such as ``>130,000,000`` (value kept, ``bound`` = '>');
   thousands separators and stray spaces in numbers.
+- Missing values: every marker or text in a value cell, and every note on a blank value cell, is classified by
+  data/usgs_missing_notes.csv (column ``missing``): withheld, not available or applicable, included in the world total
+  only, folded into 'Other countries' or into another row, described in words, below half a unit, or a note that
+  only describes the row (no record). A note the file does not know stops the build with file, row, column and note:
+  an unread note could hide a value (MCS 2025 leaves U.S. graphite reserves blank, "Included in World total").
 - Country names with footnotes and markers glued on (``Other countries6``, ``Russiae``), non-breaking spaces,
   qualifiers (see countries.py); aggregate rows kept and marked in ``country_kind``.
 - World-total rows whose type label differs from the country rows (platinum-group metals 2023/2024): types are mapped
@@ -33,6 +38,7 @@ import pandera.pandas as pa
 
 from . import paths, units
 from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, normalise_country
+from .data_files import read_data_table
 from .usgs_csv import ZERO_MARKERS, clean_text, commodity_for_code, load_commodity_map, read_rows
 from .errors import InputError
 
@@ -42,10 +48,19 @@ STAGES = ("mine", "refinery", "smelter", "plant", "primary", "production")
 WITHHELD = "W"
 MISSING_MARKERS = {"NA", "XX", "NAN", "N/A"}
 
+MISSING_NOTES_FILE = paths.DATA_DIR / "usgs_missing_notes.csv"
+# what a missing value can be, and how a table says it; DESCRIPTIVE notes say nothing about the blank cell they sit
+# next to
+MISSING_WORDS = {"withheld": "withheld", "not_available": "not available", "not_applicable": "not applicable",
+                 "in_world_total": "in world total only", "in_other_countries": "in 'Other countries'",
+                 "in_other_row": "in another row", "qualitative": "in words only", "below_half_unit": "< 0.5 unit"}
+MISSING_CLASSES = tuple(MISSING_WORDS)
+DESCRIPTIVE = "descriptive"
+
 COLUMNS = [
     "edition", "source_file", "source_row", "commodity", "type", "series", "stage", "country", "country_raw",
     "country_kind", "country_detail", "measure", "measure_detail", "year", "estimated", "value", "unit",
-    "withheld", "flag", "bound", "notes",
+    "withheld", "missing", "flag", "bound", "notes",
 ]
 KEY = ["edition", "commodity", "series", "stage", "country", "country_kind", "country_detail", "measure",
        "measure_detail", "year"]
@@ -84,6 +99,48 @@ def parse_cell(raw: object) -> Cell:
         return Cell(float(number), "e" if estimated else "", bound, estimated)
     except ValueError:
         return Cell(math.nan, text.upper() if text.upper() in MISSING_MARKERS else text, "")
+
+
+@lru_cache(maxsize=1)
+def missing_notes() -> tuple[tuple[re.Pattern, str], ...]:
+    """(pattern, class) of every USGS note or marker that stands for a missing value, from the data file."""
+    frame = read_data_table(MISSING_NOTES_FILE, ["pattern", "class", "meaning"])
+    patterns = []
+    for index, row in frame.iterrows():
+        line = int(index) + 2
+        if row["class"] not in (*MISSING_CLASSES, DESCRIPTIVE):
+            raise InputError("unknown class of missing value", file=MISSING_NOTES_FILE, row=line, field="class",
+                             value=row["class"], fix=f"use one of {[*MISSING_CLASSES, DESCRIPTIVE]}")
+        try:
+            patterns.append((re.compile(row["pattern"], re.I), row["class"]))
+        except re.error as error:
+            raise InputError(f"not a regular expression ({error})", file=MISSING_NOTES_FILE, row=line,
+                             field="pattern", value=row["pattern"], fix="escape special characters with \\") from None
+    return tuple(patterns)
+
+
+def classify_note(note: str, path: Path, line: int, column: str) -> str:
+    """The class of a note or marker that stands in for a value; an unknown one stops the build."""
+    for pattern, kind in missing_notes():
+        if pattern.fullmatch(note):
+            return kind
+    raise InputError("USGS note that the parser does not know", file=path, row=line, field=column, value=note,
+                     fix=f"classify it in {MISSING_NOTES_FILE.name} (pattern, class, meaning): withheld, missing, "
+                         "included in the world total or in another row, or descriptive")
+
+
+def missing_cell(cell: Cell, notes: str, path: Path, line: int, column: str, notes_column: str) -> tuple[Cell, str]:
+    """A value cell with its missing-value class ('' for a number); (cell, DESCRIPTIVE) when the cell is blank and
+    its note (if any) only describes the row: then there is no record."""
+    if not math.isnan(cell.value):
+        return cell, ""
+    if cell.flag:
+        return cell, classify_note(cell.flag, path, line, column)
+    if not notes:
+        return cell, DESCRIPTIVE
+    kind = classify_note(notes, path, line, notes_column)
+    marker = {"withheld": WITHHELD, "not_available": "NA", "not_applicable": "XX"}.get(kind, notes)
+    return Cell(math.nan, marker, ""), kind
 
 
 # ---------------------------------------------------------------- 2023/2024 value columns
@@ -205,13 +262,14 @@ def world_file_code(path: Path) -> str:
 
 
 def _record(edition, path, line, commodity, type_text, series, country, measure, detail, year, estimated, cell,
-            value, unit, notes) -> dict:
+            missing, value, unit, notes) -> dict:
     return {
         "edition": edition, "source_file": path.name, "source_row": line, "commodity": commodity,
         "type": type_text, "series": series, "stage": stage_of(type_text), "country": country.country,
         "country_raw": country.raw, "country_kind": country.kind, "country_detail": country.detail,
         "measure": measure, "measure_detail": detail, "year": year, "estimated": estimated, "value": value,
-        "unit": unit, "withheld": cell.withheld, "flag": cell.flag, "bound": cell.bound, "notes": notes,
+        "unit": unit, "withheld": missing == "withheld", "missing": missing, "flag": cell.flag, "bound": cell.bound,
+        "notes": notes,
     }
 
 
@@ -231,17 +289,19 @@ def read_world_file(path: Path, edition: int) -> list[dict]:
         country = normalise_country(row[1])
         type_text = clean_text(row[2])  # third column is the type even where its header is not 'Type'
         for i, column in columns.items():
-            cell = parse_cell(row[i])
-            if math.isnan(cell.value) and not cell.flag:
-                continue  # a blank cell says nothing
             note_col = notes_for.get({"production": "prod", "capacity": "cap"}.get(column.measure, "reserves"))
             notes = clean_text(row[note_col]) if note_col is not None else ""
+            cell, missing = missing_cell(parse_cell(row[i]), notes, path, line, header[i],
+                                         header[note_col] if note_col is not None else "")
+            if missing == DESCRIPTIVE:
+                continue  # a blank cell says nothing
             year = column.year if column.year is not None else edition - 1
             estimated = _is_estimated(column.estimated or cell.estimated, year, type_text, notes, country.estimated)
             records.append(_record(
                 edition, path, line, commodity, type_text,
                 series_of(commodity, column.detail, _aggregate_detail(country), type_text), country,
-                column.measure, column.detail, year, estimated, cell, cell.value * column.factor, column.unit, notes,
+                column.measure, column.detail, year, estimated, cell, missing, cell.value * column.factor, column.unit,
+                notes,
             ))
     return records
 
@@ -285,14 +345,12 @@ def read_world_2025(path: Path) -> list[dict]:
         country = normalise_country(row[index["COUNTRY"]])
         series = series_of(commodity, _aggregate_detail(country), type_text)
         for column, measure, year, declared_estimate, notes_column in value_columns:
-            notes = get(row, notes_column)
-            cell = parse_cell(row[index[column]])
-            if math.isnan(cell.value) and not cell.flag:
-                # 2025 leaves withheld and unavailable cells blank and gives the reason in the notes
-                marker = re.match(r"^(W|NA|XX)\b", notes, re.I)
-                if not marker or measure == "capacity":
-                    continue
-                cell = Cell(math.nan, marker.group(1).upper(), "")
+            notes, raw = get(row, notes_column), row[index[column]]
+            # 2025 leaves withheld and unavailable cells blank and gives the reason in the notes (read for capacity
+            # too, so no note goes unclassified, but a blank capacity cell makes no record, as before)
+            cell, missing = missing_cell(parse_cell(raw), notes, path, line, column, notes_column)
+            if missing == DESCRIPTIVE or (measure == "capacity" and not clean_text(raw)):
+                continue
             unit_text = reserve_unit.get(key) if measure == "reserves" and key in reserve_unit else group_unit.get(key)
             if not unit_text:
                 raise InputError("no unit for this commodity and type", file=path, row=line, field="UNIT_MEAS",
@@ -300,7 +358,7 @@ def read_world_2025(path: Path) -> list[dict]:
             value, unit = units.to_canonical(cell.value, unit_text)
             estimated = _is_estimated(declared_estimate or cell.estimated, year, type_text, notes, country.estimated)
             records.append(_record(2025, path, line, commodity, type_text, series, country, measure, "", year,
-                                   estimated, cell, value, unit, notes))
+                                   estimated, cell, missing, value, unit, notes))
     return records
 
 
@@ -361,6 +419,7 @@ def _schema() -> pa.DataFrameSchema:
             "year": pa.Column(int, pa.Check.in_range(2015, 2030)),
             "estimated": pa.Column(bool), "value": pa.Column(float, pa.Check.ge(0), nullable=True),
             "unit": pa.Column(str, pa.Check.isin(["t", "carat", "m3"])), "withheld": pa.Column(bool),
+            "missing": pa.Column(str, pa.Check.isin(["", *MISSING_CLASSES])),
             "flag": text, "bound": pa.Column(str, pa.Check.isin(["", ">", "<"])), "notes": text,
         },
         checks=[pa.Check(lambda df: ~df.duplicated(KEY), error=f"duplicate key {KEY}")],

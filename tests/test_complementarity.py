@@ -55,9 +55,10 @@ def test_similarity_matrix_agrees_with_the_pairwise_index():
 # ---------------------------------------------------------------- classification on a synthetic world table
 
 def _rows(product: str, year: int, world_value, countries: dict, other=None, other_note="", world_note="",
-          withheld=(), measure="production") -> list[dict]:
+          withheld=(), measure="production", missing=None) -> list[dict]:
+    """`missing`: country -> usgs_world missing-value class of a blank cell (as 'Included in World total')."""
     base = {"edition": 2025, "commodity": product, "series": product, "stage": "mine", "measure": measure,
-            "measure_detail": "", "year": year, "unit": "t", "estimated": False}
+            "measure_detail": "", "year": year, "unit": "t", "estimated": False, "missing": ""}
     rows = [base | {"country": "World total", "country_kind": "world_total", "country_detail": "rounded",
                     "value": world_value, "withheld": False, "notes": world_note}]
     for country, value in countries.items():
@@ -65,7 +66,10 @@ def _rows(product: str, year: int, world_value, countries: dict, other=None, oth
                             "withheld": False, "notes": ""})
     for country in withheld:
         rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": np.nan,
-                            "withheld": True, "notes": "W"})
+                            "withheld": True, "missing": "withheld", "notes": "W"})
+    for country, kind in (missing or {}).items():
+        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": np.nan,
+                            "withheld": False, "missing": kind, "notes": kind})
     if other is not None:
         rows.append(base | {"country": "Other countries", "country_kind": "other_countries", "country_detail": "",
                             "value": other, "withheld": False, "notes": other_note})
@@ -86,6 +90,11 @@ def synthetic():
                 other_note="Other countries with reported reserves include Mexico.")
         + _rows("no_total", 2023, np.nan, {"United States": 5})
         + _rows("slipped_total", 2023, 10, {"United States": 50, "China": 40}, other=10)  # a digit lost
+        # MCS 2025 graphite reserves: the U.S. cell blank, "Included in World total"
+        + _rows("in_world_large", 2023, 100, {"Canada": 3, "China": 93}, missing={"United States": "in_world_total"})
+        + _rows("in_world_small", 2023, 100, {"Canada": 3, "China": 96}, missing={"United States": "in_world_total"})
+        + _rows("folded_by_note", 2023, 100, {"China": 95}, other=5, missing={"Mexico": "in_other_countries"})
+        + _rows("not_available", 2023, 100, {"Canada": 3, "China": 90}, missing={"Mexico": "not_available"})
     )
     world = pd.DataFrame(rows)
     products = pd.DataFrame({"label": world["commodity"].unique()}).assign(
@@ -112,6 +121,12 @@ def test_classification_edge_cases(synthetic):
     assert classified.loc["folded_large", "class"] == cm.UNDETERMINED
     assert "Mexico: in 'Other countries'" in classified.loc["folded_large", "unknown"]
     assert classified.loc["folded_small", "class"] == cm.ABSENT
+    # a value only in the world total is unknown, like a withheld one: 100 - 3 - 93 = 4 % could be the U.S.
+    assert classified.loc["in_world_large", "class"] == cm.UNDETERMINED
+    assert "United States: in the world total only" in classified.loc["in_world_large", "unknown"]
+    assert classified.loc["in_world_small", "class"] == cm.SINGLE  # at most 1 %: below the threshold
+    assert classified.loc["folded_by_note", "class"] == cm.UNDETERMINED  # Mexico at most 5 %
+    assert classified.loc["not_available", "class"] == cm.SINGLE  # 'NA' counts as not listed, as before
     # no world total: left out, and reported
     assert "no_total" not in classified.index
     assert cm.missing_world_totals(products, supply)["label"].tolist() == ["no_total"]
@@ -219,6 +234,11 @@ def test_paper_b_examples_on_real_data(world):
     assert claims.loc[("Lithium", "production"), "class"] == cm.UNDETERMINED
     assert "Mexico: in 'Other countries'" in claims.loc[("Lithium", "reserves"), "unknown"]
     assert claims.loc[("Copper", "production"), "class"] == cm.OVERLAPPING
+    # U.S. graphite reserves: "Included in World total" in MCS 2025, and the world total leaves more than the 2 %
+    # threshold unassigned, so the data cannot tell whether the United States holds a share
+    graphite = claims.loc[("Graphite (natural)", "reserves")]
+    assert graphite["class"] == cm.UNDETERMINED and graphite["data_agree"] == "cannot tell"
+    assert "United States: in the world total only" in graphite["unknown"]
 
 
 def test_gap_minerals_in_the_full_scope(world):

@@ -14,7 +14,8 @@ from critical_minerals.errors import InputError
 TOY = pf.Archetype(name="toy", product="t", price_metal="copper", product_t_per_t_metal=1.0,
                    reference_price_usd_per_t=float("nan"), payable_share=1.0, capacity_t_per_year=10.0,
                    capex_usd=100.0, opex_usd_per_t=1.0, construction_years=1, life_years=2, ramp_up_years=0,
-                   royalty_rate=0.1, tax_rate=0.25, hurdle_rate=0.1, itc_eligible_share=0.5, us_45x_eligible=1.0)
+                   royalty_rate=0.1, tax_rate=0.25, hurdle_rate=0.1, itc_eligible_share=0.5, product_form="t",
+                   product_purity=1.0, us_45x_eligible=1.0)
 
 
 def test_repository_archetypes_load_with_consistent_units():
