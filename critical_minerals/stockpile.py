@@ -647,8 +647,9 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
             price_range: tuple[float, float]) -> pd.DataFrame:
     """Net present cost when one driver moves to its low and its high value, the others at their central values.
 
-    `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre.
-    Quantities do not depend on prices, prices not on quantities, and the acquisition cost on neither rate, so each
+    `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre. For
+    the two choices without an order (price basis, quantity basis) the low setting is the cheapest, the high the
+    dearest. `low_setting` and `high_setting` name the settings. Quantities do not depend on prices, prices not on quantities, and the acquisition cost on neither rate, so each
     swing recomputes only the part its driver changes.
     """
     stock = stock_quantities(design, inputs.annual, settings)
@@ -666,24 +667,36 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
     central = npc(acquisition)
     swing = {name: tuple(assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high"))
              for name in ("cover", "discount_rate", "storage_rate")}
-    basis_costs = [npc(acquisition_total(stock, price_table(inputs, basis, real))) for basis, real in PRICE_VARIANTS]
-    quantity = [npc(restocked(design, replace(settings, quantity_basis=basis))) for basis in QUANTITY_BASES]
+    variants = {f"{basis.replace('_', ' ')}, {'real' if real else 'nominal'}":
+                npc(acquisition_total(stock, price_table(inputs, basis, real))) for basis, real in PRICE_VARIANTS}
+    quantity = {basis.replace("_", " "): npc(restocked(design, replace(settings, quantity_basis=basis)))
+                for basis in QUANTITY_BASES}
     own_cover = replace(settings, cover_months=0.0)
     cover = [npc(restocked(design.assign(months_of_cover=design["mineral"].map(stock["months"]) * factor), own_cover))
              for factor in swing["cover"]]
+
+    def cheapest_dearest(costs: dict[str, float]) -> tuple[float, float, str, str]:
+        low, high = min(costs, key=costs.get), max(costs, key=costs.get)
+        return costs[low], costs[high], low, high
+
+    # driver, NPC at its low and at its high setting, the settings as the figure labels the bar's two ends, range
     rows = [
         ("price level (Monte Carlo P5–P95)", central * price_range[0], central * price_range[1],
+         f"P5 x{price_range[0]:.2f}", f"P95 x{price_range[1]:.2f}",
          f"x{price_range[0]:.2f} to x{price_range[1]:.2f}"),
-        ("price basis", min(basis_costs), max(basis_costs), ("cheapest to dearest of latest, 5- and 10-year "
-                                                             "mean, 10-year peak; nominal or real")),
-        ("months of cover", *cover, "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
-        ("quantity basis", min(quantity), max(quantity), "net imports or apparent consumption, all minerals"),
+        ("price basis", *cheapest_dearest(variants),
+         "cheapest to dearest of latest, 5- and 10-year mean, 10-year peak; nominal or real"),
+        ("months of cover", *cover, *("x{:g} months".format(factor) for factor in swing["cover"]),
+         "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
+        ("quantity basis", *cheapest_dearest(quantity), "net imports or apparent consumption, all minerals"),
         ("discount rate", *(npc(acquisition, discount_rate=rate) for rate in swing["discount_rate"]),
-         "{:.1%} to {:.1%}".format(*swing["discount_rate"])),
+         *(f"{rate:.1%}" for rate in swing["discount_rate"]), "{:.1%} to {:.1%}".format(*swing["discount_rate"])),
         ("storage rate", *(npc(acquisition, storage_rate=rate) for rate in swing["storage_rate"]),
+         *(f"{rate:.1%}" for rate in swing["storage_rate"]),
          "{:.1%} to {:.1%} of value a year".format(*swing["storage_rate"])),
     ]
-    table = pd.DataFrame(rows, columns=["driver", "npc_at_low", "npc_at_high", "range"])
+    table = pd.DataFrame(rows, columns=["driver", "npc_at_low", "npc_at_high", "low_setting", "high_setting",
+                                        "range"])
     table["low_usd"] = table[["npc_at_low", "npc_at_high"]].min(axis=1)
     table["high_usd"] = table[["npc_at_low", "npc_at_high"]].max(axis=1)
     table["swing_usd"] = table["high_usd"] - table["low_usd"]

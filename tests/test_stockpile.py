@@ -237,6 +237,10 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
               for basis in stockpile.PRICE_BASES for real in (False, True)]
     assert swing("price basis") == pytest.approx([min(priced), max(priced)], rel=1e-12)
     assert table["swing_usd"].is_monotonic_decreasing
+    # each end is labelled with the setting that gives it
+    assert table.loc["discount rate", ["low_setting", "high_setting"]].tolist() == ["1.0%", "5.0%"]
+    cheaper = stockpile.QUANTITY_BASES[int(np.argmin(quantity))].replace("_", " ")
+    assert table.loc["quantity basis", "low_setting"] == cheaper
 
 
 # ---------------------------------------------------------------- Monte Carlo and burden sharing

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..stockpile import PARTNERS, MonteCarlo, included
-from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO
 
 DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 BENCHMARK_STYLES = ("--", ":")
@@ -58,21 +58,36 @@ def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFram
     return fig, data.reset_index(names="design and quantity basis")
 
 
+TORNADO_SIDES = (("npc_at_low", "low_setting", "driver at its low setting", OKABE_ITO["blue"], ""),
+                 ("npc_at_high", "high_setting", "driver at its high setting", OKABE_ITO["orange"], "///"))
+
+
 def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
-    """One panel per design: net present cost at each driver's low and high value; the line is the central case."""
+    """One panel per design, each labelling its own drivers, largest swing at the top: net present cost with the
+    driver at its low setting (blue) and at its high setting (orange, hatched), each bar drawn from the central case
+    (the line) and its end labelled with the setting."""
     data = pd.concat([table.assign(design=name) for name, table in tornados.items()], ignore_index=True)
     fig, axes = _panels(len(tornados), 0.35 * data.groupby("design").size().max() + 1.0)
     for ax, (name, table) in zip(axes, tornados.items()):
-        rows = table.iloc[::-1]
+        rows = table.iloc[::-1].reset_index(drop=True)  # barh draws bottom-up: the largest swing ends on top
         central = table["central_usd"].iloc[0] / 1e9
-        ax.barh(rows["driver"], (rows["high_usd"] - rows["low_usd"]) / 1e9, left=rows["low_usd"] / 1e9,
-                color="#56B4E9", height=0.6)
-        ax.axvline(central, color=ACCENT, linewidth=1)
+        positions = np.arange(len(rows))
+        for value, setting, label, colour, hatch in TORNADO_SIDES:
+            ends = rows[value].to_numpy() / 1e9
+            ax.barh(positions, ends - central, left=central, color=colour, hatch=hatch, edgecolor="white",
+                    linewidth=0, height=0.6, label=label)
+            for y, end, text in zip(positions, ends, rows[setting]):
+                ax.annotate(text, (end, y), xytext=(2 if end >= central else -2, 0), textcoords="offset points",
+                            ha="left" if end >= central else "right", va="center", fontsize=6)
+        ax.set_yticks(positions, rows["driver"])
+        ax.axvline(central, color=ACCENT, linewidth=1, label="central case")
+        ax.margins(x=0.25)
         ax.set_title(f"{name} (central {central:.1f} bn)")
         ax.set_xlabel("Net present cost (USD bn)")
-    for ax in axes[1:]:
-        ax.tick_params(labelleft=False)
-    columns = ["design", "driver", "range", "low_usd", "high_usd", "central_usd", "swing_usd"]
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(labels))
+    columns = ["design", "driver", "range", "low_setting", "high_setting", "npc_at_low", "npc_at_high", "low_usd",
+               "high_usd", "central_usd", "swing_usd"]
     return fig, data[columns]
 
 
