@@ -42,7 +42,8 @@ HEADERS = {
     "unassigned_pct": "Not assigned to a country (%)", "top_country": "Top country",
     "share_pct_production": "Share of world production (%)", "share_pct_reserves": "Share of world reserves (%)",
     "status_production": "Production status", "headroom_pp": "Reserves minus production share (pp)",
-    "leading_partner": "Leading partner", "clear_lead": "Clear lead", "highly_concentrated": "Highly concentrated",
+    "issue": "Limitation", "leading_partner": "Leading partner", "clear_lead": "Clear lead",
+    "highly_concentrated": "Highly concentrated",
     "hhi": "HHI (0–10,000)", "hhi_pooled": "HHI, partners pooled (0–10,000)",
     "hhi_upper": "HHI, upper bound (0–10,000)",
     # chapter 3: stockpile

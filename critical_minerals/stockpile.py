@@ -649,8 +649,8 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
 
     `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre. For
     the two choices without an order (price basis, quantity basis) the low setting is the cheapest, the high the
-    dearest. `low_setting` and `high_setting` name the settings. Quantities do not depend on prices, prices not on quantities, and the acquisition cost on neither rate, so each
-    swing recomputes only the part its driver changes.
+    dearest. `low_setting` and `high_setting` name the settings. Quantities do not depend on prices, prices not on
+    quantities, and the acquisition cost on neither rate, so each swing recomputes only the part its driver changes.
     """
     stock = stock_quantities(design, inputs.annual, settings)
     prices = price_table(inputs, settings.price_basis, settings.real_prices)
