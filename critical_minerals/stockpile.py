@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import paths, units
+from . import display, paths, units
 from .data_files import read_data_table
 from .errors import InputError
 
@@ -794,7 +794,10 @@ def calibration_by_basis(designs: dict[str, pd.DataFrame], inputs: Inputs, setti
 
 
 def _bn(value: float) -> str:
-    return f"USD {value / 1e9:,.1f} billion"
+    """Money in prose: billions, or millions below one billion, at the report's precision (display.number)."""
+    if abs(value) >= 1e9:
+        return f"USD {display.number(value / 1e9)} billion"
+    return f"USD {display.number(value / 1e6)} million" if abs(value) >= 1e6 else f"USD {display.number(value)}"
 
 
 def cost_text(name: str, costs: pd.DataFrame) -> str:
@@ -898,6 +901,40 @@ def small_metals_text(costs_by_design: dict[str, pd.DataFrame], metals=("gallium
     return ("The small metals paper B proposes for strategic reserves (" + ", ".join(
         str(m).replace("_", " ") for m in metals) + ") take " + "; ".join(parts)
             + ": for them the obstacle is securing the material, not paying for it.")
+
+
+def price_choices(minerals: pd.DataFrame) -> dict[str, list[str]]:
+    """USGS commodities that data/stockpile_minerals.csv prices on more than one basis: commodity -> its rows."""
+    groups = minerals.groupby("usgs_commodity", sort=False).groups
+    return {commodity: list(rows) for commodity, rows in groups.items() if len(rows) > 1}
+
+
+def price_choice_text(designs: dict[str, pd.DataFrame], inputs: Inputs, settings: Settings) -> str:
+    """For each commodity offered on several price bases: which basis each design uses, and what it would cost on
+    the others (the design's row renamed to the other basis, everything else unchanged)."""
+    sentences = []
+    for commodity, choices in price_choices(inputs.minerals).items():
+        for name, design in designs.items():
+            used = design[design["mineral"].isin(choices) & design["included"]]
+            if used.empty:
+                continue
+            mineral = used["mineral"].iloc[0]
+            costs = cost_table(design, inputs, settings)
+            label = inputs.minerals.at[mineral, "label"]
+            text = (f"The **{name}** design prices {commodity.replace('_', ' ')} as *{label}* (row `{mineral}` of "
+                    f"`data/stockpile_minerals.csv`)")
+            text += (f": {_bn(costs.at[mineral, 'cost_usd'])} of its {_bn(total_cost(costs))}." if
+                     costs.at[mineral, "status"] == INCLUDED else f", but excludes it: {costs.at[mineral, 'exclusion']}.")
+            for other in (choice for choice in choices if choice != mineral):
+                swapped = cost_table(design.replace({"mineral": {mineral: other}}), inputs, settings)
+                other_label = inputs.minerals.at[other, "label"]
+                if swapped.at[other, "status"] == INCLUDED:
+                    text += (f" Priced as *{other_label}* (row `{other}`) it would cost "
+                             f"{_bn(swapped.at[other, 'cost_usd'])}, and the design {_bn(total_cost(swapped))}.")
+                else:
+                    text += f" It cannot be priced as *{other_label}*: {swapped.at[other, 'exclusion']}."
+            sentences.append(text)
+    return " ".join(sentences)
 
 
 def burden_table(burden: dict[str, pd.DataFrame]) -> pd.DataFrame:
