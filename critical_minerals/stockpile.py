@@ -904,9 +904,12 @@ def small_metals_text(costs_by_design: dict[str, pd.DataFrame], metals=("gallium
 
 
 def price_choices(minerals: pd.DataFrame) -> dict[str, list[str]]:
-    """USGS commodities that data/stockpile_minerals.csv prices on more than one basis: commodity -> its rows."""
-    groups = minerals.groupby("usgs_commodity", sort=False).groups
-    return {commodity: list(rows) for commodity, rows in groups.items() if len(rows) > 1}
+    """Quantities that data/stockpile_minerals.csv prices on more than one basis: commodity -> its rows.
+
+    Rows are alternatives when they measure the same quantity (commodity and both details); platinum and palladium
+    share a commodity but not a quantity."""
+    groups = minerals.groupby(["usgs_commodity", "consumption_detail", "nir_detail"], sort=False).groups
+    return {key[0]: list(rows) for key, rows in groups.items() if len(rows) > 1}
 
 
 def price_choice_text(designs: dict[str, pd.DataFrame], inputs: Inputs, settings: Settings) -> str:
