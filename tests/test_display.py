@@ -12,7 +12,7 @@ from critical_minerals import display, figures, stockpile
 @pytest.mark.parametrize("value, shown", [
     (0.27183, "0.272"), (4.4391, "4.44"), (2.5912, "2.59"), (0.16, "0.160"), (53.24, "53.2"), (9060.8, "9,061"),
     (1234567.89, "1,234,568"), (-0.0042, "-0.00420"), (6.0, "6"), (12, "12"), (2_000_000, "2,000,000"),
-    (0.0, "0"), (3.2e-7, "3.20e-07"), (np.nan, "–"), (None, "–"), (True, "Yes"), (False, "No"),
+    (0.0, "0"), (3.2e-7, "3.20e-07"), (1.42e-14, "0"), (np.nan, "–"), (None, "–"), (True, "Yes"), (False, "No"),
     (np.float64(0.5), "0.500"), (np.int64(1500), "1,500"), (float("inf"), "∞"),
 ])
 def test_number_keeps_significant_figures_and_separates_thousands(value, shown):
