@@ -20,7 +20,7 @@ from pandas.io.formats.style import Styler
 SIGNIFICANT = 3  # figures a displayed number keeps
 MISSING = "–"
 SMALLEST_FIXED = 1e-4  # below this, a value is written as 1.23e-05 rather than as a row of zeros
-NOISE = 1e-9  # floating-point residue (a share computed as 100 - 100 = 1.4e-14): no quantity in the report is this small
+NOISE = 1e-9  # floating-point residue (a share computed as 100 - 100 = 1.4e-14); no quantity here is this small
 YEAR_WORD = re.compile(r"(^|[ _])(year|edition)($|[ _])", re.IGNORECASE)
 YEAR_RANGE = (1800, 2200)
 

@@ -926,8 +926,10 @@ def price_choice_text(designs: dict[str, pd.DataFrame], inputs: Inputs, settings
             label = inputs.minerals.at[mineral, "label"]
             text = (f"The **{name}** design prices {commodity.replace('_', ' ')} as *{label}* (row `{mineral}` of "
                     f"`data/stockpile_minerals.csv`)")
-            text += (f": {_bn(costs.at[mineral, 'cost_usd'])} of its {_bn(total_cost(costs))}." if
-                     costs.at[mineral, "status"] == INCLUDED else f", but excludes it: {costs.at[mineral, 'exclusion']}.")
+            if costs.at[mineral, "status"] == INCLUDED:
+                text += f": {_bn(costs.at[mineral, 'cost_usd'])} of its {_bn(total_cost(costs))}."
+            else:
+                text += f", but excludes it: {costs.at[mineral, 'exclusion']}."
             for other in (choice for choice in choices if choice != mineral):
                 swapped = cost_table(design.replace({"mineral": {mineral: other}}), inputs, settings)
                 other_label = inputs.minerals.at[other, "label"]

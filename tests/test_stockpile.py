@@ -394,7 +394,8 @@ def test_a_commodity_offered_on_two_price_bases_states_which_one_the_design_uses
     # alpha: 600 t net imports x 6/12 = 300 t; at USD 2,000/t 0.6 million, at 5,000/t 1.5 million;
     # beta: 400 t x 6/12 = 200 t x 500 USD/t x factor 2 = 0.2 million
     assert "prices alpha as *Alpha* (row `alpha`" in text and "USD 600,000 of its USD 800,000" in text
-    assert "Priced as *Alpha (alternative)* (row `alpha_alt`) it would cost USD 1.50 million, and the design USD 1.70 million" in text
+    assert ("Priced as *Alpha (alternative)* (row `alpha_alt`) it would cost USD 1.50 million, and the design "
+            "USD 1.70 million") in text
     swapped = stockpile.cost_table(design(months=6).replace({"mineral": {"alpha": "alpha_alt"}}), inputs, settings())
     assert swapped.at["alpha_alt", "cost_usd"] == pytest.approx(300 * 5000)
     assert stockpile.total_cost(swapped) == pytest.approx(300 * 5000 + 200 * 500 * 2)
