@@ -686,7 +686,7 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
          f"x{price_range[0]:.2f} to x{price_range[1]:.2f}"),
         ("price basis", *cheapest_dearest(variants),
          "cheapest to dearest of latest, 5- and 10-year mean, 10-year peak; nominal or real"),
-        ("months of cover", *cover, *("x{:g} months".format(factor) for factor in swing["cover"]),
+        ("months of cover", *cover, *(f"x{factor:g} months" for factor in swing["cover"]),
          "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
         ("quantity basis", *cheapest_dearest(quantity), "net imports or apparent consumption, all minerals"),
         ("discount rate", *(npc(acquisition, discount_rate=rate) for rate in swing["discount_rate"]),
