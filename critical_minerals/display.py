@@ -112,6 +112,12 @@ def cell(value, year: bool = False) -> str:
     return str(value)
 
 
+def _row_numbers(index: pd.Index) -> bool:
+    """An unnamed integer index (0, 1, 2, ..., or what is left of it after filtering): row numbers, not data."""
+    return (not isinstance(index, pd.MultiIndex) and index.name is None
+            and pd.api.types.is_integer_dtype(index.dtype))
+
+
 def view(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as text: every cell formatted, headers (and index names) human."""
     if isinstance(frame.index, pd.MultiIndex):
@@ -124,9 +130,10 @@ def view(frame: pd.DataFrame) -> pd.DataFrame:
         year = is_year_column(name, values)
         shown[position] = [cell(value, year) for value in values]
     shown.columns = [header(name) for name in frame.columns]
-    if not isinstance(frame.index, pd.RangeIndex):
-        shown.index = pd.Index([cell(value) for value in frame.index], name=header(frame.index.name)
-                               if frame.index.name is not None else None)
+    if not _row_numbers(frame.index):
+        year = is_year_column(frame.index.name, frame.index.to_series())
+        shown.index = pd.Index([cell(value, year) for value in frame.index],
+                               name=header(frame.index.name) if frame.index.name is not None else None)
     return shown
 
 
@@ -139,7 +146,7 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> Styler:
     content = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:16]
     styler = Styler(view(frame), uuid=content, cell_ids=False).format(escape="html")
     styler = styler.format_index(escape="html", axis=1)
-    if isinstance(frame.index, (pd.RangeIndex, pd.MultiIndex)):
+    if _row_numbers(frame.index) or isinstance(frame.index, pd.MultiIndex):
         styler = styler.hide(axis="index")
     else:
         styler = styler.format_index(escape="html", axis=0)

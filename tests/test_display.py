@@ -42,6 +42,10 @@ def test_booleans_are_words_and_years_are_labels():
     assert shown["Clear lead"].tolist() == ["Yes", "No"]
     assert shown["First year"].tolist() == ["2015", "–"]
     assert shown["Value"].tolist() == ["1,234", "0.00100"]
+    by_year = display.view(frame.set_index("year"))
+    assert by_year.index.tolist() == ["2023", "2024"] and by_year.index.name == "Year"
+    filtered = display.table(frame[frame["year"] > 2023]).to_html()  # what is left of the row numbers is not shown
+    assert ">1<" not in filtered and ">2024<" in filtered
 
 
 def test_holding_the_stock_table_shows_every_digit_a_reader_needs():
