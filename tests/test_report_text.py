@@ -154,3 +154,17 @@ def test_holding_cost_table_agrees_with_the_results(project):
         design = results["designs"][cells["Design"]]
         for column, key in columns.items():
             assert agrees(cells[column], design[key] / 1e9, 3), (cells["Design"], column, cells[column], design[key])
+
+
+def test_nds_comparison_table_agrees_with_the_results(project):
+    results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text())
+    tables = [t for t in reading(project.report.read_text(encoding="utf-8")).tables
+              if t["rows"] and "Multiple of NDS material" in t["rows"][0]]
+    assert len(tables) == 1
+    header, *rows = tables[0]["rows"]
+    assert len(rows) == len(results["designs"])
+    for row in rows:
+        cells = dict(zip(header, row))
+        design = results["designs"][cells["Design"]]
+        assert agrees(cells["Acquisition (USD bn)"], design["acquisition_usd"] / 1e9, 3), cells
+        assert agrees(cells["Multiple of NDS material"], design["acquisition_vs_nds_material"], 3), cells
