@@ -695,12 +695,23 @@ def similarity_summary(context: pd.DataFrame, measure: str = "production") -> st
                "similarity does not single them out as complementary."))
 
 
-VERDICT_WORDS = {"yes": "agrees", "no": "contradicts", "cannot tell": "cannot tell"}
+# Paper B's claim is about room in the market; the share test is this chapter's reading of it, and the words say so.
+VERDICT_WORDS = {"yes": "fits the chapter's reading", "no": "does not fit the chapter's reading",
+                 "cannot tell": "cannot tell"}
 
 
-def claims_verdict(claims: pd.DataFrame) -> str:
-    """One line per mineral of paper B's examples: what the paper says, what production and reserves show."""
-    lines = []
+def claims_reading(overlap_threshold_pp: float) -> str:
+    """What paper B claims and how the chapter tests it: the test is an interpretation, not the claim."""
+    return (f"Paper B's claim is about room in the market: where the partners are not in a zero-sum position, several "
+            f"North American projects can be supported without bidding against each other. Shares cannot measure "
+            f"room directly. This chapter reads the claim as a test on shares: a product is zero-sum when two or "
+            f"more partners each supply at least {overlap_threshold_pp:g} % of world output (or hold that share of "
+            f"world reserves), and not zero-sum when at most one does. The verdicts below are on that reading.")
+
+
+def claims_verdict(claims: pd.DataFrame, overlap_threshold_pp: float) -> str:
+    """What paper B says, how the chapter reads it, and per mineral what production and reserves show."""
+    lines = [claims_reading(overlap_threshold_pp), ""]
     for label, part in claims.groupby("label", sort=False):
         findings = "; ".join(
             f"{row['measure']}: {row['class']}" + (f" ({row['unknown']})" if row["unknown"] else "")
@@ -761,9 +772,13 @@ def conclusions(results: dict) -> str:
            else "By this measure the partners are not unusually complementary: at least one pair is more alike than "
                 "the typical pair of comparable producers."),
         "- **Paper B's examples.** " + (
-            "The data agree wherever they can tell." if contradicted.empty else
-            "The data contradict paper B for " + listing(sorted({f"{row.label} ({row.measure})"
-                                                                 for row in contradicted.itertuples()})) + ".")
+            "Read as a test of how many partners are large producers (paper B's claim itself is about room in the "
+            "market), the data fit paper B wherever they can tell." if contradicted.empty else
+            "Paper B's claim is about room in the market; read as the chapter's test of how many partners are large "
+            "producers, the data do not fit it for " + listing(sorted({f"{row.label} ({row.measure})"
+                                                                      for row in contradicted.itertuples()}))
+            + ", where two or more partners are large producers. Whether those markets still have room for several "
+            "projects, shares alone cannot tell.")
         + ("" if unclear.empty else " They cannot tell for " +
            listing(sorted({f"{row.label} ({row.measure})" for row in unclear.itertuples()})) +
            ", where USGS does not show a partner's value separately (withheld or counted only in a total).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -280,17 +281,62 @@ def reproduce(paper: pd.DataFrame, shares: pd.DataFrame, edition: int, year: int
     return out
 
 
+PAPER_DECIMALS = 1  # the paper prints shares to one decimal
+
+
+def rounded(value: float, decimals: int = PAPER_DECIMALS) -> float:
+    """`value` rounded half up to `decimals`, as a table printed to that precision should show it."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def rounding_departures(reproduction: pd.DataFrame, decimals: int = PAPER_DECIMALS) -> pd.DataFrame:
+    """The paper's listed shares that are not the USGS share correctly rounded to `decimals`, one row each.
+
+    Returns mineral, partner, the USGS share, it rounded, the paper's value and the difference (pp); `attrs["cells"]`
+    is the number of listed shares compared.
+    """
+    rows, cells = [], 0
+    for column, country in SHARE_COLUMNS.items():
+        both = reproduction[reproduction[f"{column}_paper"].notna() & reproduction[f"{column}_usgs"].notna()]
+        cells += len(both)
+        for row in both.itertuples():
+            usgs, printed = getattr(row, f"{column}_usgs"), getattr(row, f"{column}_paper")
+            if rounded(usgs, decimals) != rounded(printed, decimals):
+                rows.append({"mineral": row.mineral, "partner": country, "usgs_pct": usgs,
+                             "usgs_rounded_pct": rounded(usgs, decimals), "paper_pct": printed,
+                             "difference_pp": printed - rounded(usgs, decimals)})
+    table = pd.DataFrame(rows, columns=["mineral", "partner", "usgs_pct", "usgs_rounded_pct", "paper_pct",
+                                        "difference_pp"])
+    table.attrs["cells"] = cells
+    return table
+
+
+def rounding_text(reproduction: pd.DataFrame, decimals: int = PAPER_DECIMALS) -> str:
+    """Whether the paper's table is USGS rounded to `decimals`, and the cells where it is not."""
+    departures = rounding_departures(reproduction, decimals)
+    cells, places = departures.attrs["cells"], f"{decimals} decimal place" + ("s" if decimals != 1 else "")
+    if departures.empty:
+        return (f" All {cells} listed shares are the USGS value rounded to {places}: the table is a copy of USGS "
+                "figures for that year.")
+    listed = "; ".join(f"{row.mineral} ({row.partner}): USGS {row.usgs_pct:.4f} % rounds to "
+                       f"{row.usgs_rounded_pct:.{decimals}f}, the paper prints {row.paper_pct:.{decimals}f}"
+                       for row in departures.itertuples())
+    return (f" {cells - len(departures)} of the {cells} listed shares are the USGS value correctly rounded to "
+            f"{places}; {len(departures)} are not, though each is within {REPRODUCTION_TOLERANCE_PP} pp of USGS: "
+            f"{listed}. "
+            "The table is a transcription of USGS figures for that year with these departures, not an exact "
+            "rounded copy.")
+
+
 def reproduction_verdict(reproduction: pd.DataFrame) -> str:
     """One paragraph, computed from the comparison, on what the reproduction shows."""
     edition, year = int(reproduction["usgs_edition"].iloc[0]), int(reproduction["usgs_year"].iloc[0])
     matched = reproduction[reproduction["matches"]]
     text = (f"{len(matched)} of the {len(reproduction)} rows agree with USGS MCS {edition} (production year {year}) "
             f"within {REPRODUCTION_TOLERANCE_PP} pp for every share the paper lists.")
-    if len(matched) == len(reproduction):
-        text += (" The table is a faithful copy of USGS figures for that year, rounded to one decimal: none of its "
-                 "numbers departs from USGS by more than rounding, whatever the industry consultations added.")
-    else:
+    if len(matched) < len(reproduction):
         text += " Rows that differ: " + ", ".join(reproduction.loc[~reproduction["matches"], "mineral"]) + "."
+    text += rounding_text(reproduction)
     dashes = []
     for column, country in SHARE_COLUMNS.items():
         usgs = reproduction[f"{column}_usgs"]

@@ -54,7 +54,8 @@ def muv_deflator(prices_monthly: pd.DataFrame, prices_annual_real: pd.DataFrame)
 def to_constant_dollars(series: pd.Series, deflator: pd.Series) -> pd.Series:
     """Nominal monthly prices (DatetimeIndex) in constant US dollars of the deflator's last year.
 
-    Months after the deflator's last year keep their nominal value (they are already in, or near, that year's dollars).
+    Months after the deflator's last year are divided by its last value: taken as dollars of that year, since no later
+    index is published. `constant_dollars_text` states this assumption wherever such prices are shown.
     """
     base = deflator.iloc[-1]
     years = np.minimum(series.index.year.to_numpy(), deflator.index.max())
@@ -63,6 +64,20 @@ def to_constant_dollars(series: pd.Series, deflator: pd.Series) -> pd.Series:
         raise InputError("no deflator for these years", field="year", value=missing[:5],
                          fix="use a sample that starts in a year the World Bank MUV index covers")
     return series * (base / deflator.reindex(years).to_numpy())
+
+
+def constant_dollars_text(deflator: pd.Series, last_month: pd.Timestamp) -> str:
+    """What 'constant dollars' means for a sample ending in `last_month`, including the months after the deflator's
+    last full year, which `to_constant_dollars` carries at that year's index."""
+    base = int(deflator.index.max())
+    text = f"constant {base} US dollars (World Bank MUV index)"
+    if last_month.year <= base:
+        return text
+    first = pd.Timestamp(year=base + 1, month=1, day=1)
+    months = (last_month.year - base - 1) * 12 + last_month.month
+    return (text + f"; the {months} months from {first:%B %Y} to {last_month:%B %Y}, after the index's last full year, "
+            f"are divided by the {base} index, that is taken as {base} dollars: this assumes no change in the index "
+            f"after {base}, and overstates those prices by whatever inflation the index later shows")
 
 
 def monthly_series(prices_monthly: pd.DataFrame, metal: str, start_year: int,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import paths, units
+from . import display, paths, units
 from .data_files import read_data_table
 from .errors import InputError
 
@@ -647,9 +647,10 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
             price_range: tuple[float, float]) -> pd.DataFrame:
     """Net present cost when one driver moves to its low and its high value, the others at their central values.
 
-    `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre.
-    Quantities do not depend on prices, prices not on quantities, and the acquisition cost on neither rate, so each
-    swing recomputes only the part its driver changes.
+    `price_range` is the (low, high) multiple of all prices, e.g. the Monte Carlo's P5 and P95 over its centre. For
+    the two choices without an order (price basis, quantity basis) the low setting is the cheapest, the high the
+    dearest. `low_setting` and `high_setting` name the settings. Quantities do not depend on prices, prices not on
+    quantities, and the acquisition cost on neither rate, so each swing recomputes only the part its driver changes.
     """
     stock = stock_quantities(design, inputs.annual, settings)
     prices = price_table(inputs, settings.price_basis, settings.real_prices)
@@ -666,24 +667,36 @@ def tornado(design: pd.DataFrame, inputs: Inputs, settings: Settings, assumption
     central = npc(acquisition)
     swing = {name: tuple(assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high"))
              for name in ("cover", "discount_rate", "storage_rate")}
-    basis_costs = [npc(acquisition_total(stock, price_table(inputs, basis, real))) for basis, real in PRICE_VARIANTS]
-    quantity = [npc(restocked(design, replace(settings, quantity_basis=basis))) for basis in QUANTITY_BASES]
+    variants = {f"{basis.replace('_', ' ')}, {'real' if real else 'nominal'}":
+                npc(acquisition_total(stock, price_table(inputs, basis, real))) for basis, real in PRICE_VARIANTS}
+    quantity = {basis.replace("_", " "): npc(restocked(design, replace(settings, quantity_basis=basis)))
+                for basis in QUANTITY_BASES}
     own_cover = replace(settings, cover_months=0.0)
     cover = [npc(restocked(design.assign(months_of_cover=design["mineral"].map(stock["months"]) * factor), own_cover))
              for factor in swing["cover"]]
+
+    def cheapest_dearest(costs: dict[str, float]) -> tuple[float, float, str, str]:
+        low, high = min(costs, key=costs.get), max(costs, key=costs.get)
+        return costs[low], costs[high], low, high
+
+    # driver, NPC at its low and at its high setting, the settings as the figure labels the bar's two ends, range
     rows = [
         ("price level (Monte Carlo P5–P95)", central * price_range[0], central * price_range[1],
+         f"P5 x{price_range[0]:.2f}", f"P95 x{price_range[1]:.2f}",
          f"x{price_range[0]:.2f} to x{price_range[1]:.2f}"),
-        ("price basis", min(basis_costs), max(basis_costs), ("cheapest to dearest of latest, 5- and 10-year "
-                                                             "mean, 10-year peak; nominal or real")),
-        ("months of cover", *cover, "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
-        ("quantity basis", min(quantity), max(quantity), "net imports or apparent consumption, all minerals"),
+        ("price basis", *cheapest_dearest(variants),
+         "cheapest to dearest of latest, 5- and 10-year mean, 10-year peak; nominal or real"),
+        ("months of cover", *cover, *(f"x{factor:g} months" for factor in swing["cover"]),
+         "x{:g} to x{:g} of the design's months".format(*swing["cover"])),
+        ("quantity basis", *cheapest_dearest(quantity), "net imports or apparent consumption, all minerals"),
         ("discount rate", *(npc(acquisition, discount_rate=rate) for rate in swing["discount_rate"]),
-         "{:.1%} to {:.1%}".format(*swing["discount_rate"])),
+         *(f"{rate:.1%}" for rate in swing["discount_rate"]), "{:.1%} to {:.1%}".format(*swing["discount_rate"])),
         ("storage rate", *(npc(acquisition, storage_rate=rate) for rate in swing["storage_rate"]),
+         *(f"{rate:.1%}" for rate in swing["storage_rate"]),
          "{:.1%} to {:.1%} of value a year".format(*swing["storage_rate"])),
     ]
-    table = pd.DataFrame(rows, columns=["driver", "npc_at_low", "npc_at_high", "range"])
+    table = pd.DataFrame(rows, columns=["driver", "npc_at_low", "npc_at_high", "low_setting", "high_setting",
+                                        "range"])
     table["low_usd"] = table[["npc_at_low", "npc_at_high"]].min(axis=1)
     table["high_usd"] = table[["npc_at_low", "npc_at_high"]].max(axis=1)
     table["swing_usd"] = table["high_usd"] - table["low_usd"]
@@ -781,7 +794,10 @@ def calibration_by_basis(designs: dict[str, pd.DataFrame], inputs: Inputs, setti
 
 
 def _bn(value: float) -> str:
-    return f"USD {value / 1e9:,.1f} billion"
+    """Money in prose: billions, or millions below one billion, at the report's precision (display.number)."""
+    if abs(value) >= 1e9:
+        return f"USD {display.number(value / 1e9)} billion"
+    return f"USD {display.number(value / 1e6)} million" if abs(value) >= 1e6 else f"USD {display.number(value)}"
 
 
 def cost_text(name: str, costs: pd.DataFrame) -> str:
@@ -885,6 +901,45 @@ def small_metals_text(costs_by_design: dict[str, pd.DataFrame], metals=("gallium
     return ("The small metals paper B proposes for strategic reserves (" + ", ".join(
         str(m).replace("_", " ") for m in metals) + ") take " + "; ".join(parts)
             + ": for them the obstacle is securing the material, not paying for it.")
+
+
+def price_choices(minerals: pd.DataFrame) -> dict[str, list[str]]:
+    """Quantities that data/stockpile_minerals.csv prices on more than one basis: commodity -> its rows.
+
+    Rows are alternatives when they measure the same quantity (commodity and both details); platinum and palladium
+    share a commodity but not a quantity."""
+    groups = minerals.groupby(["usgs_commodity", "consumption_detail", "nir_detail"], sort=False).groups
+    return {key[0]: list(rows) for key, rows in groups.items() if len(rows) > 1}
+
+
+def price_choice_text(designs: dict[str, pd.DataFrame], inputs: Inputs, settings: Settings) -> str:
+    """For each commodity offered on several price bases: which basis each design uses, and what it would cost on
+    the others (the design's row renamed to the other basis, everything else unchanged)."""
+    sentences = []
+    for commodity, choices in price_choices(inputs.minerals).items():
+        for name, design in designs.items():
+            used = design[design["mineral"].isin(choices) & design["included"]]
+            if used.empty:
+                continue
+            mineral = used["mineral"].iloc[0]
+            costs = cost_table(design, inputs, settings)
+            label = inputs.minerals.at[mineral, "label"]
+            text = (f"The **{name}** design prices {commodity.replace('_', ' ')} as *{label}* (row `{mineral}` of "
+                    f"`data/stockpile_minerals.csv`)")
+            if costs.at[mineral, "status"] == INCLUDED:
+                text += f": {_bn(costs.at[mineral, 'cost_usd'])} of its {_bn(total_cost(costs))}."
+            else:
+                text += f", but excludes it: {costs.at[mineral, 'exclusion']}."
+            for other in (choice for choice in choices if choice != mineral):
+                swapped = cost_table(design.replace({"mineral": {mineral: other}}), inputs, settings)
+                other_label = inputs.minerals.at[other, "label"]
+                if swapped.at[other, "status"] == INCLUDED:
+                    text += (f" Priced as *{other_label}* (row `{other}`) it would cost "
+                             f"{_bn(swapped.at[other, 'cost_usd'])}, and the design {_bn(total_cost(swapped))}.")
+                else:
+                    text += f" It cannot be priced as *{other_label}*: {swapped.at[other, 'exclusion']}."
+            sentences.append(text)
+    return " ".join(sentences)
 
 
 def burden_table(burden: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -335,3 +335,26 @@ def test_chapter_runs_under_papermill_with_other_parameters(chapter01, tmp_path)
     assert results["median_hhi_pooled"] >= results["median_hhi"]
     for name in ("02_partner_shares", "02_china_vs_club", "02_similarity", "02_headroom", "02_trend"):
         assert (out / "figures" / f"{name}.svg").is_file()
+
+
+def test_copper_verdict_says_the_share_test_is_the_chapters_reading_of_a_claim_about_market_room():
+    """Regression: the chapter said the data 'contradict' paper B on copper; paper B's claim is about room in the
+    market, and the two-producer test is the chapter's interpretation of it."""
+    claims = pd.DataFrame({"label": ["Copper (mine)", "Copper (mine)"], "measure": ["production", "reserves"],
+                           "class": [cm.OVERLAPPING, cm.SINGLE], cm.CLUB: [12.3, 4.5], "unknown": ["", ""],
+                           "paper_b_says": ["not zero-sum: room for several North American projects"] * 2,
+                           "data_agree": ["no", "yes"]})
+    verdict = cm.claims_verdict(claims, 5.0)
+    assert "about room in the market" in verdict and "at least 5 % of world output" in verdict
+    assert "production: overlapping, club share 12.3 % — does not fit the chapter's reading" in verdict
+    assert "contradict" not in verdict
+    results = {"classes": {cm.SINGLE: 3, cm.OVERLAPPING: 1, cm.ABSENT: 2, cm.UNDETERMINED: 0},
+               "overlapping": ["Copper (mine)"],
+               "similarity_context": {"United States – Canada": {"percentile_among_peer_pairs": 30.0}},
+               "similarity_reserves_context": {"United States – Canada": {"percentile_among_peer_pairs": 40.0}},
+               "paper_b_claims": claims.rename(columns={cm.CLUB: "club_pct"}).to_dict("records"),
+               "median_hhi": 3000, "median_hhi_pooled": 3100,
+               "gap_minerals": [], "headroom_candidates": []}
+    text = cm.conclusions(results)
+    assert "contradict" not in text and "room in the market" in text and "chapter's test" in text
+    assert "do not fit it for Copper (mine) (production)" in text

@@ -158,3 +158,18 @@ def test_usgs_price_ratio_by_hand():
     # the latest edition's value (7,000) over 53,228 / 5.3228 = 10,000
     assert ratio["year"].tolist() == [2020]
     assert ratio["ratio"].iloc[0] == pytest.approx(0.7, rel=1e-4)
+
+
+def test_months_after_the_deflators_last_year_are_carried_at_its_index_and_the_text_says_so():
+    """Regression: prices of 2025-2026 were shown as 'constant 2024 US dollars' without saying they are not
+    deflated beyond 2024."""
+    deflator = pd.Series({2023: 1.0, 2024: 1.25})
+    series = pd.Series([100.0, 100.0, 100.0], index=pd.to_datetime(["2023-06-01", "2024-06-01", "2025-03-01"]))
+    # 2023: 100 x 1.25 / 1.0 = 125 (2024 dollars); 2024: 100; 2025: 100 x 1.25 / 1.25 = 100, taken as 2024 dollars
+    assert prices.to_constant_dollars(series, deflator).tolist() == pytest.approx([125.0, 100.0, 100.0])
+    text = prices.constant_dollars_text(deflator, pd.Timestamp("2026-05-01"))
+    assert text.startswith("constant 2024 US dollars (World Bank MUV index); the 17 months from January 2025 to May "
+                           "2026, after the index's last full year, are divided by the 2024 index")
+    assert "assumes no change in the index after 2024" in text
+    assert prices.constant_dollars_text(deflator, pd.Timestamp("2024-12-01")) == (
+        "constant 2024 US dollars (World Bank MUV index)")

@@ -237,6 +237,10 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
               for basis in stockpile.PRICE_BASES for real in (False, True)]
     assert swing("price basis") == pytest.approx([min(priced), max(priced)], rel=1e-12)
     assert table["swing_usd"].is_monotonic_decreasing
+    # each end is labelled with the setting that gives it
+    assert table.loc["discount rate", ["low_setting", "high_setting"]].tolist() == ["1.0%", "5.0%"]
+    cheaper = stockpile.QUANTITY_BASES[int(np.argmin(quantity))].replace("_", " ")
+    assert table.loc["quantity basis", "low_setting"] == cheaper
 
 
 # ---------------------------------------------------------------- Monte Carlo and burden sharing
@@ -372,3 +376,36 @@ def test_chapter_runs_under_papermill_with_another_design_and_parameters(chapter
         assert months == pytest.approx(2 * 6e9 / design_results["acquisition_usd"])
     for suffix in ("png", "svg", "pdf", "csv", "txt"):
         assert (chapter_one_output / f"figures/03_tornado.{suffix}").is_file()
+
+
+def test_a_commodity_offered_on_two_price_bases_states_which_one_the_design_uses(salient, minerals):
+    """Rare earths: the basket (mixed carbonate) or the magnet-relevant neodymium oxide; here a hand-computed pair."""
+    salient = pd.concat([salient, pd.DataFrame([_salient_row("alpha", "price", 5000.0, unit="USD/t", detail="alt")])],
+                        ignore_index=True)
+    alternative = minerals.loc[["alpha"]].rename(index={"alpha": "alpha_alt"}).assign(label="Alpha (alternative)",
+                                                                                         price_series="alt")
+    minerals = pd.concat([minerals, alternative])
+    annual = stockpile.annual_quantities(salient, minerals, 2025, 2023)
+    history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient,
+                                      minerals)
+    inputs = stockpile.Inputs(minerals, annual, history, pd.Series({2023: 1.0}), 2023, 0.02)
+    assert stockpile.price_choices(minerals) == {"alpha": ["alpha", "alpha_alt"]}
+    text = stockpile.price_choice_text({"test": design(months=6)}, inputs, settings())
+    # alpha: 600 t net imports x 6/12 = 300 t; at USD 2,000/t 0.6 million, at 5,000/t 1.5 million;
+    # beta: 400 t x 6/12 = 200 t x 500 USD/t x factor 2 = 0.2 million
+    assert "prices alpha as *Alpha* (row `alpha`" in text and "USD 600,000 of its USD 800,000" in text
+    assert ("Priced as *Alpha (alternative)* (row `alpha_alt`) it would cost USD 1.50 million, and the design "
+            "USD 1.70 million") in text
+    swapped = stockpile.cost_table(design(months=6).replace({"mineral": {"alpha": "alpha_alt"}}), inputs, settings())
+    assert swapped.at["alpha_alt", "cost_usd"] == pytest.approx(300 * 5000)
+    assert stockpile.total_cost(swapped) == pytest.approx(300 * 5000 + 200 * 500 * 2)
+
+
+def test_shipped_minerals_offer_rare_earths_on_the_magnet_relevant_basis():
+    minerals = stockpile.read_minerals()
+    assert stockpile.price_choices(minerals)["rare_earths"] == ["rare_earths", "rare_earths_nd_oxide"]
+    nd = minerals.loc["rare_earths_nd_oxide"]
+    assert (nd["price_source"], nd["price_series"], nd["content_factor"]) == ("usgs", "nd2o3", 1.0)
+    assert "concentrate" in minerals.at["tungsten", "label"] and "APT" not in minerals.at["tungsten", "label"]
+    assert "not APT" in minerals.at["tungsten", "content_note"]
+    assert "ferromanganese" in minerals.at["manganese", "content_note"]

@@ -9,7 +9,6 @@ Saved files carry no timestamps or random ids, so the same inputs give byte-iden
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
 from pathlib import Path
@@ -18,8 +17,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
-from pandas.io.formats.style import Styler
 
+from ..display import table  # noqa: F401  (the chapters' tables: figures.table)
 from ..images import reduced_png
 
 STYLE_FILE = Path(__file__).with_name("report.mplstyle")
@@ -118,25 +117,3 @@ def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, captio
     png = save_figure(fig, name, folder, data, caption, source)
     plt.close(fig)
     display(HTML(figure_html(png, name, caption, source, label)))
-
-
-def table(frame: pd.DataFrame, caption: str | None = None, digits: int = 2):
-    """A table as the report shows it: no row numbers, a dash for missing values, thousands separated.
-
-    Cell text is escaped: a string from a data file shows as text, never as markup. The table's id comes from its
-    content, not a random number, so a rerun gives the same HTML; cells get no ids (no style needs them).
-    """
-    content = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:16]
-    styler = Styler(frame, uuid=content, cell_ids=False)
-    styler = styler.format(na_rep="–", precision=digits, thousands=",", escape="html")
-    labels = [column for column in frame.columns if any(word in str(column).lower() for word in ("year", "edition"))]
-    if labels:  # years and editions are labels, not quantities: no separators
-        styler = styler.format(na_rep="–", precision=0, thousands="", escape="html", subset=labels)
-    styler = styler.format_index(escape="html", axis=1)
-    if isinstance(frame.index, pd.RangeIndex):
-        styler = styler.hide(axis="index")
-    else:
-        styler = styler.format_index(escape="html", axis=0)
-    if caption:
-        styler = styler.set_caption(html.escape(caption))
-    return styler

@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import display
 from ..stockpile import PARTNERS, MonteCarlo, included
-from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO
 
 DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 BENCHMARK_STYLES = ("--", ":")
@@ -58,21 +59,41 @@ def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFram
     return fig, data.reset_index(names="design and quantity basis")
 
 
+TORNADO_SIDES = (("npc_at_low", "low_setting", "driver at its low setting", OKABE_ITO["blue"], ""),
+                 ("npc_at_high", "high_setting", "driver at its high setting", OKABE_ITO["orange"], "///"))
+
+
 def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
-    """One panel per design: net present cost at each driver's low and high value; the line is the central case."""
+    """One panel per design, stacked, each labelling its own drivers, largest swing at the top: net present cost with
+    the driver at its low setting (blue) and at its high setting (orange, hatched), each bar drawn from the central
+    case (the line); the lower end is labelled with its setting on the left, the higher end on the right."""
     data = pd.concat([table.assign(design=name) for name, table in tornados.items()], ignore_index=True)
-    fig, axes = _panels(len(tornados), 0.35 * data.groupby("design").size().max() + 1.0)
-    for ax, (name, table) in zip(axes, tornados.items()):
-        rows = table.iloc[::-1]
+    height = 0.3 * len(data) + 1.0 * len(tornados)
+    fig, axes = plt.subplots(len(tornados), 1, figsize=(DOUBLE_COLUMN_IN[0], height), squeeze=False,
+                             layout="constrained")
+    for ax, (name, table) in zip(axes[:, 0], tornados.items()):
+        rows = table.iloc[::-1].reset_index(drop=True)  # barh draws bottom-up: the largest swing ends on top
         central = table["central_usd"].iloc[0] / 1e9
-        ax.barh(rows["driver"], (rows["high_usd"] - rows["low_usd"]) / 1e9, left=rows["low_usd"] / 1e9,
-                color="#56B4E9", height=0.6)
-        ax.axvline(central, color=ACCENT, linewidth=1)
-        ax.set_title(f"{name} (central {central:.1f} bn)")
+        positions = np.arange(len(rows))
+        for value, _, label, colour, hatch in TORNADO_SIDES:
+            ax.barh(positions, rows[value] / 1e9 - central, left=central, color=colour, hatch=hatch,
+                    edgecolor="white", linewidth=0, height=0.6, label=label)
+        for y, row in zip(positions, rows.itertuples()):
+            ends = sorted([(row.npc_at_low / 1e9, row.low_setting), (row.npc_at_high / 1e9, row.high_setting)],
+                          key=lambda end: end[0])
+            for (end, text), side in zip(ends, (-1, 1)):
+                x = min(end, central) if side < 0 else max(end, central)
+                ax.annotate(text, (x, y), xytext=(3 * side, 0), textcoords="offset points",
+                            ha="right" if side < 0 else "left", va="center", fontsize=6)
+        ax.set_yticks(positions, rows["driver"])
+        ax.axvline(central, color=ACCENT, linewidth=1, label="central case")
+        ax.margins(x=0.3)
+        ax.set_title(f"{name} (central {display.number(central)} bn)")
         ax.set_xlabel("Net present cost (USD bn)")
-    for ax in axes[1:]:
-        ax.tick_params(labelleft=False)
-    columns = ["design", "driver", "range", "low_usd", "high_usd", "central_usd", "swing_usd"]
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(labels))
+    columns = ["design", "driver", "range", "low_setting", "high_setting", "npc_at_low", "npc_at_high", "low_usd",
+               "high_usd", "central_usd", "swing_usd"]
     return fig, data[columns]
 
 
