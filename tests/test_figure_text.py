@@ -282,11 +282,7 @@ def _bars_with_labels(name: str, figures: Path):
                    0.001 * span)
 
 
-TORNADO_CASES = [pytest.param(name, marks=pytest.mark.xfail(reason="fixed on the tornado branch", strict=False))
-                 if name == "03_tornado" else name for name in TORNADO_LIKE]
-
-
-@pytest.mark.parametrize("name", TORNADO_CASES)
+@pytest.mark.parametrize("name", TORNADO_LIKE)
 def test_each_bar_spans_the_values_of_the_row_it_is_labelled_with(figures, name):
     panel, label, left, right = TORNADO_LIKE[name]
     checked, data = 0, read_data(figures, name)
