@@ -16,42 +16,21 @@ import pandas as pd
 
 from . import paths
 from .complementarity import hhi, listing, supply
-from .countries import PARTNERS, WORLD
+from .countries import PARTNERS
+from .critical_lists import entered, list_commodities
 from .data_files import read_data_table
 from .errors import InputError
 
 NEIGHBOURS = ("Canada", "Mexico")  # the United States' two partners: the import sources that count as partners
 RANKED = ("Canada", "Mexico", "China")
-LISTS_FILE = paths.DATA_DIR / "us_critical_minerals.csv"
 CHAINS_FILE = paths.DATA_DIR / "processing_chains.csv"
 SCOPES = ("critical_2025", "critical_2022", "t5", "all")
 HONG_KONG_NOTE_TEXT = "includes Hong Kong"  # USGS counts imports from Hong Kong with China
-PARTNER_FIRST, CHINA_FIRST, OTHER_FIRST, NONE_LISTED = ("Canada or Mexico first", "China first", "another country "
-                                                        "first", "no source listed")
+PARTNER_FIRST, CHINA_FIRST = "Canada or Mexico first", "China first"
+OTHER_FIRST, NONE_LISTED = "another country first", "no source listed"
 
 
 # ---------------------------------------------------------------- which minerals are critical
-
-def critical_lists(path: Path = LISTS_FILE) -> pd.DataFrame:
-    """data/us_critical_minerals.csv: one row per list (2022, 2025) and mineral, with the commodities it covers."""
-    table = read_data_table(path, ["list", "mineral", "commodities", "source", "note"])
-    bad = table[~table["list"].isin(["2022", "2025"])]
-    if len(bad):
-        raise InputError("unknown list", file=path, row=int(bad.index[0]) + 2, field="list",
-                         value=bad["list"].iloc[0], fix="use 2022 or 2025")
-    return table
-
-
-def list_commodities(lists: pd.DataFrame, year: str) -> set[str]:
-    rows = lists[lists["list"] == year]["commodities"]
-    return {code for cell in rows for code in cell.split(";") if code}
-
-
-def entered(lists: pd.DataFrame) -> list[str]:
-    """Minerals on the 2025 list that the 2022 list did not name."""
-    before = set(lists[lists["list"] == "2022"]["mineral"].str.lower())
-    return [m for m in lists[lists["list"] == "2025"]["mineral"] if m.lower() not in before]
-
 
 def in_scope(reliance: pd.DataFrame, critical: pd.DataFrame, products: pd.DataFrame, lists: pd.DataFrame,
              scope: str) -> list[str]:

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import papermill
 import pytest
+from conftest import data_environment
 
+from critical_minerals import critical_lists as cl
 from critical_minerals import dependence as dp
 from critical_minerals import paths, usgs_trends
 from critical_minerals.errors import InputError
-from conftest import data_environment
 
 
 def reliance(rows):
@@ -137,12 +138,24 @@ def test_stage_concentration_hand_computed():
 
 
 def test_lists_2022_and_2025():
-    lists = dp.critical_lists()
+    lists = cl.critical_lists()
     assert (lists["list"] == "2022").sum() == 50 and (lists["list"] == "2025").sum() == 60
-    assert dp.entered(lists) == ["Boron", "Copper", "Lead", "Metallurgical coal", "Phosphate", "Potash", "Rhenium",
+    assert cl.entered(lists) == ["Boron", "Copper", "Lead", "Metallurgical coal", "Phosphate", "Potash", "Rhenium",
                                  "Silicon", "Silver", "Uranium"]
-    assert {"aluminum", "bauxite", "rare_earths"} <= dp.list_commodities(lists, "2022")
-    assert "copper" in dp.list_commodities(lists, "2025") and "copper" not in dp.list_commodities(lists, "2022")
+    assert {"aluminum", "bauxite", "rare_earths"} <= cl.list_commodities(lists, "2022")
+    assert "copper" in cl.list_commodities(lists, "2025") and "copper" not in cl.list_commodities(lists, "2022")
+
+
+def test_chapter_2_scope_from_a_critical_minerals_list(world):
+    from critical_minerals import complementarity as cm
+
+    def catalogue(scope):
+        selection = cm.select(world, 2023, 2024, "mine", scope)
+        return set(cm.catalogue(world, selection, pd.DataFrame(), [])["commodity"])
+    older, newer, every = catalogue("critical_2022"), catalogue("critical_2025"), catalogue("all")
+    assert {"gallium", "rare_earths", "bauxite"} <= older and "copper" not in older
+    assert {"copper", "silver", "potash"} <= newer and older < newer < every
+    assert "gold" not in newer
 
 
 def test_texts_follow_the_numbers():

@@ -7,10 +7,10 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import write
 
 from critical_minerals import usgs_trends as ut
 from critical_minerals.errors import InputError
-from conftest import write
 
 
 @pytest.fixture(scope="module")
