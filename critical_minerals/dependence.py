@@ -97,12 +97,6 @@ def rank_movement(ranks: pd.DataFrame, country: str) -> pd.DataFrame:
     return wide.assign(movement=movement)
 
 
-def partner_first(ranks: pd.DataFrame, edition: int) -> pd.DataFrame:
-    """Products for which Canada or Mexico is the first import source in an edition."""
-    rows = ranks[(ranks["edition"] == edition) & (ranks["first_group"] == PARTNER_FIRST)]
-    return rows[["product", "first_source", "nir_text"]].reset_index(drop=True)
-
-
 def nir_bounds(value: float, relation: str, flag: str) -> tuple[float, float]:
     """Net import reliance as a range in percent: exact -> (v, v); '>v' -> (v, 100); '<v' -> (0, v);
     a net exporter -> (0, 0); not available or withheld -> (NaN, NaN)."""
@@ -290,8 +284,9 @@ def shock_text(table: pd.DataFrame, supplier: str, withdrawn_share: float, label
     some = table[(table["cover_high_pct"] > 0) & (table["cover_low_pct"] < 100)]
     worst = exposed.sort_values("exposed_high_pct", ascending=False).head(5)
     return (
-        f"If {supplier} withheld {withdrawn_share:.0%} of its supply, {len(exposed)} of {len(table)} critical "
-        f"minerals with apparent-consumption data would lose supply; at most, "
+        f"If {supplier} withdrew {100 * withdrawn_share:.0f} % of its supply to the United States, {len(exposed)} of "
+        f"the {len(table)} minerals of USGS's critical-minerals table in scope would lose supply. The largest "
+        f"exposures are "
         + listing([f"{labels[p]} ({r.exposed_low_pct:.0f}–{r.exposed_high_pct:.0f} % of U.S. use)"
                    for p, r in worst.iterrows()])
         + f". Canadian and Mexican production today would cover the whole exposed quantity, even at the upper bound "

@@ -113,6 +113,12 @@ def test_cover_hand_computed():
     # nickel: exposed 16 % of 180,000 t = 28,800 t; partners 250,000 t -> cover capped at 100 %
     assert table.loc["nickel", "cover_low_pct"] == 100.0
     assert table.loc["gallium", "cover_note"] == "not exposed"
+    labels = {"graphite": "Graphite", "nickel": "Nickel", "gallium": "Gallium"}
+    assert dp.shock_text(table, "China", 1.0, labels) == (
+        "If China withdrew 100 % of its supply to the United States, 2 of the 3 minerals of USGS's critical-minerals "
+        "table in scope would lose supply. The largest exposures are Graphite (33–100 % of U.S. use) and Nickel "
+        "(16–16 % of U.S. use). Canadian and Mexican production today would cover the whole exposed quantity, even "
+        "at the upper bound of exposure, for 1 of them (Nickel), and part of it for 1 more.")
 
 
 def test_stage_concentration_hand_computed():
