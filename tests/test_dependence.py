@@ -191,3 +191,25 @@ def test_chapter_runs_under_papermill_with_other_parameters(chapter01, external_
     plotted = pd.read_csv(chapter01 / "figures" / "02b_reliance_by_leader.csv")
     assert len(plotted) == results["minerals"]
     assert np.isfinite(results["shock_max_exposed_pct"])
+
+
+def test_figures_plot_their_data():
+    import matplotlib
+
+    from critical_minerals.figures import dependence as plots
+
+    matplotlib.use("Agg")
+    ranks = dp.source_ranks(REL, SRC)
+    edition = ranks[ranks["edition"] == 2024]
+    fig, data = plots.reliance_by_leader(edition, {"graphite": "Graphite", "nickel": "Nickel", "gallium": "Gallium"})
+    widths = sorted(round(bar.get_width(), 6) for bar in fig.axes[0].patches)
+    # graphite 100 and nickel 57 exact; gallium >95: a bar to 95 and a hatched one from 95 to 100
+    assert widths == [5.0, 57.0, 95.0, 100.0]
+    assert data["label"].tolist() == ["Nickel", "Gallium", "Graphite"]  # ascending reliance, bottom to top
+    exposure = dp.shock(ranks, SRC, 2025, "China", 1.0).assign(
+        exposed_low_t=0.0, exposed_high_t=0.0, partner_production_t=0.0, cover_low_pct=[np.nan, 40.0, np.nan],
+        cover_high_pct=[np.nan, 80.0, np.nan], cover_note=["no data", "", "not exposed"])
+    fig, data = plots.shock_cover(exposure, {"graphite": "Graphite", "nickel": "Nickel", "gallium": "Gallium"})
+    assert data["label"].tolist() == ["Nickel", "Graphite"]  # gallium is not exposed to China
+    left = fig.axes[0].collections[0].get_segments()
+    assert [tuple(segment[:, 0]) for segment in left] == [(16.0, 16.0), pytest.approx((100 / 3, 100.0))]

@@ -49,8 +49,8 @@ def reliance_by_leader(ranks: pd.DataFrame, labels: dict[str, str]) -> tuple[plt
 
 def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """China's share, the top-3 share and the three partners' share of world output at each stage of each chain."""
-    data = table.reset_index(drop=True)[["chain", "step", "label", "china_pct", "top3_pct", "partners_pct", "hhi",
-                                         "note"]]
+    data = table.reset_index(drop=True)[["chain", "step", "label", "host_of", "china_pct", "top3_pct",
+                                         "partners_pct", "hhi", "note"]]
     y = np.arange(len(data))[::-1] * 1.0
     fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 0.26 * len(data) + 1.1))
     height = 0.26
@@ -65,12 +65,12 @@ def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     for position, before, after in zip(y[1:], chains[:-1], chains[1:]):
         if before != after:
             ax.axhline(position + 0.5, color="#999999", linewidth=0.5)
-    ax.set_yticks(y, [f"{c}: {lab}" if lab.split(":")[0].lower() != c else lab
-                      for c, lab in zip(data["chain"], data["label"])])
+    ax.set_yticks(y, [f"{label} (host of {host})" if host else label
+                      for label, host in zip(data["label"], data["host_of"])])
     ax.set_xlim(0, 118)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xlabel("Share of world production (%)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
     ax.grid(axis="y", visible=False)
     return fig, data
 
