@@ -279,10 +279,10 @@ def read_trends(root: Path | None = None) -> Trends:
                   pd.concat(critical, ignore_index=True))
 
 
-def check_mappings() -> None:
-    """The build's check before any kernel starts: the mapping tables are complete and consistent."""
+def check() -> None:
+    """The build's check before any kernel starts: the mapping tables are consistent and every name in the fetched
+    files is matched (an unknown commodity or country stops the build here with its file, row and name)."""
     products.cache_clear()
     name_map.cache_clear()
     source_aliases.cache_clear()
-    name_map()
-    source_aliases()
+    read_trends()

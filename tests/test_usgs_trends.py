@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import write
+from conftest import data_environment, write
 
 from critical_minerals import usgs_trends as ut
 from critical_minerals.errors import InputError
@@ -155,8 +155,9 @@ def test_missing_column_is_named(tmp_path):
         ut.read_fig2(path, 2025)
 
 
-def test_every_product_maps_to_a_commodity_and_names_are_unique():
+def test_every_product_maps_to_a_commodity_and_the_build_check_reads_the_files(external_dir):
     products = ut.products()
     assert set(ut.name_map().values()) <= set(products.index)
     assert products.loc["palladium", "commodity"] == "platinum_group_metals"
-    ut.check_mappings()
+    with data_environment(external_dir):
+        ut.check()
