@@ -156,16 +156,19 @@ def shock(ranks: pd.DataFrame, sources: pd.DataFrame, edition: int, supplier: st
 
 def partner_production(world: pd.DataFrame, products: pd.DataFrame, edition: int) -> pd.DataFrame:
     """Canada's and Mexico's production of each product's world series in the edition's latest year (tonnes),
-    with a flag when a value is withheld (then the sum is a lower bound)."""
+    with a flag when a value is withheld (then the sum is a lower bound). A partner USGS does not list among the
+    producers of a series it reports counts as zero; a series the edition does not report gives NaN."""
     rows = world[(world["edition"] == edition) & (world["measure"] == "production")]
     year = int(rows["year"].max())
-    rows = rows[(rows["year"] == year) & rows["country"].isin(NEIGHBOURS) & (rows["country_detail"] == "")]
+    rows = rows[rows["year"] == year]
     out = []
     for product, row in products[products["world_series"] != ""].iterrows():
-        found = rows[(rows["commodity"] == row["commodity"]) & (rows["series"] == row["world_series"])]
-        if row["world_stage"] and (found["stage"] == row["world_stage"]).any():
-            found = found[found["stage"] == row["world_stage"]]
-        out.append({"product": product, "year": year, "partner_production_t": found["value"].sum(min_count=1),
+        series = rows[(rows["commodity"] == row["commodity"]) & (rows["series"] == row["world_series"])]
+        if row["world_stage"] and (series["stage"] == row["world_stage"]).any():
+            series = series[series["stage"] == row["world_stage"]]
+        found = series[series["country"].isin(NEIGHBOURS) & (series["country_detail"] == "")]
+        value = found["value"].sum() if len(series) else math.nan
+        out.append({"product": product, "year": year, "partner_production_t": value,
                     "partner_withheld": bool(found["withheld"].any()), "unit": ";".join(sorted(set(found["unit"])))})
     return pd.DataFrame(out).set_index("product")
 
@@ -196,6 +199,8 @@ def cover(exposure: pd.DataFrame, critical: pd.DataFrame, production: pd.DataFra
             reason = "no world production series"
         elif basis:
             reason = basis
+        elif math.isnan(row["partner_production_t"]):
+            reason = f"no world production of this series in MCS {edition}"
         elif row["partner_withheld"]:
             reason = "a partner's production is withheld"
         else:

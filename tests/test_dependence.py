@@ -121,6 +121,18 @@ def test_cover_hand_computed():
         "at the upper bound of exposure, for 1 of them (Nickel), and part of it for 1 more.")
 
 
+def test_partner_production_zero_when_not_listed_nan_when_not_reported():
+    def entry(commodity, series, country, value):
+        return {"edition": 2025, "commodity": commodity, "series": series, "stage": "mine", "measure": "production",
+                "year": 2024, "country": country, "country_detail": "", "value": value, "withheld": False,
+                "unit": "t"}
+    world = pd.DataFrame([entry("graphite", "graphite", "Canada", 1000.0), entry("graphite", "graphite", "Mexico", 500.0),
+                          entry("gallium", "gallium", "China", 750.0), entry("gallium", "gallium", "World total", 760.0)])
+    products = usgs_trends.products().loc[["graphite", "gallium", "germanium"]]
+    production = dp.partner_production(world, products, 2025)["partner_production_t"]
+    assert production["graphite"] == 1500.0 and production["gallium"] == 0.0 and math.isnan(production["germanium"])
+
+
 def test_stage_concentration_hand_computed():
     def rows(series, stage, values):
         out = [{"edition": 2025, "commodity": "copper", "series": series, "stage": stage, "measure": "production",
