@@ -57,7 +57,7 @@ def t5_path(edition: int, root: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Value:
-    """A USGS cell: a number, a bound ('>' at least, '<' at most) or a marker (withheld, not available, net exporter)."""
+    """A USGS cell: a number, a bound ('>' at least, '<' at most) or a marker (withheld, not available, exporter)."""
     value: float  # NaN when only a marker is given
     relation: str  # '=' exact, '>' more than, '<' less than, '' none
     flag: str  # '' or a MISSING meaning

@@ -1,4 +1,4 @@
-"""Chapter 3's computations (critical_minerals/dependence.py) on hand-computed cases, and the chapter under papermill."""
+"""Chapter 3's computations (critical_minerals/dependence.py) on hand-computed cases; the chapter under papermill."""
 
 from __future__ import annotations
 
@@ -126,8 +126,9 @@ def test_partner_production_zero_when_not_listed_nan_when_not_reported():
         return {"edition": 2025, "commodity": commodity, "series": series, "stage": "mine", "measure": "production",
                 "year": 2024, "country": country, "country_detail": "", "value": value, "withheld": False,
                 "unit": "t"}
-    world = pd.DataFrame([entry("graphite", "graphite", "Canada", 1000.0), entry("graphite", "graphite", "Mexico", 500.0),
-                          entry("gallium", "gallium", "China", 750.0), entry("gallium", "gallium", "World total", 760.0)])
+    world = pd.DataFrame([entry("graphite", "graphite", "Canada", 1000.0),
+                          entry("graphite", "graphite", "Mexico", 500.0), entry("gallium", "gallium", "China", 750.0),
+                          entry("gallium", "gallium", "World total", 760.0)])
     products = usgs_trends.products().loc[["graphite", "gallium", "germanium"]]
     production = dp.partner_production(world, products, 2025)["partner_production_t"]
     assert production["graphite"] == 1500.0 and production["gallium"] == 0.0 and math.isnan(production["germanium"])
