@@ -17,10 +17,11 @@ import pandas as pd
 from . import paths, usgs_world
 from .data_files import read_data_table
 from .countries import OTHER, PARTNERS, WORLD
+from .critical_lists import critical_lists, list_commodities
 from .errors import InputError
 from .tables import WORLD_SUM_TOLERANCE
 
-SCOPES = ("paper15", "all")
+SCOPES = ("paper15", "all", "critical_2022", "critical_2025")  # critical_*: a U.S. critical-minerals list
 STAGES = ("mine", "refinery")
 CHINA = "China"
 CLUB = "US+CA+MX"
@@ -165,6 +166,9 @@ def catalogue(world: pd.DataFrame, selection: Selection, paper_map: pd.DataFrame
         products["label"] = [_label(c, s, names) for c, s in zip(products["commodity"], products["series"])]
         named = products.merge(alternatives[[*keys, "label"]], on=keys, how="left")["label_y"].fillna("")
         products["label"] = np.where(named != "", named, products["label"])
+        if selection.scope.startswith("critical_"):
+            listed = list_commodities(critical_lists(), selection.scope[-4:])
+            products = products[products["commodity"].isin(listed)]
     return products[["label", *keys]].sort_values("label", ignore_index=True)
 
 
@@ -651,7 +655,8 @@ def listing(items: list[str]) -> str:
 def describe_selection(selection: Selection, products: pd.DataFrame, missing: pd.DataFrame) -> str:
     status = "a preliminary estimate" if selection.estimated else "final"
     scope = ("the minerals of paper A's table" if selection.scope == "paper15"
-             else "every production series USGS reports")
+             else "every production series USGS reports" if selection.scope == "all"
+             else f"the minerals on the {selection.scope[-4:]} U.S. list of critical minerals")
     text = (f"This run reads production in {selection.year} ({status} in that edition) and reserves at the end of "
             f"{selection.reserves_year} from USGS *Mineral Commodity Summaries* {selection.edition}, for {scope}: "
             f"{len(products)} products at the {selection.stage} stage where a commodity has both a mine and a "

@@ -73,7 +73,7 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
                              fix=f"create {shown(step.notebook)} or give the step a `run:` function")
         steps.append(step)
     listed = {step.name for step in steps}
-    for notebook in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb")):
+    for notebook in sorted(notebooks_dir.glob("[0-9][0-9]*_*.ipynb")):
         if notebook.stem not in listed:
             raise InputError("chapter notebook missing from the build's steps", file=where, field=notebook.stem,
                              fix="add it with what it needs, reads and writes")

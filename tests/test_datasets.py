@@ -159,4 +159,4 @@ def test_project_registry_records_provenance_for_every_dataset():
     for dataset in registry.values():
         assert dataset.meta["url"].startswith("https://")
         assert dataset.files
-    assert len(registry["usgs_mcs2024"].files) == 162  # 77 world + 85 salient CSVs
+    assert len(registry["usgs_mcs2024"].files) == 164  # 77 world + 85 salient + 2 industry-trends CSVs

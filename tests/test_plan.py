@@ -20,7 +20,7 @@ def keys(parameters=None, environment=ENVIRONMENT):
 
 def test_every_chapter_is_a_step_after_the_data_step():
     assert STEPS[0].name == "tables" and STEPS[0].run == "tables.build_step"
-    assert CHAPTERS == sorted(path.stem for path in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert CHAPTERS == sorted(path.stem for path in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]*_*.ipynb"))
     for step in STEPS[1:]:
         assert step.needs == ("tables",) and step.may_write(f"results/{step.name}.json")
         assert not step.may_write("tables/world.parquet")

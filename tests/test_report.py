@@ -38,7 +38,7 @@ from critical_minerals.report.compare import difference
 from critical_minerals.report.page import TEMPLATES
 from conftest import data_environment
 
-CHAPTERS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]*_*.ipynb"))
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 OUR_SCRIPT = (TEMPLATES / "report.js").read_text(encoding="utf-8").strip()  # the only script a page may hold
 

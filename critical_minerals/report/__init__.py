@@ -24,8 +24,8 @@ __all__ = ["write_report", "write_comparison", "chapter_from_json"]
 
 
 def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
-    """Figure names start with their chapter's number (02_partner_shares -> ch02)."""
-    number = re.match(r"\d+", name)
+    """Figure names start with their chapter's number (02_partner_shares -> ch02, 02b_stages -> ch02b)."""
+    number = re.match(r"\d+[a-z]?(?=_|$)", name)
     anchor = f"ch{number.group()}" if number else None
     return anchor if anchor in anchors else None
 

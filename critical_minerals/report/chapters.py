@@ -95,8 +95,8 @@ class ChapterExporter(HTMLExporter):
 
 
 def chapter_prefix(stem: str, position: int) -> str:
-    """`ch02` for 02_complementarity; chapters without a number are numbered by position."""
-    number = re.match(r"\d+", stem)
+    """`ch02` for 02_complementarity, `ch02b` for a chapter inserted after it; without a number: by position."""
+    number = re.match(r"\d+[a-z]?(?=_|$)", stem)
     return f"ch{number.group() if number else f'{position:02d}'}"
 
 
