@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -137,16 +138,18 @@ def pooling(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
 def headroom(table: pd.DataFrame, top: int = 15) -> tuple[plt.Figure, pd.DataFrame]:
     """Production share → reserve share for the partner-products with the most headroom."""
     data = table[table["headroom_pp"] > 0].head(top).iloc[::-1].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * len(data) + 1.0))
+    # long product names wrap, so the plot keeps its width in a double column; rows grow with their lines
+    names = [textwrap.fill(f"{label} — {partner}", 34) for label, partner in zip(data["label"], data["partner"])]
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * sum(n.count("\n") + 1 for n in names) + 1.0))
     for y, row in data.iterrows():
         colour = COUNTRY_COLOURS[row["partner"]]
         ax.annotate("", xy=(row["share_pct_reserves"], y), xytext=(row["share_pct_production"], y),
                     arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 1.2})
         ax.scatter(row["share_pct_production"], y, s=14, color="white", edgecolor=colour, zorder=3)
-    ax.set_yticks(data.index, data["label"] + " — " + data["partner"])
+    ax.set_yticks(data.index, names)
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(0, data[["share_pct_production", "share_pct_reserves"]].max().max() * 1.3)  # arrows are no data
-    ax.set_xlabel("Share of world production (open circle) → share of world reserves (arrow head), %")
+    ax.set_xlabel("Share of world production (open circle) →\nshare of world reserves (arrow head), %")
     ax.grid(axis="y", visible=False)
     return fig, data
 
