@@ -7,6 +7,9 @@ import io
 
 from PIL import Image
 
+# A key figure's single-column version is published as <name>_single: the figure standard writes it, the report's
+# summary and gallery find it by this name (both read it here, without importing the other's dependencies).
+SINGLE_COLUMN_SUFFIX = "_single"
 SCREEN_COLOURS = 256  # palette for the shown copy: a third of the bytes, no visible difference on flat-colour plots
 
 

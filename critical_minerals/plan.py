@@ -81,7 +81,7 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
 
 
 def report_reads(path: Path = STEPS_FILE) -> list[str]:
-    """Project files the report reads besides the chapters' outputs (its summary statements, the registry)."""
+    """Project files the report reads besides the chapters' outputs (its summary statements and findings, the registry)."""
     return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(REPORT, {}).get("reads", []))
 
 
@@ -97,9 +97,10 @@ def function(dotted: str):
 
 
 def notebook_source(notebook: Path) -> list:
-    """What of a notebook counts for its key: the cells' kinds and sources (not outputs, ids or metadata)."""
+    """What of a notebook counts for its key: the cells' kinds, sources and tags (the report moves, folds or quotes
+    cells by their tags); not outputs, ids or other metadata."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    return [(cell["cell_type"], "".join(cell["source"])) for cell in cells]
+    return [(cell["cell_type"], "".join(cell["source"]), cell.get("metadata", {}).get("tags", [])) for cell in cells]
 
 
 def environment_digest() -> str:

@@ -71,6 +71,9 @@ def test_outputs_and_metadata_of_a_notebook_do_not_change_its_key(tmp_path):
     copy = tmp_path / STEPS[1].notebook.name
     copy.write_text(json.dumps(notebook))
     assert plan.notebook_source(copy) == source
+    notebook["cells"][1]["metadata"]["tags"] = ["appendix"]  # a tag moves the cell in the report: it counts
+    copy.write_text(json.dumps(notebook))
+    assert plan.notebook_source(copy) != source
 
 
 def test_malformed_steps_file_is_named(tmp_path):

@@ -28,12 +28,13 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+from markupsafe import escape
 from PIL import Image
 
 from critical_minerals import datasets, figures, paths
 from critical_minerals.errors import InputError
 from critical_minerals.parameters import BUILD_PARAMETERS
-from critical_minerals.report import summary, write_comparison, write_report
+from critical_minerals.report import findings, plumbing, summary, write_comparison, write_report
 from critical_minerals.report.compare import difference
 from critical_minerals.report.page import TEMPLATES
 from conftest import data_environment
@@ -96,9 +97,10 @@ def test_saved_files_are_what_a_journal_asks_for(saved_figures):
     folder = saved_figures[0] / "a"
     with Image.open(folder / "shares.png") as png:
         assert [round(value) for value in png.info["dpi"]] == [300, 300]
-        assert png.width > 3.5 * 300 * 0.8  # a single-column figure at 300 dpi, cropped to its content
+        assert png.width == 3.5 * 300  # a single-column figure at 300 dpi, its full declared width
     svg = (folder / "shares.svg").read_text(encoding="utf-8")
-    assert ">Share of world output</text>" in svg and "DejaVu Sans" in svg  # text stays text
+    assert ">Share of world output</text>" in svg  # text stays text, in fonts every system has
+    assert set(re.findall(r"font-family: ([^;\"]+)", svg)) == {figures.SVG_FONT_STACK}
     pdf = (folder / "shares.pdf").read_bytes()
     assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType embedded, no Type 3 fonts
     assert pd.read_csv(folder / "shares.csv")["share_pct"].tolist() == [12.5, 7.25, 30.0, 41.0, 9.25]
@@ -135,6 +137,38 @@ def test_tables_show_data_text_as_text():
     page = Page(shown)
     assert HOSTILE in page.text and "Application <i>" in page.text and "1,234" in page.text
     assert page.starts("script") == [] and page.starts("img") == [] and page.starts("i") == []
+
+
+def svg_geometry(svg: str) -> tuple[float, list[float]]:
+    """An SVG's width (inches) and the font size of every text in it (points: matplotlib's SVG user unit is 1 pt)."""
+    width_pt = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+    return width_pt / 72, [float(size) for size in re.findall(r"font-size: ([\d.]+)px", svg)]
+
+
+def test_every_published_figure_has_a_journal_width_and_text_of_at_least_6_pt(report_site):
+    folder = report_site.default.figures
+    published = sorted(folder.glob("*.svg"))
+    assert len(published) >= 19
+    for path in published:
+        width, sizes = svg_geometry(path.read_text(encoding="utf-8"))
+        assert any(math.isclose(width, w, abs_tol=0.01) for w in figures.WIDTHS_IN), (path.name, width)
+        assert sizes and min(sizes) >= figures.MIN_FONT_PT, (path.name, min(sizes))
+        assert set(re.findall(r"font-family: ([^;\"]+)", path.read_text(encoding="utf-8"))) == {figures.SVG_FONT_STACK}
+        with Image.open(path.with_suffix(".png")) as png:
+            assert abs(png.width - width * figures.SAVE_DPI) <= 1, path.name
+    for name in figures.KEY_FIGURES:  # key figures in a single-column version, same data
+        single = folder / f"{name}{figures.SINGLE_SUFFIX}.svg"
+        assert math.isclose(svg_geometry(single.read_text(encoding="utf-8"))[0], figures.SINGLE_COLUMN_IN[0], abs_tol=0.01)
+        assert single.with_suffix(".csv").read_bytes() == (folder / f"{name}.csv").read_bytes()
+    assert set(findings.key_figures()) <= set(figures.KEY_FIGURES) | {
+        p.stem for p in published if math.isclose(svg_geometry(p.read_text(encoding="utf-8"))[0], 3.5, abs_tol=0.01)}
+
+
+def test_a_figure_not_at_a_column_width_is_refused(tmp_path):
+    fig = matplotlib.figure.Figure(figsize=(6.0, 3.0))
+    fig.add_subplot().plot([1, 2], [3, 4])
+    with pytest.raises(ValueError, match="6.00 in wide"):
+        figures.save_figure(fig, "odd", tmp_path, pd.DataFrame({"x": [1]}), "Caption.", "Source")
 
 
 # ---------------------------------------------------------------- the summary and differences
@@ -343,16 +377,21 @@ class Page(HTMLParser):
         return [base64.b64decode(img["src"].split(",", 1)[1]) for img in self.starts("img")]
 
 
-def section(html: str, anchor: str) -> Page:
-    """The element with this id, up to its own end tag."""
+def section_html(html: str, anchor: str) -> str:
+    """The markup of the element with this id, up to its own end tag."""
     start = html.rindex("<", 0, html.index(f'id="{anchor}"'))
     tag = re.match(r"<(\w+)", html[start:]).group(1)
     depth = 0
     for match in re.finditer(rf"<(/?){tag}\b[^>]*>", html[start:]):
         depth += -1 if match.group(1) else 1
         if depth == 0:
-            return Page(html[start:start + match.end()])
+            return html[start:start + match.end()]
     raise AssertionError(f"no end tag for #{anchor}")
+
+
+def section(html: str, anchor: str) -> Page:
+    """The element with this id, up to its own end tag."""
+    return Page(section_html(html, anchor))
 
 
 def test_report_opens_on_a_title_page_and_a_summary_read_from_the_results(report_site):
@@ -366,7 +405,20 @@ def test_report_opens_on_a_title_page_and_a_summary_read_from_the_results(report
     assert "North American critical-minerals cooperation" in section(html, "title").text
 
     results = summary.read_results(scenario.root)
-    shown = section(html, "summary").text
+    found = findings.findings(results)
+    executive = section_html(html, "summary")
+    listed = [executive.index(str(escape(f.text))) for f in found if f.in_summary]  # in the file's order
+    assert listed == sorted(listed) and findings.SUMMARY_FINDINGS[0] <= len(listed) <= findings.SUMMARY_FINDINGS[1]
+    for f in found:
+        if f.in_summary:
+            assert str(escape(f.implication)) in executive and f'href="#{f.section}"' in executive
+        if f.in_chapter:  # the chapter's key-findings box, right after its title
+            start = html.index(f'<article class="chapter" aria-labelledby="ch{f.chapter[:2]}">')
+            chapter = html[start:html.index("</article>", start)]
+            box = chapter.index('class="key-findings"')
+            assert chapter.index("</h1>") < box < chapter.index(str(escape(f.text))) < chapter.index("</aside>")
+    assert executive.count('class="key-figure"') == len(findings.key_figures())
+    shown = section(html, "key-numbers").text  # the chapters' key numbers, an appendix
     first = results["01_minerals_tables"]
     assert f"{first['paper_rows_reproduced']} of {first['paper_rows']}" in shown
     floor = results["04_price_support"]["instruments"]["floor"]["fiscal_npv_mean"]
@@ -388,6 +440,7 @@ def test_contents_link_every_chapter_and_section_in_order(report_site):
     for notebook in scenario.executed:
         cells = nbformat.read(notebook, as_version=4).cells
         headings = [line.lstrip("#").strip() for cell in cells if cell.cell_type == "markdown"
+                    and plumbing.APPENDIX_TAG not in cell.metadata.get("tags", [])  # moved to the data appendix
                     for line in cell.source.splitlines() if line.startswith(("# ", "## "))]
         for heading in headings:
             assert heading in contents.text, heading
@@ -508,6 +561,12 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
 
     monkeypatch.setattr(summary, "SUMMARY_FILE", write_spec(tmp_path, [
         ("02_complementarity", "overlapping", f"Overlapping {HOSTILE}", "list", "", HOSTILE)]))
+    hostile_findings = tmp_path / "findings.csv"
+    pd.DataFrame([{"id": "hostile", "chapter": "01_minerals_tables", "place": "both", "section": "ch01", "figure": "",
+                   "rule": "count", "a": "checks_failed", "b": "", "tolerance": "",
+                   "words": f"none {HOSTILE}|one|many|unknown", "text": f"{{words}} {HOSTILE}",
+                   "implication": HOSTILE, "note": "x"}]).to_csv(hostile_findings, index=False)
+    monkeypatch.setattr(findings, "FINDINGS_FILE", hostile_findings)
     registry_file = tmp_path / "datasets.yaml"
     registry_file.write_text(json.dumps({"datasets": {"hostile": {
         "title": HOSTILE, "publisher": HOSTILE, "citation": HOSTILE, "licence": HOSTILE,

@@ -4,6 +4,11 @@ Each chapter's plots live in a submodule named for its concern (`data_checks`, `
 
 Colours are the Okabe–Ito colour-blind-safe palette with a fixed colour per country across all chapters.
 Saved files carry no timestamps or random ids, so the same inputs give byte-identical files.
+
+Sizes are a journal's: every figure is drawn at the width it declares — single column 3.5 in (89 mm) or double
+column 7.2 in (183 mm) — and saved at exactly that width (cropped to its content in height only), so its text has the
+point size the theme sets, none smaller than MIN_FONT_PT. Key figures (KEY_FIGURES) are published in a single-column
+version too, <name>_single. SVG text names a font stack that Word, Illustrator and browsers on every system resolve.
 """
 
 from __future__ import annotations
@@ -11,14 +16,17 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, display
+from matplotlib.transforms import Bbox
 
 from ..display import table  # noqa: F401  (the chapters' tables: figures.table)
+from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
 from ..images import reduced_png
 
 STYLE_FILE = Path(__file__).with_name("report.mplstyle")
@@ -44,8 +52,16 @@ COUNTRY_COLOURS = {
     "Rest of world": OKABE_ITO["grey"],
 }
 ACCENT = OKABE_ITO["reddish purple"]  # reference lines and highlights
-SINGLE_COLUMN_IN = (3.5, 2.6)  # journal single column, inches
-DOUBLE_COLUMN_IN = (7.2, 4.0)
+SINGLE_COLUMN_IN = (3.5, 2.6)  # journal single column, inches (89 mm)
+DOUBLE_COLUMN_IN = (7.2, 4.0)  # journal double column (183 mm)
+WIDTHS_IN = (SINGLE_COLUMN_IN[0], DOUBLE_COLUMN_IN[0])  # the only widths a figure may declare
+MIN_FONT_PT = 6.0  # journals' smallest legible text at the printed size
+# Text is laid out with DejaVu Sans (shipped with matplotlib, so every system measures it alike, and wider than Arial,
+# so the text fits in whichever font opens it); the SVG names this stack, which Word and Illustrator resolve too.
+SVG_FONT_STACK = "Arial, Helvetica, 'DejaVu Sans', sans-serif"
+# The figures the report's summary shows (data/report_findings.csv), drawn double-column in their chapters: each is
+# also published in a single-column version, <name>_single.
+KEY_FIGURES = ("02_china_vs_club", "04_bankability")
 
 FORMATS = ("png", "svg", "pdf", "csv", "txt")  # every file save_figure writes, in the order a reader wants them
 SCREEN_REDUCTION = 2  # the notebook shows the 300-dpi PNG at 150 dpi: sharp on high-density screens and in print
@@ -63,18 +79,35 @@ def use_theme() -> None:
     plt.style.use(STYLE_FILE)
 
 
-def tight_bbox(fig: plt.Figure):
-    """The area savefig(bbox_inches="tight") crops to at the save resolution, measured once for all formats.
+def declared_width(fig: plt.Figure, name: str) -> float:
+    """The figure's width in inches, which must be a journal column's."""
+    width = fig.get_figwidth()
+    if not any(math.isclose(width, allowed, abs_tol=1e-6) for allowed in WIDTHS_IN):
+        raise ValueError(f"figure {name!r} is {width:.2f} in wide; draw it at one of {WIDTHS_IN} in "
+                         "(figures.SINGLE_COLUMN_IN or DOUBLE_COLUMN_IN)")
+    return width
 
-    Each tight save would otherwise lay out and measure the whole figure again before drawing it.
-    """
+
+def column_bbox(fig: plt.Figure, name: str):
+    """The area to save: the figure's full declared width, and in height its content, measured once at the save
+    resolution for all formats. Content reaching past the sides would be cut off, so it stops the save."""
     screen_dpi = fig.dpi
     fig.dpi = SAVE_DPI
     try:
         fig.draw_without_rendering()
-        return fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+        tight = fig.get_tightbbox()
     finally:
         fig.dpi = screen_dpi
+    width, pad = declared_width(fig, name), plt.rcParams["savefig.pad_inches"]
+    if tight.x0 < -0.01 or tight.x1 > width + 0.01:
+        raise ValueError(f"figure {name!r} reaches {tight.x0:.2f} to {tight.x1:.2f} in across a {width} in width; "
+                         "use layout='constrained' or move the legend inside")
+    return Bbox([[0, tight.y0 - pad], [width, tight.y1 + pad]])  # the height is free: a legend above counts
+
+
+def portable_svg(svg: bytes) -> bytes:
+    """The SVG with its text naming the portable font stack instead of the font it was laid out with."""
+    return svg.replace(b"font-family: 'DejaVu Sans'", f"font-family: {SVG_FONT_STACK}".encode())
 
 
 def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str) -> bytes:
@@ -83,15 +116,25 @@ def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, ca
     Returns the PNG's bytes, so the notebook can show them without drawing the figure again.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    bbox = tight_bbox(fig)
+    bbox = column_bbox(fig, name)
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=SAVE_DPI, bbox_inches=bbox, metadata=_METADATA["png"])
     (folder / f"{name}.png").write_bytes(png.getvalue())
-    for fmt in ("svg", "pdf"):
-        fig.savefig(folder / f"{name}.{fmt}", format=fmt, bbox_inches=bbox, metadata=_METADATA[fmt])
+    svg = io.BytesIO()
+    fig.savefig(svg, format="svg", bbox_inches=bbox, metadata=_METADATA["svg"])
+    (folder / f"{name}.svg").write_bytes(portable_svg(svg.getvalue()))
+    fig.savefig(folder / f"{name}.pdf", format="pdf", bbox_inches=bbox, metadata=_METADATA["pdf"])
     data.to_csv(folder / f"{name}.csv", index=False)
     (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
     return png.getvalue()
+
+
+def single_column(fig: plt.Figure) -> plt.Figure:
+    """The same figure redrawn at single-column width: text keeps its point size, the plot area narrows; the height
+    shrinks less than the width, so panels keep a readable shape."""
+    height = fig.get_figheight()
+    fig.set_size_inches(SINGLE_COLUMN_IN[0], max(SINGLE_COLUMN_IN[1], height * 0.8))
+    return fig
 
 
 def figure_html(png: bytes, name: str, caption: str, source: str, label: str) -> str:
@@ -113,7 +156,10 @@ def figure_html(png: bytes, name: str, caption: str, source: str, label: str) ->
 
 def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
             label: str) -> None:
-    """Save the figure in every format, show it in the chapter with its numbered caption and source, close it."""
+    """Save the figure in every format, show it in the chapter with its numbered caption and source, close it.
+    A key figure is saved a second time at single-column width."""
     png = save_figure(fig, name, folder, data, caption, source)
+    if name in KEY_FIGURES and fig.get_figwidth() != SINGLE_COLUMN_IN[0]:
+        save_figure(single_column(fig), name + SINGLE_SUFFIX, folder, data, caption, source)
     plt.close(fig)
     display(HTML(figure_html(png, name, caption, source, label)))

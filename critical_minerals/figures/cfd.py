@@ -83,7 +83,7 @@ def bankability_curve(curve: pd.DataFrame, reference: float, target: float, regi
     ax.set(xlabel="Strike (USD per tonne of product)", ylabel="P(project NPV < 0)", ylim=(0, 1.02))
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.legend(loc="upper right")
+    fig.legend(loc="outside lower center", ncol=2)  # below the plot: the curves fill it at either width
     return fig, data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -92,7 +93,7 @@ def china_vs_club(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame
                                color=COUNTRY_COLOURS[CHINA], alpha=0.12, linewidth=0))
     alone = math.sqrt(HHI_HIGHLY_CONCENTRATED)
     ax.axvline(alone, color=ACCENT, linestyle="--", linewidth=0.9)
-    ax.text(alone + 0.8, 75, f"China's share alone gives\nHHI {HHI_HIGHLY_CONCENTRATED:,.0f} (highly concentrated)",
+    ax.text(alone + 1.5, 48, f"China's share alone gives\nHHI {HHI_HIGHLY_CONCENTRATED:,.0f} (highly\nconcentrated)",
             color=ACCENT, fontsize=6.5, va="top")
     for high, part in data.groupby("highly_concentrated"):
         ax.scatter(part["china_pct"], part["club_pct"], s=22, linewidth=0.8, zorder=3,
@@ -106,14 +107,14 @@ def china_vs_club(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame
     gap = data[data["gap"]].sort_values("china_pct", ascending=False).reset_index(drop=True)
     for i, row in gap.iterrows():  # gap minerals crowd one corner: numbers at the points, names in a key
         ax.annotate(str(i + 1), (row["china_pct"], row["club_pct"]), xytext=(0, 5 if i % 2 else -8),
-                    textcoords="offset points", fontsize=5.5, ha="center", color="#9A6A00")
+                    textcoords="offset points", fontsize=6, ha="center", color="#9A6A00")
     if len(gap):
         key = "\n".join(f"{i + 1}  {label}" for i, label in enumerate(gap["label"]))
-        ax.text(0.99, 0.86, "Gap minerals\n" + key, transform=ax.transAxes, ha="right", va="top", fontsize=6,
+        ax.text(0.99, 0.72, "Gap minerals\n" + key, transform=ax.transAxes, ha="right", va="top", fontsize=6,
                 color="#9A6A00", linespacing=1.25)
     ax.set(xlim=(0, 100), ylim=(0, 100), xlabel="China's share of world production (%)",
            ylabel="U.S. + Canada + Mexico share (%)")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left")  # the top left is empty: no product has a large club share and China's too
     return fig, data
 
 
@@ -137,15 +138,18 @@ def pooling(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
 def headroom(table: pd.DataFrame, top: int = 15) -> tuple[plt.Figure, pd.DataFrame]:
     """Production share → reserve share for the partner-products with the most headroom."""
     data = table[table["headroom_pp"] > 0].head(top).iloc[::-1].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * len(data) + 1.0))
+    # long product names wrap, so the plot keeps its width in a double column; rows grow with their lines
+    names = [textwrap.fill(f"{label} — {partner}", 34) for label, partner in zip(data["label"], data["partner"])]
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * sum(n.count("\n") + 1 for n in names) + 1.0))
     for y, row in data.iterrows():
         colour = COUNTRY_COLOURS[row["partner"]]
         ax.annotate("", xy=(row["share_pct_reserves"], y), xytext=(row["share_pct_production"], y),
                     arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 1.2})
         ax.scatter(row["share_pct_production"], y, s=14, color="white", edgecolor=colour, zorder=3)
-    ax.set_yticks(data.index, data["label"] + " — " + data["partner"])
+    ax.set_yticks(data.index, names)
     ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlabel("Share of world production (open circle) → share of world reserves (arrow head), %")
+    ax.set_xlim(0, data[["share_pct_production", "share_pct_reserves"]].max().max() * 1.3)  # arrows are no data
+    ax.set_xlabel("Share of world production (open circle) →\nshare of world reserves (arrow head), %")
     ax.grid(axis="y", visible=False)
     return fig, data
 
@@ -174,7 +178,6 @@ def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[pl
     for ax in axes.flat[len(labels):]:
         ax.set_visible(False)
     handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0))
+    fig.legend(handles, names, loc="outside upper center", ncol=2)
     fig.supylabel("Share of world production (%)", fontsize=8)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig, data

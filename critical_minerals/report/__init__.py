@@ -1,9 +1,11 @@
 """The report people read: one self-contained HTML file per scenario, and a page comparing scenarios.
 
-`write_report` assembles, in order: a title page, the executive summary (statements from data/report_summary.csv,
-numbers from the chapters' results files), contents, the chapters (code folded away), methods and caveats (cells
-tagged `caveats`), the figures gallery, the parameters, the data sources and licences (from the registry) and the
-build's provenance. Everything is inlined (style, script, images), so the file can be mailed and read offline;
+`write_report` assembles, in order: a title page, the executive summary (findings from data/report_findings.csv with
+their key figures, words and numbers from the chapters' results files), contents, the chapters (code folded away, each
+opening with its key-findings box), methods and caveats (cells tagged `caveats`), the figures gallery, the
+parameters, the data sources and licences (from the registry), the build's provenance, the key numbers of every
+chapter (statements from data/report_summary.csv) and the data tables the chapters move out of the reading path
+(cells tagged `appendix`). Everything is inlined (style, script, images), so the file can be mailed and read offline;
 there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import datasets
-from . import appendix, gallery, summary
+from . import appendix, findings, gallery, summary
 from .model import Chapter, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
@@ -44,17 +46,22 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         chapters, code_css = render_chapters(executed)
     titles = {chapter.stem: chapter for chapter in chapters}
 
+    all_results = summary.read_results(root)
     summary_groups: dict[str, list[summary.Statement]] = {}
-    for statement in summary.statements(summary.read_results(root)):
+    for statement in summary.statements(all_results):
         summary_groups.setdefault(statement.chapter, []).append(statement)
+    found = [f for f in findings.findings(all_results) if f.chapter in titles]  # a report of some chapters: theirs
+    sections = findings.sections_of(found, chapters)
 
     figure_list = gallery.figures_in(figures, figures_href)
     anchors = {chapter.anchor for chapter in chapters}
     gallery_groups: dict[str | None, list[gallery.Figure]] = {}
     for figure in figure_list:
         gallery_groups.setdefault(chapter_of_figure(figure.name, anchors), []).append(figure)
-    in_text = {figure.name for figure in figure_list
-               if any(f'id="{figure.anchor}"' in chapter.html for chapter in chapters)}
+    shown_at = {figure.name: figure.anchor for figure in figure_list  # where the report shows each figure
+                if any(f'id="{figure.anchor}"' in chapter.html + chapter.appendix for chapter in chapters)}
+    in_text = {figure.name: shown_at[name] for figure in figure_list  # a single-column version: its figure's place
+               if (name := figure.name.removesuffix(findings.SINGLE_SUFFIX)) in shown_at}
 
     return write_page(
         "report.html.j2", destination,
@@ -64,6 +71,9 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         summary_groups=summary_groups,
         gallery_groups=gallery_groups, thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
         in_text=in_text,
+        findings=[f for f in found if f.in_summary], boxes=findings.by_chapter(found), sections=sections,
+        opening={c.stem: findings.split_after_title(c.html) for c in chapters},
+        key_figures=findings.key_figure_views(found, figure_list),
         parameters=appendix.parameters_by_notebook(manifest),
         differing=appendix.chosen(manifest),
         sources=appendix.sources(datasets.load_registry()),

@@ -3,7 +3,8 @@
 nbconvert renders the cells through the `chapter` template (templates/nbconvert/chapter): code folded into a
 <details> element, no prompts, no page around the cells. Headings get ids that are unique in the whole report:
 `ch02` for chapter 2's title, `ch02-<slug>` for its sections. Cells tagged `caveats` are rendered a second time for
-the report's methods-and-caveats section, each with a link back to where it stands in its chapter.
+the report's methods-and-caveats section, each with a link back to where it stands in its chapter. Cells tagged
+`appendix` or `collapsed` are moved to the data appendix or folded (see plumbing.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from ..errors import InputError
+from . import plumbing
 from .model import Caveat, Chapter, Heading
 
 NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
@@ -134,9 +136,14 @@ def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | No
     notebook = _prefixed_cells(nbformat.read(path, as_version=4), prefix)
     resources = {"metadata": {"name": stem, "path": str(path.parent)}}
     exporter.anchors = Anchors(prefix, taken)
-    body, produced = exporter.from_notebook_node(notebook, resources=resources)
+    reading, moved = plumbing.split(notebook, prefix)
+    body, produced = exporter.from_notebook_node(reading, resources=resources)
     headings = exporter.anchors.headings
     css = "\n".join(produced.get("inlining", {}).get("css", []))
+    appendix = ""
+    if moved is not None:  # its headings stay out of the contents: they sit one level down, in the data appendix
+        exporter.anchors = Anchors(plumbing.appendix_anchor(prefix), taken, shift=1)
+        appendix, _ = exporter.from_notebook_node(moved, resources=resources)
 
     caveats = []
     for cell in notebook.cells:
@@ -152,7 +159,7 @@ def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | No
     if not headings or headings[0].level != 1:
         raise InputError("a chapter starts with its title as a level-1 heading", file=path,
                          fix="make the first markdown cell begin with '# Chapter N — title'")
-    return Chapter(stem, headings[0].anchor, headings[0].title, headings, body, caveats), css
+    return Chapter(stem, headings[0].anchor, headings[0].title, headings, body, caveats, appendix), css
 
 
 def render_chapters(executed: list[Path]) -> tuple[list[Chapter], str]:

@@ -28,6 +28,7 @@ class Chapter:
     headings: list[Heading]  # the title first, then its sections
     html: str
     caveats: list[Caveat]
+    appendix: str = ""  # the cells the chapter moves to the data appendix (tag `appendix`), rendered
 
 
 def chapter_to_json(chapter: Chapter, css: str) -> str:

@@ -44,8 +44,8 @@ def read_results(root: Path) -> dict[str, dict]:
             for path in sorted((root / "results").glob("*.json"))}
 
 
-class _Missing(LookupError):
-    pass
+class MissingKey(LookupError):
+    """A dotted key that names no value of a results file."""
 
 
 def lookup(results: dict, key: str):
@@ -56,7 +56,7 @@ def lookup(results: dict, key: str):
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            raise _Missing(part)
+            raise MissingKey(part)
     return value
 
 
@@ -69,7 +69,7 @@ def expand(results: dict, key: str) -> list[tuple[str, str]]:
     head, tail = parts[:at], parts[at + 1:]
     group = lookup(results, ".".join(head)) if head else results
     if not isinstance(group, dict):
-        raise _Missing(".".join(head))
+        raise MissingKey(".".join(head))
     return [(".".join([*head, name, *tail]), name) for name in group]
 
 
@@ -85,7 +85,7 @@ def fill(template: str, results: dict, star: str, row: dict, field: str, path: P
             return star
         try:
             value = lookup(results, key)
-        except _Missing:
+        except MissingKey:
             raise InputError("placeholder names no value of the results file", file=path, row=row["line"],
                              field=field, value=match.group(0),
                              fix=f"use a key of results/{row['chapter']}.json") from None
@@ -112,7 +112,7 @@ def read_spec(path: Path) -> list[dict]:
 def statement(row: dict, results: dict, key: str, star: str, path: Path) -> Statement:
     try:
         value = lookup(results, key)
-    except _Missing:
+    except MissingKey:
         known = ", ".join(sorted(results)[:12])
         raise InputError("no such value in the results file", file=path, row=row["line"], field="key",
                          value=key, fix=f"name a key of results/{row['chapter']}.json (top level: {known})") from None
@@ -154,7 +154,7 @@ def statements(all_results: dict[str, dict], path: Path | None = None) -> list[S
         results = all_results[row["chapter"]]
         try:
             keys = expand(results, row["key"])
-        except _Missing:
+        except MissingKey:
             raise InputError("no such group in the results file", file=path, row=row["line"], field="key",
                              value=row["key"], fix=f"name a group of results/{row['chapter']}.json") from None
         found.extend(statement(row, results, key, star, path) for key, star in keys)
