@@ -212,7 +212,9 @@ def floor_setup(terms: FloorTerms, first_year: int, last_year: int, thresholds: 
                           reference_price_usd_per_t=float("nan"), payable_share=1.0,
                           capacity_t_per_year=terms.volume_t_per_year, capex_usd=0.0, opex_usd_per_t=0.0,
                           construction_years=lead, life_years=terms.years, ramp_up_years=0, royalty_rate=0.0,
-                          tax_rate=0.0, hurdle_rate=terms.discount_rate, itc_eligible_share=0.0, us_45x_eligible=0.0)
+                          tax_rate=0.0, hurdle_rate=terms.discount_rate, itc_eligible_share=0.0,
+                          product_form="NdPr oxide", product_purity=float("nan"), us_45x_eligible=0.0,
+                          us_45x_reason="the floor's payments are valued alone, without tax credits")
     contract = cfd.Contract(strike=terms.floor_usd_per_kg * KG_PER_T, support_years=terms.years)
     return cfd.Setup(archetype, contract, offset_months=0, government_rate=terms.discount_rate,
                      subsidies={"none": np.zeros(archetype.years)}, thresholds=tuple(thresholds), compute_irr=False)

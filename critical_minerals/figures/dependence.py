@@ -3,6 +3,8 @@ stage, and the supply-shock test with the partners' cover."""
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ def reliance_by_leader(ranks: pd.DataFrame, labels: dict[str, str]) -> tuple[plt
     data = ranks.assign(label=ranks["product"].map(labels))
     data = data.sort_values(["nir_pct", "label"], ascending=[True, False]).reset_index(drop=True)
     data = data[["label", "product", "nir_text", "nir_pct", "nir_relation", "first_source", "first_group"]]
-    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * len(data) + 1.1))
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * len(data) + 1.1), layout="constrained")
     for group, colour in GROUP_COLOURS.items():
         rows = data[data["first_group"] == group]
         if rows.empty:
@@ -41,7 +43,7 @@ def reliance_by_leader(ranks: pd.DataFrame, labels: dict[str, str]) -> tuple[plt
     ax.set_yticks(data.index, data["label"])
     ax.set_xlim(0, 125)
     ax.set_xticks([0, 25, 50, 75, 100])
-    ax.set_xlabel("U.S. net import reliance (% of apparent consumption); hatched: USGS gives only a bound")
+    ax.set_xlabel("U.S. net import reliance (% of apparent consumption)\nhatched: USGS gives only a bound")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, title="First import source", frameon=False)
     ax.grid(axis="y", visible=False)
     return fig, data
@@ -52,14 +54,14 @@ def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     data = table.reset_index(drop=True)[["chain", "step", "label", "host_of", "china_pct", "top3_pct",
                                          "partners_pct", "hhi", "note"]]
     y = np.arange(len(data))[::-1] * 1.0
-    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 0.26 * len(data) + 1.1))
+    fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN_IN[0], 0.26 * len(data) + 1.1), layout="constrained")
     height = 0.26
     ax.barh(y + height, data["top3_pct"].fillna(0), height, color=OKABE_ITO["sky blue"], label="Top three countries")
     ax.barh(y, data["china_pct"].fillna(0), height, color=COUNTRY_COLOURS["China"], label="China")
     ax.barh(y - height, data["partners_pct"].fillna(0), height, color=COUNTRY_COLOURS["United States"],
             label="United States, Canada and Mexico")
     for position, row in zip(y, data.itertuples()):
-        text = row.note if row.note else f"HHI {row.hhi:,.0f}"
+        text = textwrap.fill(row.note, 34) if row.note else f"HHI {row.hhi:,.0f}"
         ax.text(101, position, text, va="center", fontsize=6)
     chains = data["chain"].to_numpy()
     for position, before, after in zip(y[1:], chains[:-1], chains[1:]):
@@ -67,10 +69,12 @@ def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
             ax.axhline(position + 0.5, color="#999999", linewidth=0.5)
     ax.set_yticks(y, [f"{label} (host of {host})" if host else label
                       for label, host in zip(data["label"], data["host_of"])])
-    ax.set_xlim(0, 118)
+    ax.set_xlim(0, 150)  # room right of 100 % for the HHI or the note
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xlabel("Share of world production (%)")
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    # above the whole figure, not the axes: the long stage labels push the axes right, and a legend anchored there
+    # would run past the column
+    fig.legend(loc="outside upper center", ncol=3, frameon=False)
     ax.grid(axis="y", visible=False)
     return fig, data
 
@@ -83,7 +87,7 @@ def shock_cover(table: pd.DataFrame, labels: dict[str, str]) -> tuple[plt.Figure
     data = data[["product", "label", "exposed_low_pct", "exposed_high_pct", "exposed_low_t", "exposed_high_t",
                  "partner_production_t", "cover_low_pct", "cover_high_pct", "cover_note"]]
     fig, (left, right) = plt.subplots(1, 2, sharey=True, figsize=(DOUBLE_COLUMN_IN[0], ROW_IN * 1.6 * len(data)
-                                                                   + 1.2))
+                                                                   + 1.2), layout="constrained")
     y = np.arange(len(data))
     for ax, low, high, colour in ((left, "exposed_low_pct", "exposed_high_pct", COUNTRY_COLOURS["China"]),
                                   (right, "cover_low_pct", "cover_high_pct", COUNTRY_COLOURS["Canada"])):
@@ -96,7 +100,7 @@ def shock_cover(table: pd.DataFrame, labels: dict[str, str]) -> tuple[plt.Figure
         note = row.cover_note if not np.isfinite(row.cover_low_pct) else (
             "none: neither partner produces it" if row.cover_high_pct == 0 else "")
         if note:
-            right.text(2, position, note, va="center", fontsize=5.5, color="#555555")
+            right.text(2, position, note, va="center", fontsize=6, color="#555555")
     left.set_yticks(y, data["label"])
     left.set_xlabel("Exposed share of U.S. apparent consumption (%)")
     right.set_xlabel("Share of the exposed quantity that Canadian\nand Mexican production could cover (%)")

@@ -26,8 +26,12 @@ def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[pl
                       costs_by_design.values()], ignore_index=True)
     data["cost_usd_bn"] = data["cost_usd"] / 1e9
     data = data.drop(columns="cost_usd").rename(columns={"label": "mineral"})
-    height = 0.22 * data.groupby("design").size().max() + 1.0
-    fig, axes = _panels(len(costs_by_design), height)
+    # one panel above the other: the minerals' labels are long ("Tungsten (priced as concentrate)") and need the
+    # column's width beside the bars
+    rows = data.groupby("design", sort=False).size()
+    fig, axes = plt.subplots(len(rows), 1, figsize=(DOUBLE_COLUMN_IN[0], 0.2 * rows.sum() + 0.9 * len(rows)),
+                             squeeze=False, layout="constrained", gridspec_kw={"height_ratios": list(rows + 2)})
+    axes = axes[:, 0]
     for ax, (name, colour) in zip(axes, zip(costs_by_design, DESIGN_COLOURS)):
         part = data[data["design"] == name].sort_values("cost_usd_bn")
         ax.barh(part["mineral"], part["cost_usd_bn"], color=colour, height=0.7)
