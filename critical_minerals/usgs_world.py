@@ -33,6 +33,7 @@ import pandera.pandas as pa
 
 from . import paths, units
 from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, normalise_country
+from .data_files import read_data_table
 from .usgs_csv import ZERO_MARKERS, clean_text, commodity_for_code, load_commodity_map, read_rows
 from .errors import InputError
 
@@ -142,7 +143,7 @@ def stage_of(type_text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _series_patterns() -> dict[str, list[tuple[re.Pattern, str]]]:
-    table = pd.read_csv(paths.DATA_DIR / "usgs_series.csv")
+    table = read_data_table(paths.DATA_DIR / "usgs_series.csv", ["commodity", "pattern", "series"])
     patterns: dict[str, list[tuple[re.Pattern, str]]] = {}
     for row in table.itertuples():
         patterns.setdefault(row.commodity, []).append((re.compile(row.pattern, re.I), row.series))
@@ -327,7 +328,9 @@ def read_world(external_dir: Path | None = None, editions: tuple[int, ...] = EDI
 
 
 def unit_corrections() -> pd.DataFrame:
-    return pd.read_csv(paths.DATA_DIR / "usgs_unit_corrections.csv")
+    table = read_data_table(paths.DATA_DIR / "usgs_unit_corrections.csv",
+                            ["edition", "commodity", "measure", "stated_unit", "actual_unit", "evidence"])
+    return table.astype({"edition": int})  # whole numbers: the reader checks every year and edition column
 
 
 def apply_unit_corrections(table: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
