@@ -54,9 +54,11 @@ def publish(scenario: str, pairs: list[tuple[Path, Path]]) -> None:
     for move in moves:
         try:
             swap(Path(move["staged"]), Path(move["published"]), Path(move["retired"]))
-        except OSError as err:
+        except BaseException as err:  # also Ctrl-C between the swaps: the old folders go back at once
             roll_back(moves)
             journal.unlink(missing_ok=True)
+            if not isinstance(err, OSError):
+                raise
             raise PublishFailed(f"could not replace {shown(move['published'])} ({err.strerror or err}); make it "
                                 f"and the folder it is in writable, then build again") from err
     _write_journal(journal, {"state": "committed", "moves": moves})
