@@ -59,8 +59,9 @@ def publish(scenario: str, pairs: list[tuple[Path, Path]]) -> None:
             journal.unlink(missing_ok=True)
             if not isinstance(err, OSError):
                 raise
-            raise PublishFailed(f"could not replace {shown(move['published'])} ({err.strerror or err}); make it "
-                                f"and the folder it is in writable, then build again") from err
+            raise PublishFailed(f"could not replace {shown(move['published'])} ({err.strerror or err}). Fix: make "
+                                f"it and the folder it is in writable, then build again. The last good report and "
+                                f"its figures are unchanged") from err
     _write_journal(journal, {"state": "committed", "moves": moves})
     finish(moves)
     journal.unlink(missing_ok=True)
