@@ -387,7 +387,8 @@ def remove_leftovers() -> None:
     """Staging and work folders of builds that were killed (their process is gone)."""
     candidates = list(paths.build_dir().glob(".staging-*")) + list(paths.build_dir().glob(".retired-*"))
     candidates += list(paths.figures_dir().glob(".retired-*")) + list(cache_root().glob("*/.tmp-*"))
-    for folder in candidates:
+    kept = publishing.kept_for_recovery()  # another scenario's interrupted publish: undone when it is built next
+    for folder in (candidate for candidate in candidates if candidate not in kept):
         pid = folder.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)

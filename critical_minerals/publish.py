@@ -95,6 +95,17 @@ def finish(moves: list[dict]) -> None:
         shutil.rmtree(move["retired"], ignore_errors=True)
 
 
+def kept_for_recovery() -> set[Path]:
+    """The old folders unfinished publishes of any scenario may still need to put back (not leftovers to delete)."""
+    kept = set()
+    for journal in paths.build_dir().glob(".publish-*.json"):
+        try:
+            kept.update(Path(move["retired"]) for move in json.loads(journal.read_text(encoding="utf-8"))["moves"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return kept
+
+
 def recover(scenario: str) -> str | None:
     """Complete or undo a publish of this scenario that a killed build left half done (the caller holds the
     scenario's lock). Returns a line saying what was done, or None."""

@@ -290,6 +290,8 @@ def test_kill_between_the_swaps_is_undone_by_the_next_run(spare):
     assert killed.returncode == 9, killed.stderr[-3000:]
     assert not (spare.root / "figures" / SPARE / OLD_MARK).exists()  # figures new, report old: half published
     assert (spare.root / "build" / f".publish-{SPARE}.json").is_file()
+    other = spare.build()  # a build of another scenario meanwhile clears leftovers, but not what recovery needs
+    assert other.returncode == 0, other.stderr[-3000:]
     recover = f"from critical_minerals import publish; print(publish.recover({SPARE!r}))"
     recovered = subprocess.run([sys.executable, "-c", recover], cwd=spare.root, env=spare.env, capture_output=True,
                                text=True, timeout=120, check=False)
