@@ -26,7 +26,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import datasets, digest, parameters, paths, plan, provenance, runner
+from . import cache, datasets, digest, failures, parameters, paths, plan, provenance, runner
+from . import publish as publishing
 from .errors import InputError
 from .parameters import ParameterErrors, shown
 
@@ -115,7 +116,8 @@ def entry(step: str, key: str) -> Path:
 
 
 def is_cached(step: str, key: str) -> bool:
-    return (entry(step, key) / runner.RECORD).is_file()
+    """The entry is there and passes its checksums (a damaged one is discarded, saying so, and recomputed)."""
+    return cache.usable(entry(step, key))
 
 
 def published_manifest(scenario: Scenario) -> dict | None:
@@ -197,7 +199,12 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
             finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
             for future in finished:
                 job_id = running.pop(future)
-                job, result = jobs[job_id], future.result()
+                try:
+                    job, result = jobs[job_id], future.result()
+                except futures.process.BrokenProcessPool:
+                    raise BuildFailure(f"{job_id[0]}: the worker process running it died (killed, or out of "
+                                       f"memory); build again, with -j 1 if memory is short\n"
+                                       f"  the last good report is unchanged") from None
                 if result["ok"]:
                     job.seconds = result["seconds"]
                     done.add(job_id)
@@ -224,7 +231,10 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
 def last_seconds(step: str) -> float:
     """How long the step took the last time it ran, from its newest cache entry (0 if it never ran)."""
     records = sorted((cache_root() / step).glob(f"*/{runner.RECORD}"), key=lambda path: path.stat().st_mtime)
-    return json.loads(records[-1].read_text(encoding="utf-8"))["seconds"] if records else 0.0
+    try:
+        return float(json.loads(records[-1].read_text(encoding="utf-8"))["seconds"]) if records else 0.0
+    except (OSError, ValueError, KeyError, TypeError):  # only an ordering hint: a damaged record is dealt with later
+        return 0.0
 
 
 def check_inputs(jobs: list[Job]) -> None:
@@ -264,8 +274,9 @@ def failure(job: Job, result: dict) -> Exception:
     text = f"{where}: {result['message']}"
     if kept:
         text += f"\n  executed notebook kept for debugging: {', '.join(kept)}"
-    if result["kind"] == "error":
-        text += f"\n  kernel log: see the traceback above\n{result.get('trace', '')}"
+    if result["kind"] == "error":  # not an error of the chapter's code: the details go to a log, not the screen
+        log = failures.write_log(f"{where}\n{result.get('trace', '')}\n--- kernel log ---\n{result.get('log', '')}")
+        text += f"\n  {failures.where_logged(log)}"
     return BuildFailure(text + "\n  the last good report is unchanged")
 
 
@@ -291,16 +302,21 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path
             executed[-1].parent.mkdir(exist_ok=True)
             executed[-1].write_text(with_scenario(source / runner.NOTEBOOK, scenario.name), encoding="utf-8")
             rendered.append(report.chapter_from_json((source / runner.CHAPTER).read_text(encoding="utf-8")))
-    cached_report = cache_root() / "report" / scenario.report_key[:32] / "report.html"
-    if cached_report.is_file():
-        shutil.copy2(cached_report, staging / "report.html")
+    cached_report = entry("report", scenario.report_key)
+    if cache.usable(cached_report):
+        shutil.copy2(cached_report / "report.html", staging / "report.html")
     else:
         href = os.path.relpath(scenario.published_figures, scenario.published) + "/"
         report.write_report(executed, staging, staging / "figures", scenario.name, manifest, staging / "report.html",
                             href, rendered)
-        cached_report.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(staging / "report.html", cached_report.with_suffix(f".tmp{os.getpid()}"))
-        os.replace(cached_report.with_suffix(f".tmp{os.getpid()}"), cached_report)
+        work = cached_report.with_name(f".tmp-{cached_report.name}-{os.getpid()}")  # sealed, then renamed in
+        work.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(staging / "report.html", work / "report.html")
+        cache.seal(work, {"key": scenario.report_key})
+        try:
+            work.rename(cached_report)
+        except OSError:  # another build made the same entry meanwhile
+            shutil.rmtree(work, ignore_errors=True)
     outputs = {}
     for path in sorted(staging.rglob("*")):
         if path.is_file():
@@ -328,14 +344,9 @@ def with_scenario(executed: Path, scenario: str) -> str:
 
 
 def publish(staging: Path, scenario: Scenario) -> None:
-    """Swap the staged outputs in for the published ones: figures/<scenario>/, then build/<scenario>/."""
-    for staged, published in ((staging / "figures", scenario.published_figures), (staging, scenario.published)):
-        published.parent.mkdir(parents=True, exist_ok=True)
-        retired = published.with_name(f".retired-{published.name}-{os.getpid()}")
-        if published.exists():
-            published.rename(retired)
-        staged.rename(published)
-        shutil.rmtree(retired, ignore_errors=True)
+    """Swap the staged outputs in for the published ones, figures/<scenario>/ and build/<scenario>/ as one unit."""
+    publishing.publish(scenario.name, [(staging / "figures", scenario.published_figures),
+                                       (staging, scenario.published)])
     shutil.rmtree(paths.build_dir() / f"{scenario.name}.failed", ignore_errors=True)
 
 
@@ -376,7 +387,8 @@ def remove_leftovers() -> None:
     """Staging and work folders of builds that were killed (their process is gone)."""
     candidates = list(paths.build_dir().glob(".staging-*")) + list(paths.build_dir().glob(".retired-*"))
     candidates += list(paths.figures_dir().glob(".retired-*")) + list(cache_root().glob("*/.tmp-*"))
-    for folder in candidates:
+    kept = publishing.kept_for_recovery()  # another scenario's interrupted publish: undone when it is built next
+    for folder in (candidate for candidate in candidates if candidate not in kept):
         pid = folder.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
@@ -409,15 +421,29 @@ def prune_cache(used: set[tuple[str, str]]) -> None:
 
 # ---------------------------------------------------------------- the build
 
+def check_output_root() -> None:
+    """build/ and figures/ (under MINERALS_OUTPUT_ROOT when set) are folders, or can become folders."""
+    for folder in (paths.build_dir(), paths.figures_dir()):
+        for existing in (path for path in (folder, *folder.parents) if path.exists()):
+            if not existing.is_dir():
+                raise BuildFailure(f"the output folder {shown(folder)} cannot be made: {shown(existing)} is a file. "
+                                   f"Fix: move the file away, or set {paths.OUTPUT_ROOT_ENV} to a folder")
+            break
+
+
 def build(names: list[str], overrides: list[str], workers: int, force: bool = False,
           verbose: bool = False) -> list[Path]:
+    check_output_root()
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps)
-    print(f"data: {datasets.fetch().summary()}", flush=True)
+    print(f"data: {datasets.fetch(rehash=force).summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
         scenario.report_key = report_key(scenario, git)
     with Locks([scenario.name for scenario in scenarios]):
+        for scenario in scenarios:  # a publish a killed build left half done: undone before anything else
+            if recovered := publishing.recover(scenario.name):
+                print(recovered, flush=True)
         remove_leftovers()
         stale = [scenario for scenario in scenarios if force or not up_to_date(scenario, git)]
         for scenario in scenarios:
@@ -455,7 +481,11 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
                 staging = assemble(scenario, steps, manifest)
             except Exception as err:  # a bug in the report code must not publish half a scenario either
                 shutil.rmtree(staging_dir(scenario), ignore_errors=True)
-                raise BuildFailure(f"{scenario.name}: rendering the report failed:\n{traceback.format_exc()}"
+                if isinstance(err, (InputError, OSError)):
+                    raise
+                log = failures.write_log(traceback.format_exc())
+                raise BuildFailure(f"{scenario.name}: rendering the report failed ({type(err).__name__}: "
+                                   f"{str(err)[:200]}); {failures.where_logged(log)}\n"
                                    f"  the last good report is unchanged") from err
             publish(staging, scenario)
             reports.append(scenario.published / "report.html")
@@ -520,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except BuildFailure as err:
+    except (BuildFailure, publishing.PublishFailed) as err:
         print(f"build failed: {err}", file=sys.stderr)
         return 1
     except BuildLocked as err:
@@ -529,5 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: the last good report is unchanged", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 — a full disk, an unwritable folder, a bug: one message, details logged
+        print(f"build failed: {failures.message(err, failures.write_log(traceback.format_exc()))}", file=sys.stderr)
+        return 1
     print(f"report: {', '.join(shown(path) for path in reports)} ({time.perf_counter() - started:.1f} s)")
     return 0

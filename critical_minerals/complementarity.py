@@ -162,7 +162,7 @@ def catalogue(world: pd.DataFrame, selection: Selection, paper_map: pd.DataFrame
         other_stage = alternatives[alternatives["role"] != f"{selection.stage}_stage"][keys]
         products = products.merge(other_stage, on=keys, how="left", indicator=True)
         products = products[products["_merge"] == "left_only"].drop(columns="_merge")
-        names = pd.read_csv(COMMODITY_NAMES).set_index("commodity")["name"].to_dict()
+        names = read_data_table(COMMODITY_NAMES, ["commodity", "name"]).set_index("commodity")["name"].to_dict()
         products["label"] = [_label(c, s, names) for c, s in zip(products["commodity"], products["series"])]
         named = products.merge(alternatives[[*keys, "label"]], on=keys, how="left")["label_y"].fillna("")
         products["label"] = np.where(named != "", named, products["label"])

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pandas as pd
-
 from . import paths
+from .data_files import read_data_table
 from .usgs_csv import clean_text
 
 COUNTRY, OTHER, WORLD, GROUP, UNKNOWN = "country", "other_countries", "world_total", "group", "unknown"
@@ -38,7 +37,7 @@ class CountryName:
 
 @lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
-    return frozenset(pd.read_csv(paths.DATA_DIR / "countries.csv")["country"])
+    return frozenset(read_data_table(paths.DATA_DIR / "countries.csv", ["country"])["country"])
 
 
 def _detail(text: str) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import sys
 import tempfile
 import urllib.request
-import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,30 +60,51 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Size and modification time of each file whose SHA-256 matched, so an unchanged file is not hashed on every build.
+# Identity (device, inode), size, and modification and change times (ns) of each file whose SHA-256 matched, so an
+# unchanged file is not hashed on every build. The change time (ctime) cannot be set back by the user: a file
+# rewritten in place with its size and mtime restored still has a new ctime, and is hashed again.
 VERIFIED_FILE = ".verified.json"
 
 
 class Verified:
-    """The memo of checked files in one fetched folder; a file whose size or mtime changed is hashed again."""
+    """The memo of checked files in one fetched folder. A file is taken as verified only when everything the memo
+    recorded of it is unchanged; `rehash` (--force, `datasets verify`) hashes every file regardless."""
 
-    def __init__(self, dest: Path):
+    def __init__(self, dest: Path, rehash: bool = False):
         self.path = dest / VERIFIED_FILE
+        self.rehash = rehash
         try:
-            self.known = json.loads(self.path.read_text(encoding="utf-8"))
+            known = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.known = {}
+            known = {}
+        # a damaged or older memo (other fields) is simply not trusted
+        self.known = {key: value for key, value in known.items()
+                      if isinstance(value, list) and len(value) == 2 and isinstance(value[1], str)} \
+            if isinstance(known, dict) else {}
         self.changed = False
 
     def sha256(self, target: Path) -> str:
+        refuse_symlinks(target, self.path.parent)
         stat = target.stat()
-        key = str(target.relative_to(self.path.parent))
-        size, mtime, digest = self.known.get(key, (None, None, None))
-        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+        memo = self.known.get(self._key(target))
+        if self.rehash or not memo or memo[0] != self._identity(stat):
             digest = sha256_of(target)
-            self.known[key] = (stat.st_size, stat.st_mtime_ns, digest)
-            self.changed = True
-        return digest
+            if os.stat(target).st_ctime_ns == stat.st_ctime_ns:  # not changed while being hashed
+                self.remember(target, digest, stat)
+            return digest
+        return memo[1]
+
+    def remember(self, target: Path, digest: str, stat: os.stat_result | None = None) -> None:
+        """A file whose content has this digest (hashed now, or installed from a verified copy)."""
+        self.known[self._key(target)] = [self._identity(stat or target.stat()), digest]
+        self.changed = True
+
+    def _key(self, target: Path) -> str:
+        return str(target.relative_to(self.path.parent))
+
+    @staticmethod
+    def _identity(stat: os.stat_result) -> list[int]:
+        return [stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
     def save(self) -> None:
         if self.changed:  # written whole and renamed, so parallel builds never read half a memo
@@ -92,14 +113,30 @@ class Verified:
             os.replace(tmp, self.path)
 
 
+def refuse_symlinks(target: Path, root: Path) -> None:
+    """Fetched files and their folders are real files below the fetch folder: a symbolic link there could make the
+    build read, or the fetch step chmod or overwrite, a file elsewhere."""
+    relative = Path(os.path.relpath(target, root))
+    for depth in range(len(relative.parts), 0, -1):
+        path = root.joinpath(*relative.parts[:depth])
+        if path.is_symlink():
+            raise InputError("is a symbolic link; fetched data must be real files", file=path,
+                             value=os.readlink(path),
+                             fix="delete the link and run `python -m critical_minerals.datasets fetch`")
+
+
 def load_registry(path: Path = paths.REGISTRY_FILE) -> dict[str, Dataset]:
     """Read and check data/datasets.yaml: every dataset has its provenance fields, every file a checksum and a source."""
     try:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except FileNotFoundError:
         raise InputError("dataset registry not found", file=path, fix="restore data/datasets.yaml from git") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte 0x{err.object[err.start]:02x})", file=path,
+                         fix="save the file as UTF-8") from None
     except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML ({err})", file=path, fix="correct the YAML syntax") from None
+        raise InputError(f"not valid YAML ({' '.join(str(err).split())[:300]})", file=path,
+                         fix="correct the YAML syntax") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
         raise InputError("expected a top-level mapping 'datasets:'", file=path, field="datasets", fix="see the file header")
     registry = {}
@@ -147,8 +184,9 @@ def _checksum_error(file: DataFile, source: str, actual: str) -> str:
 
 
 def _install(tmp: Path, target: Path) -> None:
+    """The verified copy in place of whatever is there; os.replace swaps the name itself, never writing through it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(tmp, 0o444)  # raw data are never edited in place
+    os.chmod(tmp, 0o444)  # raw data are never edited in place (tmp is our own new file in the scratch folder)
     os.replace(tmp, target)
 
 
@@ -174,10 +212,12 @@ def fetch(
     datasets: list[str] | None = None,
     mirror: Path | None | str = "env",
     dest: Path | None = None,
+    rehash: bool = False,
 ) -> FetchReport:
     """Make every registered file present and verified under `dest`; raise one InputError listing every problem.
 
-    A file already present with the right checksum is left alone, so a second run does no work.
+    A file already present with the right checksum is left alone, so a second run does no work. `rehash`: hash every
+    file, even those the memo proves unchanged (the build's --force).
     """
     registry = registry if registry is not None else load_registry()
     mirror = paths.mirror_dir() if mirror == "env" else (Path(mirror) if mirror else None)
@@ -186,7 +226,7 @@ def fetch(
     if unknown:
         raise InputError("unknown dataset", field="dataset", value=unknown[0], fix=f"choose from {sorted(registry)}")
     report = FetchReport()
-    verified = Verified(_tmp_parent(dest))
+    verified = Verified(_tmp_parent(dest), rehash)
     if mirror is not None and not mirror.is_dir():
         raise InputError("mirror directory does not exist", field=paths.MIRROR_ENV, value=str(mirror),
                          fix="point MINERALS_DATA_MIRROR at a copy of ../shared/data, or unset it to download")
@@ -196,6 +236,7 @@ def fetch(
             dataset = registry[name]
             for file in dataset.files:
                 target = local_path(name, file.path, dest)
+                refuse_symlinks(target, dest)
                 if target.exists() and verified.sha256(target) == file.sha256:
                     report.present += 1
                     continue
@@ -208,9 +249,10 @@ def fetch(
                 if actual != file.sha256:
                     report.problems.append(_checksum_error(file, source, actual))
                     continue
-                if target.exists():
-                    os.chmod(target, 0o644)
+                if target.exists() and not target.is_symlink():  # (links refused above) Windows cannot replace
+                    os.chmod(target, 0o644)  # a read-only file
                 _install(tmp, target)
+                verified.remember(target, file.sha256)
                 if mirror is not None:
                     report.copied += 1
                 else:
@@ -290,15 +332,16 @@ def _download_problem(what: str, url: str, err: OSError) -> str:
     )
 
 
-def verify(registry: dict[str, Dataset] | None = None, dest: Path | None = None) -> list[str]:
-    """Problems with the fetched files (missing or altered); empty when all are as recorded."""
+def verify(registry: dict[str, Dataset] | None = None, dest: Path | None = None, rehash: bool = False) -> list[str]:
+    """Problems with the fetched files (missing or altered); empty when all are as recorded. `rehash`: read every
+    byte (`datasets verify`), not only of the files the memo cannot prove unchanged."""
     registry = registry if registry is not None else load_registry()
-    verified = Verified(dest or paths.external_dir())
+    verified = Verified(dest or paths.external_dir(), rehash)
     problems = []
     for dataset in registry.values():
         for file in dataset.files:
             target = local_path(dataset.name, file.path, dest)
-            if not target.is_file():
+            if not target.is_symlink() and not target.is_file():
                 problems.append(f"{target}: missing; run `python -m critical_minerals.datasets fetch`")
             elif (actual := verified.sha256(target)) != file.sha256:
                 problems.append(f"{target}: SHA-256 {actual}, expected {file.sha256}; delete it and fetch again")
@@ -318,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fetch":
             print(f"datasets: {fetch(datasets=args.dataset).summary()} in {paths.external_dir()}")
         elif args.command == "verify":
-            problems = verify()
+            problems = verify(rehash=True)
             for problem in problems:
                 print(problem, file=sys.stderr)
             if problems:

@@ -94,7 +94,14 @@ def validate_paper_table(table: pd.DataFrame, path: Path | str = PAPER_TABLE) ->
 
 
 def read_claims(path: Path = PAPER_CLAIMS) -> pd.DataFrame:
-    claims = pd.read_csv(path)
+    claims = read_data_table(path, ["claim_id", "paper", "measure", "country", "mineral", "mineral_as_written",
+                                    "value_pct"])
+    numbers = pd.to_numeric(claims["value_pct"], errors="coerce")  # whole numbers stay integers
+    if numbers.isna().any():
+        index = numbers.isna().idxmax()
+        raise InputError("not a number", file=path, row=_line(index), field="value_pct",
+                         value=claims["value_pct"][index], fix="write the share in percent as the text states it")
+    claims["value_pct"] = numbers
     bad = claims[(claims["value_pct"] < 0) | (claims["value_pct"] > 100)]
     if not bad.empty:
         raise InputError("share outside [0, 100]", file=path, row=_line(bad.index[0]), field="value_pct",
@@ -188,7 +195,7 @@ def table_for_analysis(table: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFr
 # ---------------------------------------------------------------- reproduction from USGS
 
 def usgs_map(path: Path = PAPER_USGS_MAP) -> pd.DataFrame:
-    return pd.read_csv(path, keep_default_na=False)
+    return read_data_table(path, ["mineral", "commodity", "series", "stage", "world_series"])
 
 
 def partner_shares(world: pd.DataFrame, mapping: pd.DataFrame, measure: str = "production") -> pd.DataFrame:

@@ -8,10 +8,8 @@ message naming where it came from, the parameter, the value and the fix.
 from __future__ import annotations
 
 import ast
-import csv
 import difflib
 import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from . import paths
+from . import cache, paths
+from .data_files import read_rows
 from .errors import InputError
 
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
@@ -63,15 +62,14 @@ def notebook_parameters(notebook: Path, cache_dir: Path | None = None) -> list[d
     import; a no-op rebuild should not need it)."""
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
     cached = cache_dir / f"parameters-{digest[:20]}.json" if cache_dir else None
-    if cached and cached.is_file():
-        return json.loads(cached.read_text(encoding="utf-8"))
+    if cached and (found := cache.read_json(cached)) is not None:
+        return found
     import papermill
 
     found = [{"name": item["name"], "type": item["inferred_type_name"], "default": item["default"],
               "help": item["help"]} for item in papermill.inspect_notebook(str(notebook)).values()]
     if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(found), encoding="utf-8")
+        cache.write_json(cached, found)
     return found
 
 
@@ -131,8 +129,8 @@ def choices(parameter: Parameter) -> list:
         return sorted(str(path.relative_to(paths.ROOT))[len(prefix):-len(suffix) or None]
                       for path in paths.ROOT.glob(source.replace("{}", "*")))
     file, column = source.rsplit(":", 1)
-    with open(paths.ROOT / file, newline="", encoding="utf-8") as handle:
-        return sorted({row[column] for row in csv.DictReader(handle)})
+    header, rows = read_rows(paths.ROOT / file, [column])
+    return sorted({cells[header.index(column)] for _, cells in rows})
 
 
 # ---------------------------------------------------------------- values

@@ -49,8 +49,9 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
     where = shown(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read the build's steps ({' '.join(str(err).split())})", file=where) from None
+    except (OSError, ValueError, yaml.YAMLError) as err:  # ValueError: not UTF-8
+        raise InputError(f"cannot read the build's steps ({' '.join(str(err).split())[:300]})", file=where) \
+            from None
     steps: list[Step] = []
     for name, entry in raw.items():
         if name == REPORT:

@@ -15,13 +15,13 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import plan
+from . import cache, plan
 from .errors import InputError
 from .plan import Step
 
 KERNEL = "python3"
 KERNEL_START_ATTEMPTS = 3  # parallel kernels can race for the same free ports; a retry gets new ones
-OUTPUTS, NOTEBOOK, RECORD, KERNEL_LOG = "outputs", "notebook.ipynb", "record.json", "kernel.log"
+OUTPUTS, NOTEBOOK, RECORD, KERNEL_LOG = "outputs", "notebook.ipynb", cache.RECORD, "kernel.log"
 CHAPTER = "chapter.json"  # the chapter rendered for the report, so the report only assembles
 
 
@@ -61,8 +61,7 @@ def run(task: Task) -> dict:
             raise InputError("step wrote a file it does not declare", file="notebooks/chapters.yaml",
                              field=task.step.name, value=stray[0],
                              fix="add the file to the step's `writes`, or stop writing it")
-        (work / RECORD).write_text(json.dumps({"key": task.key, "seconds": round(seconds, 3),
-                                               "outputs": written}), encoding="utf-8")
+        cache.seal(work, {"key": task.key, "seconds": round(seconds, 3), "outputs": written})
         try:
             work.rename(task.entry)
         except OSError:  # another build made the same entry meanwhile: same key, same content
@@ -79,8 +78,10 @@ def run(task: Task) -> dict:
         if isinstance(err, PapermillExecutionError):
             return {"ok": False, "kind": "cell", "cell": err.cell_index, "count": err.exec_count,
                     "message": f"{err.ename}: {err.evalue}", "work": str(work)}
-        return {"ok": False, "kind": "error", "message": f"{type(err).__name__}: {err}",
-                "trace": traceback.format_exc(), "work": str(work)}
+        log = work / KERNEL_LOG
+        return {"ok": False, "kind": "error", "message": _in_words(err), "trace": traceback.format_exc(),
+                "log": log.read_text(encoding="utf-8", errors="replace")[-20000:] if log.is_file() else "",
+                "work": str(work)}
 
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -105,6 +106,17 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _in_words(err: Exception) -> str:
+    from nbclient.exceptions import DeadKernelError
+
+    if isinstance(err, DeadKernelError):
+        return ("the kernel running the chapter died (it was killed, ran out of memory or crashed in native code); "
+                "run the build again, with -j 1 if memory is short")
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}" + (f": {err.filename}" if err.filename else "")
+    return f"{type(err).__name__}: {str(err)[:300]}"
 
 
 def _outputs(folder: Path):
@@ -142,6 +154,7 @@ def _copy_tree(source: Path, target: Path) -> list[Path]:
 def _execute_notebook(task: Task, work: Path, out: Path) -> None:
     import papermill
     import zmq
+    from nbclient.exceptions import DeadKernelError
 
     parameters = {**task.parameters, "scenario": "build", "output_dir": str(out)}
     log = open(work / KERNEL_LOG, "w", encoding="utf-8")  # kernels inherit stderr: keep their warnings out of sight
@@ -158,8 +171,8 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
                 )
                 return
             except (RuntimeError, TimeoutError, zmq.ZMQError) as err:  # the kernel did not start or died
-                if attempt == KERNEL_START_ATTEMPTS:
-                    raise
+                if attempt == KERNEL_START_ATTEMPTS or isinstance(err, DeadKernelError):  # died in a cell: the
+                    raise  # same cell would kill it again
                 print(f"{task.step.name}: kernel failed ({err}); retrying", file=log, flush=True)
                 time.sleep(0.2 * attempt + random.random() * 0.3)
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .data_files import read_data_table
 from .errors import InputError
 
 COMMODITY_MAP = paths.DATA_DIR / "usgs_commodities.csv"
@@ -37,12 +38,7 @@ def read_rows(path: Path) -> list[list[str]]:
 
 def load_commodity_map(path: str | Path = COMMODITY_MAP) -> pd.DataFrame:
     """data/usgs_commodities.csv as text (no NA guessing), with its code columns checked."""
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    needed = {"commodity", "mcs2023_codes", "mcs2024_codes", "mcs2025_codes"}
-    missing = needed - set(table.columns)
-    if missing:
-        raise InputError(f"missing columns {sorted(missing)}", file=path, fix="use data/usgs_commodities.csv")
-    return table
+    return read_data_table(Path(path), ["commodity", "mcs2023_codes", "mcs2024_codes", "mcs2025_codes"])
 
 
 def commodity_for_code(code: str, edition: int, commodities: pd.DataFrame, file: Path | None = None) -> str:

@@ -199,7 +199,7 @@ def stage_of(type_text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _series_patterns() -> dict[str, list[tuple[re.Pattern, str]]]:
-    table = pd.read_csv(paths.DATA_DIR / "usgs_series.csv")
+    table = read_data_table(paths.DATA_DIR / "usgs_series.csv", ["commodity", "pattern", "series"])
     patterns: dict[str, list[tuple[re.Pattern, str]]] = {}
     for row in table.itertuples():
         patterns.setdefault(row.commodity, []).append((re.compile(row.pattern, re.I), row.series))
@@ -385,7 +385,9 @@ def read_world(external_dir: Path | None = None, editions: tuple[int, ...] = EDI
 
 
 def unit_corrections() -> pd.DataFrame:
-    return pd.read_csv(paths.DATA_DIR / "usgs_unit_corrections.csv")
+    table = read_data_table(paths.DATA_DIR / "usgs_unit_corrections.csv",
+                            ["edition", "commodity", "measure", "stated_unit", "actual_unit", "evidence"])
+    return table.astype({"edition": int})  # whole numbers: the reader checks every year and edition column
 
 
 def apply_unit_corrections(table: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:

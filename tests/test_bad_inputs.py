@@ -15,10 +15,11 @@ class Case:
     id: str
     expect: tuple[str, ...]  # every one of these appears in the error output
     file: str = ""  # project file to break (relative path); blank: nothing is edited
-    edit: object = None  # text -> broken text
+    edit: object = None  # text -> broken text (or bytes: written as they are)
     args: tuple[str, ...] = ()
     status: int = 2
     mirror: dict = field(default_factory=dict)  # files of a private mirror: relative path -> bytes
+    absent: tuple[str, ...] = ()  # none of these appears in the output (a long value is shown cut)
 
 
 def replace(old: str, new: str, count: int = 1):
@@ -46,6 +47,22 @@ def duplicate_row(line: int):
 
 def truncate(share: float):
     return lambda text: text[: int(len(text) * share)]
+
+
+def latin1(old: str, new: str):
+    """The file as a spreadsheet saves it in a Western-European code page, not UTF-8."""
+    return lambda text: replace(old, new)(text).encode("cp1252")
+
+
+def rename_column(old: str, new: str):
+    def edit(text: str) -> str:
+        header, rest = text.split("\n", 1)
+        assert old in header.split(",")
+        return ",".join(new if name == old else name for name in header.split(",")) + "\n" + rest
+    return edit
+
+
+LONG = "9" * 5000  # a value far too long to show in full
 
 
 PAPER, MINERALS = "data/paper_a_production_shares.csv", "data/stockpile_minerals.csv"
@@ -125,6 +142,34 @@ CASES = [
          args=("-p", "stockpile_design=defence,unicorn")),
     Case("cli-no-equals", ("command line", "'comparison_year'", "name=value"), args=("-p", "comparison_year")),
     Case("cli-zero-workers", ("-j", "0"), args=("-j", "0")),
+    # one reader for every hand-written table (data_files.read_data_table), also where parameters' allowed values are
+    # read (subsidy_regimes.csv, project_archetypes.csv): what it cannot read unambiguously is refused at read time
+    Case("table-not-utf8", ("subsidy_regimes.csv", "row 2", "not UTF-8", "0xe9", "save the file as UTF-8"), SUBSIDIES,
+         latin1('"No subsidy"', '"No subsidé"')),
+    Case("table-not-utf8-data-step", ("countries.csv", "not UTF-8"), "data/countries.csv",
+         latin1("Algeria,", "Algérie,")),
+    Case("table-extra-field", ("project_archetypes.csv", "row 8", "'surplus'", "cells", "quote a cell"), ARCHETYPES,
+         replace('infrastructure; illustrative"', 'infrastructure; illustrative",surplus')),
+    Case("table-extra-field-claims", ("paper_claims.csv", "'surplus'"), "data/paper_claims.csv",
+         replace(",Molybdenum,Molybdenum,23", ",Molybdenum,Molybdenum,23,surplus")),
+    Case("table-duplicate-column", ("stockpile_minerals.csv", "named twice", "'mineral'"), MINERALS,
+         rename_column("label", "mineral")),
+    Case("table-fractional-year", ("stockpile_burden_keys.csv", "'year'", "'2024.5'", "whole number"),
+         "data/stockpile_burden_keys.csv", replace(",2024,", ",2024.5,")),
+    Case("table-fractional-year-allowed-values", ("subsidy_regimes.csv", "'first_year'", "'2024.5'"), SUBSIDIES,
+         replace("canada_ctm_itc,capex,2024,", "canada_ctm_itc,capex,2024.5,")),
+    Case("table-nan", ("stockpile_assumptions.csv", "'value'", "'nan'", "finite"), "data/stockpile_assumptions.csv",
+         replace("benchmark_defence_cost,6000000000,", "benchmark_defence_cost,nan,")),
+    Case("table-inf", ("project_archetypes.csv", "'value'", "'inf'", "finite"), ARCHETYPES,
+         replace("nickel,capex_usd,1.6e9,", "nickel,capex_usd,inf,")),
+    Case("table-overflow", ("project_archetypes.csv", "'1e999'", "finite"), ARCHETYPES,
+         replace("nickel,capex_usd,1.6e9,", "nickel,capex_usd,1e999,")),
+    Case("table-underscore-number", ("stockpile_assumptions.csv", "'6_000_000_000'"), "data/stockpile_assumptions.csv",
+         replace("benchmark_defence_cost,6000000000,", "benchmark_defence_cost,6_000_000_000,")),
+    Case("table-long-value-cut", ("stockpile_assumptions.csv", "(5,004 characters)"), "data/stockpile_assumptions.csv",
+         replace("benchmark_defence_cost,6000000000,", f"benchmark_defence_cost,{LONG}e999,"), absent=(LONG,)),
+    Case("registry-not-utf8", ("datasets.yaml", "not UTF-8"), "data/datasets.yaml",
+         latin1("# Registry of", "# Registré of")),
 ]
 
 
@@ -138,7 +183,8 @@ def test_bad_input_stops_the_build_and_keeps_the_report(project, tmp_path, case)
     try:
         if target:
             target.chmod(target.stat().st_mode | stat.S_IWUSR)  # fetched files are installed read-only
-            target.write_text(case.edit(original.decode("utf-8-sig")), encoding="utf-8")
+            broken = case.edit(original.decode("utf-8-sig"))
+            target.write_bytes(broken if isinstance(broken, bytes) else broken.encode("utf-8"))
         if case.mirror:
             for relative, edit in case.mirror.items():
                 mirrored = tmp_path / "mirror" / relative
@@ -155,6 +201,8 @@ def test_bad_input_stops_the_build_and_keeps_the_report(project, tmp_path, case)
     assert result.returncode == case.status, output[-2000:]
     for text in case.expect:
         assert text in output, (text, output[-2000:])
+    for text in case.absent:
+        assert text not in output, output[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert project.published() == before
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 from jinja2 import pass_context
+from mistune.util import striptags
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
@@ -53,12 +54,42 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
+LINK_SCHEMES = ("http", "https")
+EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+REFUSED = "#refused-link"
+
+
+def followable(url: str) -> bool:
+    """Whether a browser may follow a link of the report: http(s) or a place in the report (#...). Judged as a
+    browser reads the address: entities decoded, whitespace and control characters dropped, any case."""
+    plain = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(url))
+    if plain.startswith("#"):
+        return True
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", plain)
+    return bool(scheme) and scheme.group(1).lower() in LINK_SCHEMES and plain[len(scheme.group(0)):].startswith("//")
+
+
 class _HeadingRenderer(IPythonRenderer):
-    """nbconvert's markdown renderer, with our heading ids and no pilcrow links."""
+    """nbconvert's markdown renderer, with our heading ids, no pilcrow links, and only links a reader may follow:
+    markdown in the chapters (and the text from data that cells display as markdown) links to http(s) addresses
+    and places in the report; any other target (javascript:, data:, file:, relative paths) shows as text."""
 
     def __init__(self, anchors: Anchors, **options):
-        super().__init__(**options)
+        super().__init__(allow_harmful_protocols=False, **options)
         self.anchors = anchors
+
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        if followable(url):
+            return super().link(text, url, title)
+        return f"{text} ({html.escape(url)})" if striptags(text).strip() != url else html.escape(url)
+
+    def sanitize_url(self, url: str) -> str:
+        """Images too (after nbconvert embeds attachments as data: URIs): http(s) or an embedded picture."""
+        return url if followable(url) or EMBEDDED_IMAGE.match(url) else REFUSED
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        rendered = super().image(text, url, title)
+        return html.escape(striptags(text)) if f'src="{REFUSED}"' in rendered else rendered
 
     def heading(self, text: str, level: int, **attrs) -> str:
         shown = min(level + self.anchors.shift, 6)
