@@ -137,8 +137,8 @@ def up_to_date(scenario: Scenario, git: dict) -> bool:
     return True
 
 
-def report_key(scenario: Scenario, git: dict) -> str:
-    return digest.combine("report", scenario.name, scenario.keys, scenario.parameters, git,
+def report_key(scenario: Scenario, git: dict, paper: str = "a4") -> str:
+    return digest.combine("report", scenario.name, scenario.keys, scenario.parameters, git, paper,
                           plan.environment_digest(), digest.files_digest(digest.matching(plan.report_reads())))
 
 
@@ -271,7 +271,7 @@ def failure(job: Job, result: dict) -> Exception:
 
 # ---------------------------------------------------------------- assembling and publishing
 
-def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path:
+def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: str = "a4") -> Path:
     """The scenario's outputs from the cache, its executed chapters, report and manifest, in a staging folder."""
     from . import report
 
@@ -301,6 +301,8 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path
         cached_report.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(staging / "report.html", cached_report.with_suffix(f".tmp{os.getpid()}"))
         os.replace(cached_report.with_suffix(f".tmp{os.getpid()}"), cached_report)
+    report.typeset.write_pdf_cached(staging / "report.html", staging / "figures", staging / "report.pdf", paper,
+                                    cached_report.parent)
     outputs = {}
     for path in sorted(staging.rglob("*")):
         if path.is_file():
@@ -410,13 +412,13 @@ def prune_cache(used: set[tuple[str, str]]) -> None:
 # ---------------------------------------------------------------- the build
 
 def build(names: list[str], overrides: list[str], workers: int, force: bool = False,
-          verbose: bool = False) -> list[Path]:
+          verbose: bool = False, paper: str = "a4") -> list[Path]:
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps)
     print(f"data: {datasets.fetch().summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
-        scenario.report_key = report_key(scenario, git)
+        scenario.report_key = report_key(scenario, git, paper)
     with Locks([scenario.name for scenario in scenarios]):
         remove_leftovers()
         stale = [scenario for scenario in scenarios if force or not up_to_date(scenario, git)]
@@ -452,7 +454,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
             started = time.perf_counter()
             try:
-                staging = assemble(scenario, steps, manifest)
+                staging = assemble(scenario, steps, manifest, paper)
             except Exception as err:  # a bug in the report code must not publish half a scenario either
                 shutil.rmtree(staging_dir(scenario), ignore_errors=True)
                 raise BuildFailure(f"{scenario.name}: rendering the report failed:\n{traceback.format_exc()}"
@@ -504,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache")
     parser.add_argument("-v", "--verbose", action="store_true", help="show papermill's cell progress")
     parser.add_argument("--list-params", action="store_true", help="list every notebook parameter and exit")
+    parser.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                        help="paper size of report.pdf (default: %(default)s)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -512,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
-        reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose)
+        reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose,
+                        args.paper)
     except ParameterErrors as err:
         for error in err.errors:
             print(f"error: {error}", file=sys.stderr)

@@ -15,12 +15,12 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .. import datasets
-from . import appendix, gallery, summary
+from . import appendix, gallery, summary, typeset
 from .model import Chapter, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
 
-__all__ = ["write_report", "write_comparison", "chapter_from_json"]
+__all__ = ["write_report", "write_comparison", "chapter_from_json", "typeset"]
 
 
 def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
