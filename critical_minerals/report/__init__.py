@@ -9,13 +9,14 @@ there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .. import datasets
-from . import appendix, gallery, summary, typeset
+from . import appendix, gallery, references, summary, typeset
 from .model import Chapter, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
@@ -42,13 +43,17 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         from .chapters import render_chapters  # nbconvert: only when the chapters come unrendered
 
         chapters, code_css = render_chapters(executed)
+    registry = datasets.load_registry()
+    bibliography = references.load(registry)
+    chapters = [dataclasses.replace(chapter, html=references.cite_figure_sources(chapter.html, bibliography))
+                for chapter in chapters]
     titles = {chapter.stem: chapter for chapter in chapters}
 
     summary_groups: dict[str, list[summary.Statement]] = {}
     for statement in summary.statements(summary.read_results(root)):
         summary_groups.setdefault(statement.chapter, []).append(statement)
 
-    figure_list = gallery.figures_in(figures, figures_href)
+    figure_list = gallery.figures_in(figures)
     anchors = {chapter.anchor for chapter in chapters}
     gallery_groups: dict[str | None, list[gallery.Figure]] = {}
     for figure in figure_list:
@@ -63,8 +68,10 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         code_css=Markup(code_css),
         summary_groups=summary_groups,
         gallery_groups=gallery_groups, thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
-        in_text=in_text,
+        in_text=in_text, figures_href=figures_href,
+        bibliography=bibliography,
+        figure_sources={f.name: Markup(references.with_citations(f.source, bibliography)) for f in figure_list},
         parameters=appendix.parameters_by_notebook(manifest),
         differing=appendix.chosen(manifest),
-        sources=appendix.sources(datasets.load_registry()),
+        sources=appendix.sources(registry),
     )

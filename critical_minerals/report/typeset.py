@@ -29,6 +29,7 @@ SKIPPED_CLASSES = {"cell-code", "toolbar", "jp-InputPrompt", "jp-OutputPrompt", 
                    "downloads"}
 NUMBER = re.compile(r"^[\s\-–−+$€£%~≈<>]*[\d.,]+\s*[%x×]?\s*$")
 MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s*\]")
+SUMMARY = "summary"  # the id of the report's summary section
 DATA_URI = re.compile(r'(src|href)="data:[^"]*"')
 
 
@@ -231,8 +232,12 @@ def document_model(report_html: str, figures: Path) -> dict:
             continue
         levels = [int(h.name[1]) for h in section.find_all(re.compile(r"^h[1-6]$"))]
         shift = 1 - min(levels) if levels else 0
-        sections.append({"appendix": "appendix" in (section.get("class") or []),
-                         "blocks": converter.blocks(section, shift)})
+        blocks = converter.blocks(section, shift)
+        if section.get("id") == SUMMARY:  # its headings repeat the chapters' titles: not again in the contents
+            for block in blocks:
+                if block["t"] == "h" and block["level"] > 1:
+                    block["outlined"] = False
+        sections.append({"blocks": blocks})
     aliases = {}  # a section's id -> its heading's: links to #parameters lead to the heading of that appendix
     for holder in soup.body.find_all(id=True):
         heading = holder.find(re.compile(r"^h[1-6]$"), id=True)
