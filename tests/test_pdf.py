@@ -88,6 +88,17 @@ def test_pdf_pages_sizes_and_contents(printed):
     assert "import critical_minerals" not in everything and "from critical_minerals" not in everything  # no code
 
 
+def test_pdf_tables_repeat_their_header_on_each_page(printed):
+    pages, _, _ = printed
+    repeated = []
+    for number in range(1, len(pages)):
+        before, lines = pages[number - 1]["text"].splitlines(), pages[number]["text"].splitlines()
+        # line 0 is the running head; a table continued from the page before starts with its header row again
+        if len(lines) > 1 and len(lines[1].split()) >= 4 and lines[1] in before[1:]:
+            repeated.append(number + 1)
+    assert repeated, "no table continues on a next page under its header"
+
+
 def test_pdf_text_is_at_least_10_pt_and_figures_are_vector(printed):
     pages, _, _ = printed
     body = [(number, font, size) for number, page in enumerate(pages, start=1) for font, size in page["chars"]
