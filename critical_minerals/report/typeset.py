@@ -147,7 +147,7 @@ class Converter:
 
     def table(self, node: Tag) -> list[dict]:
         def row(tr: Tag) -> list[dict]:
-            return [{"c": trimmed(self.inlines(cell)), "th": cell.name == "th",
+            return [{"c": breakable(trimmed(self.inlines(cell))), "th": cell.name == "th",
                      "span": int(cell.get("colspan", 1) or 1), "rows": int(cell.get("rowspan", 1) or 1),
                      "right": bool(NUMBER.match(text_of(cell))) and cell.name == "td"}
                     for cell in tr.find_all(("td", "th"), recursive=False)]
@@ -167,7 +167,7 @@ class Converter:
             for cell in r:
                 if cell["span"] == 1 and position < columns:
                     text = plain(cell["c"])
-                    words = max((len(word) for word in text.split()), default=0)
+                    words = max((len(word) for word in re.split(r"[\s\u200b]+", text)), default=0)
                     minimum[position] = max(minimum[position], words)
                     natural[position] = max(natural[position], words if cell["th"] else len(text))
                 position += cell["span"]
@@ -199,6 +199,16 @@ def trimmed(parts: list[dict]) -> list[dict]:
         parts[0]["v"] = parts[0]["v"].lstrip()
     if parts and parts[-1]["t"] == "text":
         parts[-1]["v"] = parts[-1]["v"].rstrip()
+    return parts
+
+
+def breakable(parts: list[dict]) -> list[dict]:
+    """Table text that may break after an underscore or a slash (names like price_usd_per_t, addresses), so that a
+    column is as narrow as its longest word part."""
+    for part in parts:
+        if "v" in part:
+            part["v"] = re.sub(r"([_/])(?=\w)", "\\1\u200b", part["v"])
+        breakable(part.get("c", []))
     return parts
 
 
