@@ -139,8 +139,8 @@ def up_to_date(scenario: Scenario, git: dict) -> bool:
     return True
 
 
-def report_key(scenario: Scenario, git: dict) -> str:
-    return digest.combine("report", scenario.name, scenario.keys, scenario.parameters, git,
+def report_key(scenario: Scenario, git: dict, paper: str = "a4") -> str:
+    return digest.combine("report", scenario.name, scenario.keys, scenario.parameters, git, paper,
                           plan.environment_digest(), digest.files_digest(digest.matching(plan.report_reads())))
 
 
@@ -282,7 +282,7 @@ def failure(job: Job, result: dict) -> Exception:
 
 # ---------------------------------------------------------------- assembling and publishing
 
-def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path:
+def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: str = "a4") -> Path:
     """The scenario's outputs from the cache, its executed chapters, report and manifest, in a staging folder."""
     from . import report
 
@@ -304,14 +304,17 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict) -> Path
             rendered.append(report.chapter_from_json((source / runner.CHAPTER).read_text(encoding="utf-8")))
     cached_report = entry("report", scenario.report_key)
     if cache.usable(cached_report):
-        shutil.copy2(cached_report / "report.html", staging / "report.html")
+        for name in ("report.html", "report.pdf"):
+            shutil.copy2(cached_report / name, staging / name)
     else:
         href = os.path.relpath(scenario.published_figures, scenario.published) + "/"
         report.write_report(executed, staging, staging / "figures", scenario.name, manifest, staging / "report.html",
                             href, rendered)
+        report.typeset.write_pdf(staging / "report.html", staging / "figures", staging / "report.pdf", paper)
         work = cached_report.with_name(f".tmp-{cached_report.name}-{os.getpid()}")  # sealed, then renamed in
         work.mkdir(parents=True, exist_ok=True)
         shutil.copy2(staging / "report.html", work / "report.html")
+        shutil.copy2(staging / "report.pdf", work / "report.pdf")
         cache.seal(work, {"key": scenario.report_key})
         try:
             work.rename(cached_report)
@@ -432,14 +435,14 @@ def check_output_root() -> None:
 
 
 def build(names: list[str], overrides: list[str], workers: int, force: bool = False,
-          verbose: bool = False) -> list[Path]:
+          verbose: bool = False, paper: str = "a4") -> list[Path]:
     check_output_root()
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps)
     print(f"data: {datasets.fetch(rehash=force).summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
-        scenario.report_key = report_key(scenario, git)
+        scenario.report_key = report_key(scenario, git, paper)
     with Locks([scenario.name for scenario in scenarios]):
         for scenario in scenarios:  # a publish a killed build left half done: undone before anything else
             if recovered := publishing.recover(scenario.name):
@@ -478,7 +481,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
             started = time.perf_counter()
             try:
-                staging = assemble(scenario, steps, manifest)
+                staging = assemble(scenario, steps, manifest, paper)
             except Exception as err:  # a bug in the report code must not publish half a scenario either
                 shutil.rmtree(staging_dir(scenario), ignore_errors=True)
                 if isinstance(err, (InputError, OSError)):
@@ -534,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache")
     parser.add_argument("-v", "--verbose", action="store_true", help="show papermill's cell progress")
     parser.add_argument("--list-params", action="store_true", help="list every notebook parameter and exit")
+    parser.add_argument("--paper", choices=("a4", "letter"), default="a4",
+                        help="paper size of report.pdf (default: %(default)s)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -542,7 +547,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
-        reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose)
+        reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose,
+                        args.paper)
     except ParameterErrors as err:
         for error in err.errors:
             print(f"error: {error}", file=sys.stderr)

@@ -11,18 +11,19 @@ there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .. import datasets
-from . import appendix, findings, gallery, summary
+from . import appendix, findings, gallery, references, summary, typeset
 from .model import Chapter, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
 
-__all__ = ["write_report", "write_comparison", "chapter_from_json"]
+__all__ = ["write_report", "write_comparison", "chapter_from_json", "typeset"]
 
 
 def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
@@ -44,6 +45,10 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         from .chapters import render_chapters  # nbconvert: only when the chapters come unrendered
 
         chapters, code_css = render_chapters(executed)
+    registry = datasets.load_registry()
+    bibliography = references.load(registry)
+    chapters = [dataclasses.replace(chapter, html=references.cite_figure_sources(chapter.html, bibliography))
+                for chapter in chapters]
     titles = {chapter.stem: chapter for chapter in chapters}
 
     all_results = summary.read_results(root)
@@ -53,7 +58,7 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
     found = [f for f in findings.findings(all_results) if f.chapter in titles]  # a report of some chapters: theirs
     sections = findings.sections_of(found, chapters)
 
-    figure_list = gallery.figures_in(figures, figures_href)
+    figure_list = gallery.figures_in(figures)
     anchors = {chapter.anchor for chapter in chapters}
     gallery_groups: dict[str | None, list[gallery.Figure]] = {}
     for figure in figure_list:
@@ -70,11 +75,13 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         code_css=Markup(code_css),
         summary_groups=summary_groups,
         gallery_groups=gallery_groups, thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
-        in_text=in_text,
+        in_text=in_text, figures_href=figures_href,
         findings=[f for f in found if f.in_summary], boxes=findings.by_chapter(found), sections=sections,
         opening={c.stem: findings.split_after_title(c.html) for c in chapters},
         key_figures=findings.key_figure_views(found, figure_list),
+        bibliography=bibliography,
+        figure_sources={f.name: Markup(references.with_citations(f.source, bibliography)) for f in figure_list},
         parameters=appendix.parameters_by_notebook(manifest),
         differing=appendix.chosen(manifest),
-        sources=appendix.sources(datasets.load_registry()),
+        sources=appendix.sources(registry),
     )

@@ -1,4 +1,8 @@
-"""The figures gallery: every published figure with an embedded thumbnail, its caption, source and download links."""
+"""The figures gallery: every published figure with an embedded thumbnail, its caption, source and downloads.
+
+The downloads are the files themselves, embedded in the page as data: links, so they work when report.html is
+mailed alone (all formats of all figures add about 4 MB to the page).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import base64
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from PIL import Image
 
@@ -17,13 +20,16 @@ THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density scre
 FORMATS = {"png": ("PNG", "image at 300 dpi"), "svg": ("SVG", "vector image, text editable"),
            "pdf": ("PDF", "vector image, TrueType fonts embedded"), "csv": ("CSV", "the plotted data"),
            "txt": ("TXT", "caption and source")}
+MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv;charset=utf-8",
+               "txt": "text/plain;charset=utf-8"}
 
 
 @dataclass(frozen=True)
 class Download:
     label: str
     description: str
-    href: str
+    href: str  # the file's content as a data: URI
+    filename: str  # the name a browser saves it under
     size_kb: float
 
 
@@ -33,7 +39,13 @@ class Figure:
     png: Path
     caption: str
     source: str
+    description: str  # what the data show, in one line; blank when the caption file gives none
     downloads: list[Download]
+
+    @property
+    def alt(self) -> str:
+        """The figure's text alternative: its caption, and what the data show when the caption file says so."""
+        return f"{self.caption} {self.description}".strip()
 
     @property
     def anchor(self) -> str:
@@ -41,8 +53,9 @@ class Figure:
         return f"figure-{self.name}"
 
 
-def read_caption(path: Path) -> tuple[str, str]:
-    """<name>.txt holds the caption on its first line and "Source: ..." on its second."""
+def read_caption(path: Path) -> tuple[str, str, str]:
+    """<name>.txt holds the caption on its first line, "Source: ..." on its second and, optionally, a one-line
+    "Description: ..." of what the data show on its third (the figure's text alternative, with the caption)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -51,18 +64,24 @@ def read_caption(path: Path) -> tuple[str, str]:
     if len(lines) < 2 or not lines[1].startswith("Source: "):
         raise InputError("expected the caption, then a line 'Source: ...'", file=path,
                          fix="save figures with figures.publish, which writes the caption and source")
-    return lines[0], lines[1].removeprefix("Source: ")
+    description = next((line.removeprefix("Description: ") for line in lines[2:]
+                        if line.startswith("Description: ")), "")
+    return lines[0], lines[1].removeprefix("Source: "), description
 
 
-def figures_in(folder: Path, href_prefix: str) -> list[Figure]:
+def embedded(path: Path) -> str:
+    """A file as a data: URI, so its link needs nothing beside the page."""
+    return f"data:{MEDIA_TYPES[path.suffix[1:]]};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def figures_in(folder: Path) -> list[Figure]:
     """Every figure in a published figures folder, by name (names start with the chapter number)."""
     found = []
     for png in sorted(folder.glob("*.png")):
-        caption, source = read_caption(png.with_suffix(".txt"))
-        downloads = [Download(*FORMATS[ext], href_prefix + quote(f"{png.stem}.{ext}"),
-                              png.with_suffix(f".{ext}").stat().st_size / 1024)
-                     for ext in FORMATS if png.with_suffix(f".{ext}").is_file()]
-        found.append(Figure(png.stem, png, caption, source, downloads))
+        caption, source, description = read_caption(png.with_suffix(".txt"))
+        downloads = [Download(*FORMATS[ext], embedded(path), path.name, path.stat().st_size / 1024)
+                     for ext in FORMATS if (path := png.with_suffix(f".{ext}")).is_file()]
+        found.append(Figure(png.stem, png, caption, source, description, downloads))
     return found
 
 

@@ -11,3 +11,26 @@
     button.textContent = show ? "Hide code" : "Show code";
   });
 })();
+
+// A box whose table is wider than the text column scrolls sideways: it becomes a named region the keyboard can
+// reach (tab to it, then the arrow keys scroll it), with its first column kept in view.
+(function () {
+  // text reads from the left and wraps at a readable width; a long unbroken token (an address) may break
+  // anywhere; numbers stay right-aligned and never break
+  document.querySelectorAll("td").forEach(function (cell) {
+    const text = cell.textContent.trim();
+    if (!text || /^[-+−–$€£%.,\d\s]+$/.test(text)) return;
+    cell.classList.add("text");
+    if (text.length > 24) cell.classList.add("long-text");
+    if (text.split(/\s+/).some(function (word) { return word.length > 18; })) cell.classList.add("breakable");
+  });
+  const boxes = document.querySelectorAll(".jp-OutputArea-output, .table-wrap");
+  boxes.forEach(function (box) {
+    if (box.scrollWidth <= box.clientWidth + 1) return;
+    const caption = box.querySelector("caption");
+    box.classList.add("scrolls");
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", (caption ? caption.textContent.trim() + " " : "") + "(table, scrolls sideways)");
+  });
+})();

@@ -1,0 +1,119 @@
+"""The report's bibliography, and its in-text references.
+
+`data/references.csv` lists every work the report cites: the two papers, each law, regulation and report the data
+rows name, and one row per official dataset whose publisher, title, DOI and citation are read from the data
+registry (`data/datasets.yaml`), not written twice. `cited_as` holds the names by which data rows and figure
+captions cite a work (`|`-separated, matched without regard to case): "paper A", "45X", "Pink Sheet".
+
+A source text ("USGS MCS salient statistics (cobalt); IMF Primary Commodity Prices (PCOBA)") is read part by part
+(parts are separated by `;`); each part names a work of the bibliography or is the report's own work or a
+project file (`OWN_WORK`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+from ..data_files import read_data_table
+from ..datasets import Dataset
+
+REFERENCES_FILE = paths.DATA_DIR / "references.csv"
+COLUMNS = ["key", "dataset", "authors", "year", "title", "publisher", "url", "accessed", "cited_as"]
+# parts of a source text that cite no outside work: the report's own computation, a file of this project, a code
+OWN_WORK = re.compile(r"^(our calculation|own (simulation|calibration)|analysis in this report|definition|"
+                      r"illustrative|not used|panel|usgs|critical_minerals\.[\w.]+|(ranges in |designs in )?data/\S+"
+                      r"|issue brief for this chapter.*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    number: int
+    text: str  # the entry as the bibliography prints it
+    url: str
+    names: tuple[str, ...]  # how sources cite it
+
+    @property
+    def anchor(self) -> str:
+        return f"ref-{self.key}"
+
+
+def load(registry: dict[str, Dataset], path: Path = REFERENCES_FILE) -> list[Reference]:
+    """The bibliography in the file's order, numbered from 1; dataset rows take their text from the registry (a
+    dataset the registry does not hold is not cited)."""
+    rows = read_data_table(path, COLUMNS)
+    found = []
+    rows = [row for row in rows.to_dict("records") if not row["dataset"] or row["dataset"] in registry]
+    for number, row in enumerate(rows, start=1):
+        names = tuple(name.strip() for name in row["cited_as"].split("|") if name.strip())
+        if row["dataset"]:
+            meta = registry[row["dataset"]].meta
+            text, url = str(meta["citation"]), str(meta.get("url") or meta.get("landing_page") or "")
+            url = "" if url in text else url  # the citation already gives its address
+        else:
+            accessed = f" (accessed {row['accessed']})" if row["accessed"] else ""
+            text = f"{row['authors']} ({row['year']}). {row['title']}. {row['publisher']}.{accessed}"
+            url = row["url"]
+        found.append(Reference(row["key"], number, text, url, names))
+    return found
+
+
+def parts(source: str) -> list[str]:
+    """A source text's parts: split at semicolons outside parentheses; a part that starts in lower case or with an
+    address qualifies the one before it ("...; apparent consumption withheld (W)") and stays with it."""
+    pieces, depth, current = [], 0, ""
+    for char in source:
+        depth += (char == "(") - (char == ")")
+        if char == ";" and depth <= 0:
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+    pieces.append(current)
+    found: list[str] = []
+    for piece in (re.sub(r"^\s*cover:\s*", "", piece).strip().rstrip(".") for piece in pieces):
+        if found and piece and (piece[0].islower() or piece.startswith("http")) and not OWN_WORK.match(piece):
+            found[-1] += f"; {piece}"
+        elif piece:
+            found.append(piece)
+    return found
+
+
+def cited(part: str, references: list[Reference]) -> Reference | None:
+    """The work a part of a source text names: the one with the longest citing name it contains ("World Bank World
+    Development Indicators" is the indicators, "World Bank" alone the price data)."""
+    lowered = part.lower()
+    matches = [(len(name), -ref.number, ref) for ref in references for name in ref.names if name.lower() in lowered]
+    return max(matches, key=lambda match: match[:2])[2] if matches else None
+
+
+def uncited(source: str, references: list[Reference]) -> list[str]:
+    """Parts of a source text that name no work of the bibliography and are not the report's own work."""
+    return [part for part in parts(source) if not OWN_WORK.match(part) and cited(part, references) is None]
+
+
+def with_citations(source: str, references: list[Reference]) -> str:
+    """A source text as HTML, each part that names a work followed by its numbered link into the bibliography."""
+    shown = []
+    for part in parts(source):
+        reference = cited(part, references)
+        link = f' <a class="cite" href="#{reference.anchor}">[{reference.number}]</a>' if reference else ""
+        shown.append(html.escape(part) + link)
+    return "; ".join(shown)
+
+
+FIGURE_SOURCE = re.compile(r'(<span class="figure-source">Source: )(.*?)(</span>)', re.DOTALL)
+
+
+def cite_figure_sources(fragment: str, references: list[Reference]) -> str:
+    """Chapter HTML whose figure source lines carry their references (the lines hold escaped text only)."""
+    def cite(match: re.Match) -> str:
+        source = html.unescape(match.group(2))
+        end = "." if source.endswith(".") else ""
+        return match.group(1) + with_citations(source.removesuffix(end), references) + end + match.group(3)
+
+    return FIGURE_SOURCE.sub(cite, fragment)
