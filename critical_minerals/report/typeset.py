@@ -12,7 +12,6 @@ the vector PDFs published beside the report. Only the fonts built into Typst and
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
