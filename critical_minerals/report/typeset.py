@@ -25,7 +25,7 @@ BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "fig
               "dl", "div", "section", "article", "header", "main", "nav", "details", "summary", "aside", "footer"}
 SKIPPED = {"style", "script", "button", "img", "svg", "template", "noscript"}
 SKIPPED_CLASSES = {"cell-code", "toolbar", "jp-InputPrompt", "jp-OutputPrompt", "checksums", "gallery", "contents",
-                   "downloads"}
+                   "downloads", "table-preview"}  # a long table's preview: the PDF prints the whole table once
 NUMBER = re.compile(r"^[\s\-–−+$€£%~≈<>]*[\d.,]+\s*[%x×]?\s*$")
 MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s*\]")
 SUMMARY = "summary"  # the id of the report's summary section
@@ -139,6 +139,8 @@ class Converter:
             return self.table(node)
         if name == "figure":
             return self.figure(node)
+        if name == "summary" and "collapsed-block" in (node.parent.get("class") or []):
+            return []  # "Show all N rows": the PDF shows them all
         if name == "summary":
             content = trimmed(self.inlines(node))
             return [{"t": "par", "c": [{"t": "strong", "c": content}]}] if content else []
@@ -176,14 +178,16 @@ class Converter:
 
     def figure(self, node: Tag) -> list[dict]:
         caption = node.find("figcaption")
-        name = (node.get("id") or "").removeprefix("figure-")
+        # a chapter's figure has the id figure-<name>; a key figure of the summary names its file in data-figure
+        name = node.get("data-figure") or (node.get("id") or "").removeprefix("figure-")
         image = self.figures / f"{name}.pdf"
         if not name or not image.is_file():
             return self.blocks(caption, 0) if caption else []
         self.used_figures[name] = pdf_size(image)
-        self.labels.add(node["id"])
+        if node.get("id"):
+            self.labels.add(node["id"])
         img = node.find("img")
-        return [{"t": "figure", "name": name, "id": node["id"], "size": self.used_figures[name],
+        return [{"t": "figure", "name": name, "id": node.get("id", ""), "size": self.used_figures[name],
                  "alt": img.get("alt", "") if img else "", "caption": trimmed(self.inlines(caption)) if caption else []}]
 
 
