@@ -550,6 +550,10 @@ def write_comparison(names: list[str]) -> Path | None:
 def list_parameters() -> None:
     steps = plan.load_steps()
     declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    print("Set a value for one build with `python build.py -p NAME=VALUE` (published as a variant, e.g.\n"
+          "build/default+strike_multiple=1.2/), or keep a set of values as a scenario: a file scenarios/NAME.yaml of\n"
+          "`NAME: VALUE` lines, built with `python build.py --scenario NAME`. Shares are fractions (0.5 is 50 %)\n"
+          "unless the unit says percentage points.")
     notebook = None
     for p in declared:
         if p.name in parameters.BUILD_PARAMETERS:
@@ -557,7 +561,9 @@ def list_parameters() -> None:
         if p.notebook != notebook:
             notebook = p.notebook
             print(f"\n{notebook}")
-        print(f"  {p.name}: {p.type} = {p.default!r}\n      allowed: {p.allowed()}\n      {p.help}")
+        example = variants.shown_value(p.default) if p.type != "str" else p.default
+        print(f"  {p.name}: {p.type} = {p.default!r}  [{p.unit or 'no unit'}]\n      allowed: {p.allowed()}\n"
+              f"      {p.help}\n      e.g. -p {p.name}={example}")
 
 
 def main(argv: list[str] | None = None) -> int:

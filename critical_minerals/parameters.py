@@ -25,7 +25,8 @@ from .errors import InputError
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
 BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build for every chapter, never by users
 TYPES = ("str", "int", "float", "bool")
-RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above", "below", "multiple_of", "unit"}
+RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above", "below", "multiple_of", "unit",
+             "identity"}
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COMMAND_LINE = "command line (-p)"
 NUMBER_CHARACTERS = 40  # longer number text is refused before it is converted (thousands of digits are slow)
@@ -281,7 +282,7 @@ def read_scenario_file(path: Path) -> dict:
         raise InputError("a scenario is a flat mapping of parameter: value", file=shown(path), value=cut(values),
                          fix="write one `name: value` per line")
     for key, value in values.items():
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict) and value and (paths.NOTEBOOKS_DIR / f"{key}.ipynb").is_file():
             inner, inner_value = next(iter(value.items()))
             raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=shown(path),
                              field=str(key), fix=f"write `{inner}: {cut(inner_value)}` at the top level, "
