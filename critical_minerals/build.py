@@ -595,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(variants.listing()))
             return 0
         if args.remove is not None:
-            with Locks([args.remove]) if parameters.SCENARIO_NAME.match(args.remove) else Locks([]):
+            with Locks([args.remove]) if variants.SAFE_NAME.fullmatch(args.remove) else Locks([]):
                 removed = variants.remove(args.remove, args.force)
                 if args.remove in compared():
                     write_comparison([name for name in compared() if name != args.remove])

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,7 +188,8 @@ def number_slip(parameter: Parameter, text: str) -> tuple[str, str]:
         return f"too long for a number ({len(text)} characters)", \
             f"write at most {NUMBER_CHARACTERS} characters, within {parameter.allowed()}"
     if any(char.isdigit() and not char.isascii() for char in text):
-        return "digits other than 0-9", f"write the number with the digits 0-9, e.g. {name}={parameter.default}"
+        ascii_text = "".join(str(unicodedata.digit(char, "?")) if char.isdigit() else char for char in text)
+        return "digits other than 0-9", f"write it with the digits 0-9: {name}={ascii_text}"
     if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
         return "not a finite number", f"write a number within {parameter.allowed()}"
     if text.endswith("%"):

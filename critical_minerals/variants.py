@@ -79,7 +79,7 @@ def describe_changes(changes: dict, defaults: dict | None = None) -> str:
         old = (defaults or {}).get(name)
         parts.append(f"{name} {shown_value(old)} → {shown_value(value)}" if old is not None
                      else f"{name}={shown_value(value)}")
-    return ", ".join(parts)
+    return ", ".join(parts) or "no value changed"
 
 
 def listing() -> list[str]:

@@ -191,3 +191,28 @@ def test_each_slip_gets_one_message_with_the_fix(project, args, scenario, expect
     assert "Traceback" not in result.stderr and len(result.stderr) < 1000
     assert seconds < 20  # refused before any kernel starts, an alias bomb before it expands
     assert project.published() == before
+
+
+def test_differences_are_absolute_and_relative_and_shares_above_one_are_explained():
+    from critical_minerals.report import compare
+    from critical_minerals.report.summary import Statement
+
+    def statement(number, key="instruments.floor.fiscal_npv_mean", spec=",.0f", unit="million USD"):
+        return Statement("04_price_support", key, "cost", format(number, spec), unit, spec, number, None)
+
+    assert compare.difference(statement(1197.0), statement(613.0)) == "+584 million USD (+95.3%)"
+    assert compare.difference(statement(0.83, spec=".0%", unit=""), statement(0.92, spec=".0%", unit="")) == \
+        "-9 percentage points"
+    assert compare.needs_explaining(statement(3.66, key="zero_cost_revenue_share", spec=".2f", unit=""))
+    assert not compare.needs_explaining(statement(0.8, key="zero_cost_revenue_share", spec=".2f", unit=""))
+
+
+def test_figures_that_change_state_the_plotted_ranges(tmp_path):
+    from critical_minerals.report import compare
+
+    for name, high in (("a", 613.0), ("b", 1197.0)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "04_cost.png").write_bytes(b"")
+        (tmp_path / name / "04_cost.csv").write_text(f"instrument,mean\nfloor,{high}\ncfd,-1.5\n")
+    notes = compare.range_notes([tmp_path / "a/04_cost.png", tmp_path / "b/04_cost.png"], ["a", "b"])
+    assert notes == ["mean: a -1.5 to 613; b -1.5 to 1,197"]

@@ -7,6 +7,8 @@ published manifests whenever one of its scenarios is republished, so it never sh
 
 from __future__ import annotations
 
+import csv
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from . import appendix, gallery, summary
 from .page import write_page
 
 COMPARE_THUMBNAIL_PX = 900  # wide enough to read side by side with one or two other scenarios
+RANGES_SHOWN = 4  # plotted columns whose ranges are stated under a figure that changes
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,9 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
 
 
 def figure_rows(scenarios: list[dict], differing: list[str] | None = None
-                ) -> tuple[list[tuple[str, list[tuple[str, str] | None]]], list[str]]:
-    """Figures whose image differs between scenarios, with (thumbnail, caption) per scenario, and the names of the
-    others."""
+                ) -> tuple[list[tuple[str, list[tuple[str, str] | None], list[str]]], list[str]]:
+    """Figures whose image differs between scenarios, with (thumbnail, caption) per scenario and the plotted
+    ranges that differ, and the names of the others."""
     by_name: dict[str, list[Path | None]] = {}
     for position, scenario in enumerate(scenarios):
         for png in sorted(Path(scenario["figures"]).glob("*.png")):
@@ -154,8 +157,40 @@ def figure_rows(scenarios: list[dict], differing: list[str] | None = None
             continue
         changed.append((name, [(gallery.thumbnail(png, COMPARE_THUMBNAIL_PX), caption(
             gallery.read_caption(png.with_suffix(".txt"))[0], (differing or [""] * len(pngs))[position]))
-            if png else None for position, png in enumerate(pngs)]))
+            if png else None for position, png in enumerate(pngs)],
+            range_notes(pngs, [scenario["scenario"] for scenario in scenarios])))
     return changed, unchanged
+
+
+def numeric_ranges(path: Path) -> dict[str, tuple[float, float]]:
+    """Smallest and largest finite value of every all-numeric column of a figure's plotted-data CSV."""
+    columns: dict[str, list[float]] = {}
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                for name, text in row.items():
+                    try:
+                        columns.setdefault(name, []).append(float(text))
+                    except (TypeError, ValueError):
+                        columns[name] = [math.nan]  # a text column: not a scale
+    except OSError:
+        return {}
+    return {name: (min(values), max(values)) for name, values in columns.items()
+            if values and all(math.isfinite(value) for value in values)}
+
+
+def range_notes(pngs: list[Path | None], names: list[str]) -> list[str]:
+    """Where the scenarios' versions of a figure plot different ranges of the same columns, each range: the images
+    keep their own axes, so a halved cost would otherwise look the same."""
+    ranges = [numeric_ranges(png.with_suffix(".csv")) if png else {} for png in pngs]
+    common = [name for name in ranges[0] if all(name in found for found in ranges)]
+    notes = []
+    for column in common:
+        spans = [found[column] for found in ranges]
+        if len(set(spans)) > 1:
+            notes.append(f"{column}: " + "; ".join(f"{name} {low:,.4g} to {high:,.4g}"
+                                                   for name, (low, high) in zip(names, spans)))
+    return notes[:RANGES_SHOWN]
 
 
 def caption(text: str, differing: str) -> str:
