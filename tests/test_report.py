@@ -192,7 +192,7 @@ def statement(value: str, number: float | None, spec: str, unit: str = "", items
 def test_differences_between_scenarios_are_stated_in_the_results_own_terms():
     assert difference(statement("94%", 0.94, ".0%"), statement("90%", 0.90, ".0%")) == "+4 percentage points"
     assert difference(statement("618", 618.4, ",.0f", "million USD"),
-                      statement("700", 700.1, ",.0f", "million USD")) == "-82 million USD"
+                      statement("700", 700.1, ",.0f", "million USD")) == "-82 million USD (-11.7%)"
     assert difference(statement("A, C", None, "list", items=("A", "C")),
                       statement("A, B", None, "list", items=("A", "B"))) == "+ C; − B"
     assert difference(statement("2", 2.0, "count", items=("A", "C")),
