@@ -460,12 +460,16 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
                 shutil.rmtree(entry(step_name, key), ignore_errors=True)
         progress = Progress(len(stale) > 1)
         previous = {scenario.name: previous_keys(scenario) for scenario in stale}
+        bases = {scenario.name: scenario.base for scenario in stale}
         for job in jobs.values():
             if is_cached(job.step.name, job.key):
                 progress.show(job, "skipped (cached)")
                 continue
-            why = explain.reason(cache_root() / "keys", job.step.name, job.key,
-                                 previous[job.scenarios[0]].get(job.step.name)) if not force else "--force"
+            against, keys = previous[job.scenarios[0]]
+            why = explain.reason(cache_root() / "keys", job.step.name, job.key, keys.get(job.step.name))
+            if keys and against not in (job.scenarios[0], bases[job.scenarios[0]]):
+                why = f"first build of {job.scenarios[0]}; against {against}: {why}"
+            why = "--force" if force else why
             progress.show(job, f"queued: {why}")
             job.status = "queued"
         if explain_only:
@@ -508,13 +512,14 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
     return reports or [scenario.published / "report.html" for scenario in scenarios]
 
 
-def previous_keys(scenario: Scenario) -> dict[str, str]:
-    """Step keys of the report last published under this name — or, for a new variant, its scenario's."""
-    for name in (scenario.name, scenario.base or scenario.name):
+def previous_keys(scenario: Scenario) -> tuple[str, dict[str, str]]:
+    """Step keys of the report last published under this name — or, for a new variant, its scenario's; for a new
+    scenario, the default scenario's (what a reader compares with). The name they come from, and the keys."""
+    for name in dict.fromkeys((scenario.name, scenario.base or scenario.name, "default")):
         manifest = published_manifest(Scenario(name, [], {}, {}))
         if manifest:
-            return {step["step"]: step["key"] for step in manifest.get("steps", [])}
-    return {}
+            return name, {step["step"]: step["key"] for step in manifest.get("steps", [])}
+    return scenario.name, {}
 
 
 def compared() -> list[str]:
