@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from . import digest, parameters, paths, provenance
@@ -107,7 +108,10 @@ def listing() -> list[str]:
 def built_text(item: Published | None) -> str:
     if item is None:
         return "not built"
-    when = (item.manifest or {}).get("built_at", "at an unknown time")
+    try:
+        when = datetime.fromisoformat(item.manifest["built_at"]).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except (TypeError, KeyError, ValueError):
+        when = "at an unknown time"
     return f"built {when} (build/{item.name}/report.html)"
 
 
