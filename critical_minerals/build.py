@@ -509,6 +509,9 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             write_comparison(shown_in)  # a scenario the comparison shows was republished: the page follows
         prune_cache({(name, key) for scenario in scenarios
                      for name, key in [*scenario.keys.items(), ("report", scenario.report_key)]})
+        explain.prune(cache_root() / "keys", cache_root(), {
+            (step["step"], step["key"][:32]) for item in variants.published() for step in
+            (item.manifest or {}).get("steps", [])})
     return reports or [scenario.published / "report.html" for scenario in scenarios]
 
 

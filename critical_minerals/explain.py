@@ -95,3 +95,11 @@ def reason(folder: Path, step: str, key: str, previous_key: str | None) -> str:
     if old is None or new is None:
         return "key changed (no record of the previous key's parts)"
     return "; ".join(changes(old, new)) or "key changed"
+
+
+def prune(folder: Path, cache: Path, published_keys: set[tuple[str, str]]) -> None:
+    """Drop the parts of keys that have neither a cache entry nor a published report (they explain nothing)."""
+    for record_file in folder.glob("*/*.json"):
+        step, short = record_file.parent.name, record_file.stem
+        if not (cache / step / short).is_dir() and (step, short) not in published_keys:
+            record_file.unlink(missing_ok=True)
