@@ -26,14 +26,15 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, datasets, digest, failures, parameters, paths, plan, provenance, runner
+from . import cache, datasets, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
 from . import publish as publishing
 from .errors import InputError
 from .parameters import ParameterErrors, shown
 
 CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
 COMPARISON = "compare.html"
-NOT_STEPS = ("parameters", "checked")  # cache folders that hold no step (or report) entries
+COMPARED = "compare.json"  # the scenarios compare.html shows, so it is rewritten when one is republished
+NOT_STEPS = ("parameters", "checked", "keys")  # cache folders that hold no step (or report) entries
 
 
 class BuildFailure(Exception):
@@ -51,6 +52,8 @@ class Scenario:
     values: dict[str, dict]  # notebook -> its effective parameter values
     keys: dict[str, str]  # step name -> cache key
     report_key: str = ""
+    variant: dict | None = None  # {"of": scenario, "overrides": -p values, "before": the scenario's values}
+    base: str = ""  # the scenario file it was built from
 
     @property
     def published(self) -> Path:
@@ -74,15 +77,28 @@ class Job:
 
 # ---------------------------------------------------------------- preparing
 
-def prepare(names: list[str], overrides: list[str], steps: list[plan.Step]) -> list[Scenario]:
-    """Every scenario's checked parameters and step keys; all parameter errors of all scenarios at once."""
+def prepare(names: list[str], overrides: list[str], steps: list[plan.Step],
+            given_name: str | None = None) -> list[Scenario]:
+    """Every scenario's checked parameters and step keys; all parameter errors of all scenarios at once. With -p
+    values (or --name) each scenario becomes a variant, published under its own name beside the scenario."""
     declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
     environment = plan.environment_digest()
+    environment_parts = explain.environment_parts()
     scenarios, errors = [], []
+    if given_name is not None and len(names) > 1:
+        raise InputError("--name names one variant", field="--name", value=given_name,
+                         fix="build one scenario with --name, or leave --name out to name each variant by its values")
     for name in names:
         try:
             values = parameters.load_scenario(name)
             chosen = parameters.resolve(values, shown(paths.SCENARIOS_DIR / f"{name}.yaml"), overrides, declared)
+            variant = None
+            if overrides or given_name is not None:
+                changed = parameters.resolve({}, "", overrides, declared)
+                base = parameters.resolve(values, "", [], declared)
+                defaults = {p.name: p.default for p in declared}
+                variant = {"of": name, "overrides": changed,
+                           "before": {key: base.get(key, defaults[key]) for key in changed}}
         except InputError as err:
             errors.append(err)
             continue
@@ -93,7 +109,13 @@ def prepare(names: list[str], overrides: list[str], steps: list[plan.Step]) -> l
         values = {}
         for row in rows:
             values.setdefault(row["notebook"], {})[row["name"]] = row["value"]
-        scenarios.append(Scenario(name, rows, values, plan.step_keys(steps, values, environment)))
+        keys = plan.step_keys(steps, values, environment)
+        explain.record(cache_root() / "keys", keys, explain.key_parts(steps, values, keys, environment_parts))
+        published_name = name
+        if variant is not None:
+            published_name = (variants.check_given_name(given_name) if given_name is not None
+                              else variants.variant_name(name, variant["overrides"]))
+        scenarios.append(Scenario(published_name, rows, values, keys, variant=variant, base=name))
     if errors:
         unique = list({str(error): error for error in errors}.values())  # a bad -p is reported once, not per scenario
         raise ParameterErrors(unique)
@@ -102,6 +124,9 @@ def prepare(names: list[str], overrides: list[str], steps: list[plan.Step]) -> l
 
 def scenario_names(requested: list[str]) -> list[str]:
     names = [name.strip() for item in requested or ["default"] for name in item.split(",") if name.strip()]
+    if not names:
+        raise InputError("no scenario named", field="--scenario", value=", ".join(requested),
+                         fix="give a name, e.g. --scenario default; `python build.py --list` lists them")
     return list(dict.fromkeys(names))
 
 
@@ -435,10 +460,11 @@ def check_output_root() -> None:
 
 
 def build(names: list[str], overrides: list[str], workers: int, force: bool = False,
-          verbose: bool = False, paper: str = "a4") -> list[Path]:
+          verbose: bool = False, paper: str = "a4", given_name: str | None = None,
+          explain_only: bool = False) -> list[Path]:
     check_output_root()
     steps = plan.load_steps()
-    scenarios = prepare(names, overrides, steps)
+    scenarios = prepare(names, overrides, steps, given_name)
     print(f"data: {datasets.fetch(rehash=force).summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
@@ -463,8 +489,21 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             for step_name, key in jobs:
                 shutil.rmtree(entry(step_name, key), ignore_errors=True)
         progress = Progress(len(stale) > 1)
+        previous = {scenario.name: previous_keys(scenario) for scenario in stale}
+        bases = {scenario.name: scenario.base for scenario in stale}
         for job in jobs.values():
-            progress.show(job, "skipped (cached)" if is_cached(job.step.name, job.key) else "queued")
+            if is_cached(job.step.name, job.key):
+                progress.show(job, "skipped (cached)")
+                continue
+            against, keys = previous[job.scenarios[0]]
+            why = explain.reason(cache_root() / "keys", job.step.name, job.key, keys.get(job.step.name))
+            if keys and against not in (job.scenarios[0], bases[job.scenarios[0]]):
+                why = f"first build of {job.scenarios[0]}; against {against}: {why}"
+            why = "--force" if force else why
+            progress.show(job, f"queued: {why}")
+            job.status = "queued"
+        if explain_only:
+            return []
         run_jobs(jobs, workers, verbose, progress)
         reports = []
         if stale:
@@ -479,6 +518,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
                                 else "hit", "seconds": round(job.seconds if job.seconds is not None
                                                              else record["seconds"], 2)})
             manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
+            manifest["variant"] = scenario.variant
             started = time.perf_counter()
             try:
                 staging = assemble(scenario, steps, manifest, paper)
@@ -493,28 +533,69 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             publish(staging, scenario)
             reports.append(scenario.published / "report.html")
             print(f"{scenario.name}: report in {time.perf_counter() - started:.1f} s", flush=True)
+            if scenario.variant:
+                print(f"{scenario.name}: a variant of {scenario.base} "
+                      f"({variants.describe_changes(scenario.variant['overrides'], scenario.variant['before'])}); "
+                      f"build/{scenario.base}/ is unchanged", flush=True)
         if len(scenarios) > 1:
-            reports.append(write_comparison(scenarios))
+            reports.append(write_comparison([scenario.name for scenario in scenarios]) or reports[-1])
+        elif stale and (shown_in := compared()) and scenarios[0].name in shown_in:
+            write_comparison(shown_in)  # a scenario the comparison shows was republished: the page follows
         prune_cache({(name, key) for scenario in scenarios
                      for name, key in [*scenario.keys.items(), ("report", scenario.report_key)]})
+        explain.prune(cache_root() / "keys", cache_root(), {
+            (step["step"], step["key"][:32]) for item in variants.published() for step in
+            (item.manifest or {}).get("steps", [])})
     return reports or [scenario.published / "report.html" for scenario in scenarios]
 
 
-def write_comparison(scenarios: list[Scenario]) -> Path:
+def previous_keys(scenario: Scenario) -> tuple[str, dict[str, str]]:
+    """Step keys of the report last published under this name — or, for a new variant, its scenario's; for a new
+    scenario, the default scenario's (what a reader compares with). The name they come from, and the keys."""
+    for name in dict.fromkeys((scenario.name, scenario.base or scenario.name, "default")):
+        manifest = published_manifest(Scenario(name, [], {}, {}))
+        if manifest:
+            return name, {step["step"]: step["key"] for step in manifest.get("steps", [])}
+    return scenario.name, {}
+
+
+def compared() -> list[str]:
+    """The scenarios build/compare.html shows (recorded beside it), [] when there is none."""
+    try:
+        return list(json.loads((paths.build_dir() / COMPARED).read_text(encoding="utf-8"))["scenarios"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def write_comparison(names: list[str]) -> Path | None:
+    """build/compare.html from the published manifests of the named scenarios; rewritten whenever one of them is
+    republished or removed, so it never shows a number its reports no longer show."""
     from . import report
 
     destination = paths.build_dir() / COMPARISON
+    shown_ = [Scenario(name, [], {}, {}) for name in names]
+    shown_ = [s for s in shown_ if published_manifest(s)]
+    if len(shown_) < 2:
+        destination.unlink(missing_ok=True)
+        (paths.build_dir() / COMPARED).unlink(missing_ok=True)
+        return None
     tmp = destination.with_name(f".{COMPARISON}.{os.getpid()}")
     report.write_comparison([{"scenario": s.name, "root": s.published, "figures": s.published_figures,
                               "manifest": published_manifest(s), "report_href": f"{s.name}/report.html"}
-                             for s in scenarios], tmp)
+                             for s in shown_], tmp)
     os.replace(tmp, destination)
+    (paths.build_dir() / COMPARED).write_text(json.dumps({"scenarios": [s.name for s in shown_]}) + "\n",
+                                              encoding="utf-8")
     return destination
 
 
 def list_parameters() -> None:
     steps = plan.load_steps()
     declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    print("Set a value for one build with `python build.py -p NAME=VALUE` (published as a variant, e.g.\n"
+          "build/default+strike_multiple=1.2/), or keep a set of values as a scenario: a file scenarios/NAME.yaml of\n"
+          "`NAME: VALUE` lines, built with `python build.py --scenario NAME`. Shares are fractions (0.5 is 50 %)\n"
+          "unless the unit says percentage points.")
     notebook = None
     for p in declared:
         if p.name in parameters.BUILD_PARAMETERS:
@@ -522,7 +603,9 @@ def list_parameters() -> None:
         if p.notebook != notebook:
             notebook = p.notebook
             print(f"\n{notebook}")
-        print(f"  {p.name}: {p.type} = {p.default!r}\n      allowed: {p.allowed()}\n      {p.help}")
+        example = variants.shown_value(p.default) if p.type != "str" else p.default
+        print(f"  {p.name}: {p.type} = {p.default!r}  [{p.unit or 'no unit'}]\n      allowed: {p.allowed()}\n"
+              f"      {p.help}\n      e.g. -p {p.name}={example}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -534,21 +617,41 @@ def main(argv: list[str] | None = None) -> int:
                         help="set a notebook parameter, typed as the notebook declares it (repeatable)")
     parser.add_argument("-j", dest="workers", type=int, default=len(os.sched_getaffinity(0)), metavar="N",
                         help="steps run in parallel (default: the number of cores, %(default)s)")
-    parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache")
+    parser.add_argument("--name", metavar="NAME", help="publish the -p variant as build/NAME/ (default: named by "
+                                                         "its values, e.g. default+strike_multiple=1.2)")
+    parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache (with "
+                                                             "--remove: also remove a named scenario's report)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show papermill's cell progress")
     parser.add_argument("--list-params", action="store_true", help="list every notebook parameter and exit")
     parser.add_argument("--paper", choices=("a4", "letter"), default="a4",
                         help="paper size of report.pdf (default: %(default)s)")
+    parser.add_argument("--list", action="store_true", help="list scenarios and built variants and exit")
+    parser.add_argument("--remove", metavar="NAME", help="remove a built variant's build/NAME/ and figures/NAME/")
+    parser.add_argument("--explain", action="store_true",
+                        help="say which steps would re-run and what changed in each one's key; build nothing")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         if args.list_params:
             list_parameters()
             return 0
+        if args.list:
+            print("\n".join(variants.listing()))
+            return 0
+        if args.remove is not None:
+            with Locks([args.remove]) if variants.SAFE_NAME.fullmatch(args.remove) else Locks([]):
+                removed = variants.remove(args.remove, args.force)
+                if args.remove in compared():
+                    write_comparison([name for name in compared() if name != args.remove])
+            print(f"removed {', '.join(shown(folder) for folder in removed)}")
+            return 0
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
         reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose,
-                        args.paper)
+                        args.paper, args.name, args.explain)
+        if args.explain:
+            print("nothing built (--explain): steps marked queued would run, for the reason given")
+            return 0
     except ParameterErrors as err:
         for error in err.errors:
             print(f"error: {error}", file=sys.stderr)

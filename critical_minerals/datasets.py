@@ -259,9 +259,12 @@ def fetch(
                     report.downloaded += 1
     verified.save()
     if report.problems:
+        report.problems = list(dict.fromkeys(report.problems))  # files of one failed archive: one line
         shown = report.problems[:20]
         more = len(report.problems) - len(shown)
         text = "\n  ".join(shown) + (f"\n  ... and {more} more" if more else "")
+        if any(": download from " in problem for problem in report.problems):
+            text += f"\n  {DOWNLOAD_FIX}"
         raise InputError(f"{len(report.problems)} dataset file(s) could not be fetched and verified:\n  {text}")
     return report
 
@@ -325,11 +328,12 @@ def _archive(dataset, name, scratch, archives) -> Path | str:
     return archives[key]
 
 
+DOWNLOAD_FIX = (f"Check the network, or set {paths.MIRROR_ENV} to a local copy of the datasets "
+                "(e.g. ../shared/data).")  # said once after the list, not once per file
+
+
 def _download_problem(what: str, url: str, err: OSError) -> str:
-    return (
-        f"{what}: download from {url} failed ({err}). Check the network, or set {paths.MIRROR_ENV} "
-        f"to a local copy of the datasets (e.g. ../shared/data)."
-    )
+    return f"{what}: download from {url} failed ({err})."
 
 
 def verify(registry: dict[str, Dataset] | None = None, dest: Path | None = None, rehash: bool = False) -> list[str]:

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,16 @@ from .errors import InputError
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
 BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build for every chapter, never by users
 TYPES = ("str", "int", "float", "bool")
-RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above", "below", "multiple_of"}
+RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above", "below", "multiple_of", "unit",
+             "identity"}
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COMMAND_LINE = "command line (-p)"
+NUMBER_CHARACTERS = 40  # longer number text is refused before it is converted (thousands of digits are slow)
+SCENARIO_FILE_BYTES = 100_000  # a scenario file is a few lines; a bigger one is refused before it is parsed
+SHOWN_CHARACTERS = 60  # a value longer than this is shown cut in messages
+INT_TEXT = re.compile(r"[+-]?[0-9]+")
+FLOAT_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+TRUE, FALSE = ("true", "yes"), ("false", "no")  # the same words in scenario files and on the command line
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class Parameter:
         if self.type == "bool":
             parts.append("true or false")
         return "; ".join(parts) or "any"
+
+    @property
+    def unit(self) -> str:
+        return self.rule.get("unit", "")
 
 
 # ---------------------------------------------------------------- declarations
@@ -136,38 +148,71 @@ def choices(parameter: Parameter) -> list:
 # ---------------------------------------------------------------- values
 
 def coerce(parameter: Parameter, value: object, origin: str) -> object:
-    """A value from YAML or the command line, as the declared type. Command-line text is parsed strictly (a string
-    '007' stays a string; '2.5' is not an int); YAML values must already have the type (quote a string of digits)."""
-    kind, text = parameter.type, value
-    from_text = origin == COMMAND_LINE
+    """A value from a scenario file or the command line, as the declared type. Both give text and the text is read
+    by the same rules, so a scenario file and -p accept and refuse the same values: '007' for a string stays a
+    string, '6' (quoted or not) is 6 for an int, '2.5' is not an int, true/false/yes/no are the booleans. Numbers
+    are ASCII digits only — no '_', no thousands separators, no other scripts, no percent sign, a bounded length."""
+    text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else repr(value)
+    text = text.strip()
+    kind, name = parameter.type, parameter.name
     if kind == "str":
-        if isinstance(value, str):
-            return value
-        problem, fix = f"expected str, got {type(value).__name__}", f"quote it: {parameter.name}: '{value}'"
-    elif kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if from_text and str(value).strip().lower() in ("true", "false"):
-            return str(value).strip().lower() == "true"
-        problem, fix = "expected bool", "give true or false"
-    elif kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if from_text and re.fullmatch(r"[+-]?\d+", str(value).strip()):
-            return int(str(value).strip())
-        problem, fix = "expected int", f"give a whole number, like the default {parameter.default}"
-    else:  # float
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            text = float(value)
-        elif from_text:
-            try:
-                text = float(str(value).strip())
-            except ValueError:
-                text = None
-        if isinstance(text, float) and math.isfinite(text):
-            return text
-        problem, fix = "expected a finite float", f"give a number, like the default {parameter.default}"
-    raise InputError(problem, file=origin, field=parameter.name, value=value, fix=fix)
+        return text
+    if kind == "bool":
+        if text.lower() in TRUE + FALSE:
+            return text.lower() in TRUE
+        raise InputError("expected true or false", file=origin, field=name, value=cut(value),
+                         fix=f"write {name}=true or {name}=false")
+    problem, fix = number_slip(parameter, text)
+    if not problem:
+        if INT_TEXT.fullmatch(text):
+            return int(text) if kind == "int" else float(text)
+        if kind == "int" and FLOAT_TEXT.fullmatch(text):
+            problem, fix = "expected a whole number", f"write a whole number, like the default {parameter.default}"
+        elif kind == "float" and FLOAT_TEXT.fullmatch(text):
+            number = float(text)
+            if math.isfinite(number):
+                return number
+            problem, fix = "number too large", "write a number within the allowed range: " + parameter.allowed()
+        else:
+            kind_word = "a whole number" if kind == "int" else "a number"
+            problem, fix = f"expected {kind_word}", f"write {kind_word}, like the default {parameter.default}"
+    raise InputError(problem, file=origin, field=name, value=cut(value), fix=fix)
+
+
+def number_slip(parameter: Parameter, text: str) -> tuple[str, str]:
+    """A common way of writing a number that the build does not read, and the exact fix; blanks if none."""
+    name, unit = parameter.name, parameter.unit
+    if len(text) > NUMBER_CHARACTERS:
+        return f"too long for a number ({len(text)} characters)", \
+            f"write at most {NUMBER_CHARACTERS} characters, within {parameter.allowed()}"
+    if any(char.isdigit() and not char.isascii() for char in text):
+        ascii_text = "".join(str(unicodedata.digit(char, "?")) if char.isdigit() else char for char in text)
+        return "digits other than 0-9", f"write it with the digits 0-9: {name}={ascii_text}"
+    if text.lower() in ("nan", "inf", "+inf", "-inf", "infinity", "-infinity"):
+        return "not a finite number", f"write a number within {parameter.allowed()}"
+    if text.endswith("%"):
+        number = text[:-1].strip()
+        if FLOAT_TEXT.fullmatch(number):
+            if unit.startswith("percentage points"):
+                return "a percent sign", f"write {name}={number} ({name} is in percentage points)"
+            if unit.startswith("fraction"):
+                return "a percent sign", f"write {float(number) / 100:g} for {number} % ({name} is a fraction)"
+        return "a percent sign", f"write the number without '%' ({name}: {unit or parameter.type})"
+    if "_" in text and FLOAT_TEXT.fullmatch(text.replace("_", "")):
+        return "an underscore in a number", f"write {text.replace('_', '')} (no '_' between digits)"
+    if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", text):
+        if parameter.type == "int" and re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", text):
+            return "a thousands separator", f"write {text.replace(',', '')} (no separators)"
+        return "a decimal comma", f"use a decimal point: write {name}={text.replace(',', '.')}"
+    return "", ""
+
+
+def cut(value: object) -> object:
+    """A value as messages show it: long ones cut, so an error never prints a huge value in full."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return value
+    return f"{text[:SHOWN_CHARACTERS // 2]}…{text[-10:]} ({len(text)} characters)"
 
 
 def check(parameter: Parameter, value: object, origin: str) -> None:
@@ -178,7 +223,10 @@ def check(parameter: Parameter, value: object, origin: str) -> None:
         items = [item.strip() for item in value.split(",")] if rule.get("comma_separated") else [value]
         bad = [item for item in items if item not in allowed]
         if bad or not items:
-            problem = f"not an allowed value ({bad[0]!r})" if bad else "no value"
+            problem = f"not an allowed value ({cut(bad[0])!r})" if bad else "no value"
+            close = bad and isinstance(bad[0], str) and suggestion(bad[0], [str(choice) for choice in allowed])
+            if close:
+                problem += f"; did you mean {close!r}?"
         elif len(set(items)) != len(items):
             problem = "a value is named twice"
     if "min" in rule and value < rule["min"] or "max" in rule and value > rule["max"]:
@@ -188,31 +236,104 @@ def check(parameter: Parameter, value: object, origin: str) -> None:
     if "multiple_of" in rule and value % rule["multiple_of"]:
         problem = f"not a multiple of {rule['multiple_of']}"
     if problem:
-        raise InputError(problem, file=origin, field=parameter.name, value=value, fix=f"give {parameter.allowed()}")
+        unit = f" ({parameter.unit})" if parameter.unit and parameter.unit != "name" else ""
+        raise InputError(problem, file=origin, field=parameter.name, value=cut(value),
+                         fix=f"give {parameter.allowed()}{unit}")
 
 
 def load_scenario(name: str, folder: Path = paths.SCENARIOS_DIR) -> dict:
+    """A scenario file's `parameter: value` pairs, each value as text (read like -p values by `coerce`)."""
     if not SCENARIO_NAME.match(name):
-        raise InputError("not a scenario name", field="--scenario", value=name,
+        raise InputError("not a scenario name", field="--scenario", value=cut(name),
                          fix="use letters, digits, '-', '_' and '.', starting with a letter or digit")
     path = folder / f"{name}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in folder.glob("*.yaml"))
+        close = suggestion(name, known)
+        hint = f"did you mean {close!r}? " if close else ""
         raise InputError("scenario not found", file=shown(path), field="--scenario", value=name,
-                         fix=f"choose one of {known} or create {shown(path)}")
+                         fix=f"{hint}choose one of {known} or create {shown(path)}")
+    return read_scenario_file(path)
+
+
+def read_scenario_file(path: Path) -> dict:
+    """Strict reading: UTF-8, bounded size, no aliases (refused before anything is expanded or shown), no key
+    twice, a flat mapping of single values."""
+    if path.stat().st_size > SCENARIO_FILE_BYTES:
+        raise InputError(f"file too large for a scenario ({path.stat().st_size} bytes)", file=shown(path),
+                         fix=f"a scenario is a few `name: value` lines (at most {SCENARIO_FILE_BYTES} bytes)")
+    raw = path.read_bytes()
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start})", file=shown(path),
+                         fix="save the file as UTF-8 (in most editors: Save As, encoding UTF-8)") from None
+    try:
+        values = yaml.load(text, Loader=ScenarioLoader)  # noqa: S506 — a SafeLoader that keeps scalars as text
+    except ScenarioSyntax as err:
+        raise InputError(err.problem, file=shown(path), field=err.field, fix=err.fix) from None
+    except RecursionError:
+        raise InputError("nested too deeply", file=shown(path), fix="write one `name: value` per line") from None
     except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML ({' '.join(str(err).split())})", file=shown(path),
-                         fix="correct the YAML syntax") from None
+        raise InputError(f"not valid YAML ({cut(' '.join(str(err).split()))})", file=shown(path),
+                         fix="correct the YAML syntax: one `name: value` per line") from None
+    values = {} if values is None else values
     if not isinstance(values, dict):
-        raise InputError("a scenario is a flat mapping of parameter: value", file=shown(path), value=values,
+        raise InputError("a scenario is a flat mapping of parameter: value", file=shown(path), value=cut(values),
                          fix="write one `name: value` per line")
     for key, value in values.items():
+        if isinstance(value, dict) and value and (paths.NOTEBOOKS_DIR / f"{key}.ipynb").is_file():
+            inner, inner_value = next(iter(value.items()))
+            raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=shown(path),
+                             field=str(key), fix=f"write `{inner}: {cut(inner_value)}` at the top level, "
+                                                 f"without `{key}:` above it")
         if isinstance(value, (dict, list)) or value is None:
             raise InputError("a scenario value must be a single string, number or true/false", file=shown(path),
-                             field=str(key), value=value, fix=f"write `{key}: <value>`")
+                             field=str(key), value=cut(value), fix=f"write `{key}: <value>`")
     return values
+
+
+class ScenarioSyntax(Exception):
+    def __init__(self, problem: str, field: str | None, fix: str):
+        self.problem, self.field, self.fix = problem, field, fix
+        super().__init__(problem)
+
+
+class ScenarioLoader(yaml.SafeLoader):
+    """YAML for scenario files: every scalar is text (so YAML's own typing — `yes`, `6`, `'6'`, `1_000` — never
+    differs from -p's), aliases are refused when met (an alias bomb fails before anything is expanded), a key
+    given twice is refused, and a blank or `null` value is None."""
+
+    yaml_implicit_resolvers = {}  # no implicit typing: plain scalars are strings
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ScenarioSyntax(f"YAML alias *{cut(event.anchor)} (line {event.start_mark.line + 1})", None,
+                                 "write each value out; scenario files take no anchors (&) or aliases (*)")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise ScenarioSyntax(f"a key that is not a name ({cut(key)!r})", None, "write `name: value` lines")
+            if key in seen:
+                raise ScenarioSyntax(f"{cut(key)!r} is given twice (lines {seen[key]} and "
+                                     f"{key_node.start_mark.line + 1})", str(cut(key)),
+                                     "keep one line for it: the build does not pick one silently")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=True)
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if node.style is None and value in ("", "~", "null", "Null", "NULL"):
+            return None
+        return value
+
+
+ScenarioLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG, ScenarioLoader.construct_scalar)
 
 
 class ParameterErrors(Exception):
@@ -234,16 +355,21 @@ def resolve(scenario: dict, scenario_file: str, overrides: list[str], declared: 
                                      fix="write -p name=value"))
             continue
         name, value = item.split("=", 1)
+        if not name.strip():
+            errors.append(InputError("no parameter name", file=COMMAND_LINE, value=cut(item),
+                                     fix="write -p name=value; `python build.py --list-params` lists the names"))
+            continue
         pairs.append((name.strip(), value, COMMAND_LINE))
     for name, value, origin in pairs:
         try:
             if name in BUILD_PARAMETERS:
-                raise InputError("set by the build itself", file=origin, field=name, value=value,
-                                 fix="use --scenario NAME; outputs go to build/<scenario>/")
+                raise InputError("set by the build itself", file=origin, field=name, value=cut(value),
+                                 fix="use --scenario NAME (or --name NAME for a variant); outputs go to "
+                                     "build/<name>/, and a chapter run alone writes to work/<scenario>/")
             if name not in by_name:
                 close = suggestion(name, list(by_name))
                 hint = f"did you mean {close!r}? " if close else ""
-                raise InputError("unknown parameter", file=origin, field=name, value=value,
+                raise InputError("unknown parameter", file=origin, field=str(cut(name)), value=cut(value),
                                  fix=f"{hint}`python build.py --list-params` lists them")
             parameter = by_name[name]
             typed = coerce(parameter, value, origin)

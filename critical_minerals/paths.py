@@ -13,6 +13,7 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 SCENARIOS_DIR = ROOT / "scenarios"
 BUILD_DIR = ROOT / "build"
 FIGURES_DIR = ROOT / "figures"
+WORK_DIR = ROOT / "work"  # chapters run on their own (papermill, JupyterLab) write here, never to build/ or figures/
 
 MIRROR_ENV = "MINERALS_DATA_MIRROR"
 OUTPUT_ROOT_ENV = "MINERALS_OUTPUT_ROOT"  # tests build into a temporary folder instead of the project's
@@ -27,6 +28,12 @@ def build_dir() -> Path:
 def figures_dir() -> Path:
     root = os.environ.get(OUTPUT_ROOT_ENV)
     return Path(root) / "figures" if root else FIGURES_DIR
+
+
+def work_dir() -> Path:
+    """work/ — or <MINERALS_OUTPUT_ROOT>/work when that is set."""
+    root = os.environ.get(OUTPUT_ROOT_ENV)
+    return Path(root) / "work" if root else WORK_DIR
 
 
 def external_dir() -> Path:

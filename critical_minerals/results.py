@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import paths
+from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -26,14 +29,22 @@ class Outputs:
 
 
 def outputs(scenario: str, output_dir: str = "") -> Outputs:
-    """Blank output_dir: publish straight to build/<scenario>/ and figures/<scenario>/ (a chapter run on its own).
+    """Where a chapter writes. build.py passes a staging folder, published only when every chapter has succeeded.
 
-    build.py passes a staging folder instead and publishes it only when every chapter has succeeded.
+    A chapter run on its own (papermill, JupyterLab's "Run all") gets a blank output_dir and writes to the working
+    folder work/<scenario>/ (its figures to work/<scenario>/figures/), building there the tables it needs: the
+    published build/<scenario>/ and figures/<scenario>/ stay as the last build made them, in step with report.html.
     """
     if output_dir:
         root = Path(output_dir).resolve()
         return Outputs(root, root / "figures")
-    return Outputs(paths.build_dir() / scenario, paths.figures_dir() / scenario)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.=+,-]*", scenario) or ".." in scenario:
+        raise InputError("not a scenario name", field="scenario", value=scenario,
+                         fix="use letters, digits, '-', '_' and '.', e.g. -p scenario default")
+    root = paths.work_dir() / scenario
+    print(f"Running on its own: this chapter writes its tables, results and figures to {root}{os.sep} — "
+          f"the published build{os.sep}{scenario}{os.sep} is not touched (`python build.py` publishes).")
+    return Outputs(root, root / "figures")
 
 
 def _plain(value):

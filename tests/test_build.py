@@ -87,7 +87,7 @@ def test_one_parameter_of_the_cfd_chapter_reruns_only_that_chapter_and_the_repor
     steps = status(result.stdout)
     assert steps["04_price_support"].startswith("done in")
     assert all(steps[name] == "skipped (cached)" for name in ("tables", *CHAPTERS) if name != "04_price_support"), steps
-    record = manifest(project)
+    record = manifest(project, "default+strike_multiple=1.1")  # a variant, published beside the scenario
     assert [step["cache"] for step in record["steps"]] == [
         "miss" if name == "04_price_support" else "hit" for name in ("tables", *CHAPTERS)]
     assert record["parameters_differing_from_defaults"]["strike_multiple"] == 1.1
@@ -103,7 +103,8 @@ def test_failing_cell_stops_the_build_and_keeps_the_last_good_report(project):
     assert "01_minerals_tables.ipynb, cell" in result.stderr and "2024" in result.stderr
     assert "last good report is unchanged" in result.stderr
     assert project.published() == before
-    assert (project.root / "build/default.failed/notebooks/01_minerals_tables.ipynb").is_file()
+    failed = "build/default+comparison_edition=2023+comparison_year=2024.failed"
+    assert (project.root / failed / "notebooks/01_minerals_tables.ipynb").is_file()
 
 
 def test_second_build_of_a_scenario_being_built_is_refused(project):
@@ -111,7 +112,7 @@ def test_second_build_of_a_scenario_being_built_is_refused(project):
     lock = project.root / "build/.locks/default.lock"
     with open(lock, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        result = project.build("-p", "strike_multiple=1.2")
+        result = project.build()
     assert result.returncode == 3 and "is being built by another process" in result.stderr
     assert project.published() == before
 
@@ -129,6 +130,7 @@ def test_interrupted_or_killed_build_leaves_the_report_byte_identical(project):
         process.communicate(timeout=60)
         assert process.returncode in (130, -signal.SIGKILL), (signum, process.returncode)
         assert project.published() == before, signum
+        assert not (project.root / "build/default+strike_multiple=1.3").exists(), signum
     result = project.build()  # the next build clears what the killed one left
     assert result.returncode == 0 and "running" not in result.stdout
     leftovers = [path for path in (project.root / "build").rglob("*") if path.name.startswith((".staging", ".tmp"))]
@@ -151,7 +153,10 @@ def test_several_scenarios_share_steps_and_get_a_comparison(project):
 def test_list_params_shows_type_default_allowed_values_and_help(project):
     result = subprocess.run([sys.executable, "build.py", "--list-params"], cwd=project.root, env=project.env,
                             capture_output=True, text=True, check=True)
-    assert "strike_multiple: float = 1.0" in result.stdout
+    assert "strike_multiple: float = 1.0  [multiple of the reference price]" in result.stdout
+    assert "stockpile_defence_share: float = 1.0  [fraction]" in result.stdout
+    assert "overlap_threshold_pp: float = 2.0  [percentage points]" in result.stdout
+    assert "python build.py -p NAME=VALUE" in result.stdout and "e.g. -p strike_multiple=1.0" in result.stdout
     assert "allowed: one of gbm, mean_reverting" in result.stdout
     assert "allowed: one of copper, graphite, lithium, nickel" in result.stdout  # from data/project_archetypes.csv
     assert "output_dir" not in result.stdout  # set by the build

@@ -41,21 +41,82 @@ def test_command_line_text_is_coerced_by_the_declared_type(name, text, expected)
 
 
 @pytest.mark.parametrize("name, value, origin, message", [
-    ("comparison_year", "2022.5", COMMAND_LINE, "expected int"),
-    ("comparison_year", "twenty", COMMAND_LINE, "expected int"),
-    ("strike_multiple", "nan", COMMAND_LINE, "expected a finite float"),
-    ("strike_multiple", "1,5", COMMAND_LINE, "expected a finite float"),
-    ("stockpile_real_prices", "yes please", COMMAND_LINE, "expected bool"),
-    ("price_model", 7, "scenarios/x.yaml", "quote it"),  # YAML read 7 as a number
-    ("comparison_year", 2022.0, "scenarios/x.yaml", "expected int"),
-    ("comparison_year", True, "scenarios/x.yaml", "expected int"),
-    ("strike_multiple", "1.5", "scenarios/x.yaml", "expected a finite float"),  # YAML quoted it: a string
+    ("comparison_year", "2022.5", COMMAND_LINE, "expected a whole number"),
+    ("comparison_year", "twenty", COMMAND_LINE, "expected a whole number"),
+    ("strike_multiple", "nan", COMMAND_LINE, "not a finite number"),
+    ("strike_multiple", "1,5", COMMAND_LINE, "use a decimal point: write strike_multiple=1.5"),
+    ("stockpile_real_prices", "yes please", COMMAND_LINE, "expected true or false"),
+    ("comparison_year", 2022.0, "scenarios/x.yaml", "expected a whole number"),
+    ("comparison_year", True, "scenarios/x.yaml", "expected a whole number"),
 ])
 def test_wrong_types_name_the_origin_the_parameter_and_the_value(name, value, origin, message):
     with pytest.raises(InputError) as caught:
         parameters.coerce(BY_NAME[name], value, origin)
     text = str(caught.value)
     assert message in text and origin in text and repr(name) in text and repr(value) in text
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("stockpile_defence_share", "50%", "write 0.5 for 50 % (stockpile_defence_share is a fraction)"),
+    ("overlap_threshold_pp", "5%", "write overlap_threshold_pp=5 (overlap_threshold_pp is in percentage points)"),
+    ("strike_multiple", "1,2", "use a decimal point: write strike_multiple=1.2"),
+    ("simulation_paths", "2,000", "a thousands separator Fix: write 2000"),
+    ("simulation_paths", "1_000", "write 1000 (no '_' between digits)"),
+    ("comparison_year", "\u0662\u0660", "digits other than 0-9"),
+    ("strike_multiple", "\u0661.\u0662", "digits other than 0-9"),
+    ("strike_multiple", "1e309", "number too large"),
+    ("simulation_paths", "9" * 5000, "too long for a number (5000 characters)"),
+    ("strike_multiple", "inf", "not a finite number"),
+])
+def test_common_slips_get_the_exact_fix(name, text, message):
+    with pytest.raises(InputError) as caught:
+        parameters.coerce(BY_NAME[name], text, COMMAND_LINE)
+    assert message in str(caught.value) and repr(name) in str(caught.value)
+    assert len(str(caught.value)) < 400  # a long value is shown cut
+
+
+def test_huge_numbers_are_refused_quickly():
+    import time
+
+    started = time.perf_counter()
+    for _ in range(100):
+        with pytest.raises(InputError):
+            parameters.coerce(BY_NAME["simulation_paths"], "9" * 100_000, COMMAND_LINE)
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize("yaml_text, command_line, expected", [
+    ('"6"', "6", 6.0), ("6", "6", 6.0), ("'1.2'", "1.2", 1.2), ("1.0e0", "1.0e0", 1.0),
+])
+def test_scenario_files_and_the_command_line_read_the_same_text_alike(tmp_path, yaml_text, command_line, expected):
+    (tmp_path / "s.yaml").write_text(f"stockpile_cover_months: {yaml_text}\n")
+    from_file = parameters.resolve(parameters.load_scenario("s", tmp_path), "s.yaml", [], DECLARED)
+    from_line = parameters.resolve({}, "", [f"stockpile_cover_months={command_line}"], DECLARED)
+    assert from_file == from_line == {"stockpile_cover_months": expected}
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "true", "False", "maybe", "on", "1_000", "1,5", "50%", "007"])
+def test_scenario_files_and_the_command_line_accept_and_refuse_the_same_texts(tmp_path, text):
+    for name in ("stockpile_real_prices", "stockpile_cover_months", "stockpile_design"):
+        (tmp_path / "s.yaml").write_text(f"{name}: {text}\n")
+        outcomes = []
+        for values, overrides in ((parameters.load_scenario("s", tmp_path), []), ({}, [f"{name}={text}"])):
+            try:
+                outcomes.append(parameters.resolve(values, "x", overrides, DECLARED))
+            except ParameterErrors as err:
+                outcomes.append(err.errors[0].problem)
+        assert outcomes[0] == outcomes[1], (name, text, outcomes)
+
+
+def test_did_you_mean_for_choice_values_and_scenario_names():
+    with pytest.raises(InputError, match="did you mean 'defence'"):
+        parameters.check(BY_NAME["stockpile_design"], "defense", COMMAND_LINE)
+    with pytest.raises(InputError, match="did you mean 'law_2026_11'"):
+        parameters.load_scenario("law_2026_1")
+
+
+def test_every_parameter_has_a_unit():
+    assert not [p.name for p in DECLARED if p.name not in parameters.BUILD_PARAMETERS and not p.unit]
 
 
 @pytest.mark.parametrize("name, value, allowed", [
@@ -98,14 +159,42 @@ def test_every_scenario_file_resolves():
 @pytest.mark.parametrize("text, message", [
     ("strike_multiple: [1, 2\n", "not valid YAML"),
     ("- strike_multiple\n", "flat mapping"),
-    ("strike_multiple:\n  low: 1\n", "single string, number or true/false"),
+    ("strike_multiple:\n  - 1\n", "single string, number or true/false"),
     ("strike_multiple:\n", "single string, number or true/false"),
+    ("04_price_support:\n  strike_multiple: 1.2\n",
+     "'04_price_support' is not a parameter: scenario files are flat Fix: write `strike_multiple: 1.2`"),
+    ("strike_multiple: 1.2\nstrike_multiple: 1.3\n", "'strike_multiple' is given twice (lines 1 and 2)"),
+    ("strike_multiple: &x 1.2\nrevenue_share: *x\n", "YAML alias *x"),
+    ("? [a, b]\n: 1\n", "a key that is not a name"),
 ])
 def test_malformed_scenario_files_are_named(tmp_path, text, message):
     (tmp_path / "bad.yaml").write_text(text)
     with pytest.raises(InputError) as caught:
         parameters.load_scenario("bad", tmp_path)
     assert message in str(caught.value) and "bad.yaml" in str(caught.value)
+
+
+def test_an_alias_bomb_fails_fast_without_expanding(tmp_path):
+    import time
+
+    lines = ['a0: &a0 ["' + "x" * 50 + '"]'] + [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]"
+                                                for i in range(1, 12)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="YAML alias"):
+        parameters.load_scenario("bomb", tmp_path)
+    assert time.perf_counter() - started < 1
+
+
+def test_non_utf8_and_oversized_scenario_files_are_named(tmp_path):
+    (tmp_path / "latin.yaml").write_bytes("strike_multiple: 1.2 # café\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin.yaml: not UTF-8 text .*save the file as UTF-8"):
+        parameters.load_scenario("latin", tmp_path)
+    (tmp_path / "big.yaml").write_text("# " + "x" * 200_000 + "\n")
+    with pytest.raises(InputError, match="file too large for a scenario"):
+        parameters.load_scenario("big", tmp_path)
+    (tmp_path / "bom.yaml").write_bytes("\ufeffstrike_multiple: 1.2\n".encode("utf-8"))
+    assert parameters.load_scenario("bom", tmp_path) == {"strike_multiple": "1.2"}
 
 
 def test_scenario_names_cannot_leave_the_scenarios_folder():
