@@ -138,7 +138,7 @@ def test_stage_concentration_hand_computed():
     def rows(series, stage, values):
         out = [{"edition": 2025, "commodity": "copper", "series": series, "stage": stage, "measure": "production",
                 "year": 2024, "country": c, "country_kind": "country", "country_detail": "", "value": v,
-                "measure_detail": "", "withheld": False, "notes": "", "unit": "t"} for c, v in values.items()]
+                "measure_detail": "", "withheld": False, "missing": "", "notes": "", "unit": "t"} for c, v in values.items()]
         out.append({**out[0], "country": "World total", "country_kind": "world_total",
                     "value": float(sum(values.values()))})
         return out

@@ -138,7 +138,7 @@ def test_key_figures_stand_beside_their_finding_in_the_single_column_version(tmp
     published = []
     for name in ("02_map", "02_map_single", "04_curve"):
         Image.new("RGB", (1050, 600), "white").save(tmp_path / f"{name}.png")
-        published.append(Figure(name, tmp_path / f"{name}.png", f"Caption {name}", "Source", []))
+        published.append(Figure(name, tmp_path / f"{name}.png", f"Caption {name}", "Source", "", []))
     path = write(tmp_path / "findings.csv", [
         row(id="first", place="summary"), row(id="boxed", place="chapter", figure="04_curve"),
         row(id="second", place="both", figure="02_map"), row(id="third", figure="04_curve")])
