@@ -24,9 +24,21 @@
     if (text.length > 24) cell.classList.add("long-text");
     if (text.split(/\s+/).some(function (word) { return word.length > 18; })) cell.classList.add("breakable");
   });
+  // a wide table outside an output box (a table written in a chapter's text) gets a box of its own first
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.closest(".jp-OutputArea-output, .table-wrap")) return;
+    const wrap = document.createElement("div");
+    wrap.className = "table-wrap";
+    table.parentNode.insertBefore(wrap, table);
+    wrap.appendChild(table);
+  });
   const boxes = document.querySelectorAll(".jp-OutputArea-output, .table-wrap");
   boxes.forEach(function (box) {
-    if (box.scrollWidth <= box.clientWidth + 1) return;
+    // a table in a closed "show all rows" block counts too: it is wide once the reader opens the block
+    const wide = [...box.querySelectorAll("table")].some(function (table) {
+      return table.getBoundingClientRect().width > box.clientWidth + 1;
+    });
+    if (box.scrollWidth <= box.clientWidth + 1 && !wide) return;
     const caption = box.querySelector("caption");
     box.classList.add("scrolls");
     box.setAttribute("tabindex", "0");
