@@ -68,3 +68,32 @@ def test_figure_sources_cite_the_bibliography_in_the_report(report_site, bibliog
     cites = [attrs["href"] for tag, attrs in Page(html).tags if tag == "a" and "cite" in attrs.get("class", "")]
     assert len(cites) >= 2 * len(captions)  # each figure's source line, in its chapter and in the gallery
     assert {href[1:] for href in cites} <= set(ids)
+
+
+def test_the_reports_own_assumptions_and_labelled_project_files_cite_no_outside_work(bibliography):
+    for own in ["assumption", "Illustrative choice of this report (battery metals)", "terms from data/x.csv",
+                "Designs and NDS figures: data/stockpile_*.csv", "programmes: data/policy_facts_2025_26.csv"]:
+        assert references.OWN_WORK.match(own), own
+    # a labelled project file after a publication stays a part of its own, so the publication is still cited
+    assert references.parts("USGS MCS 2025, salient statistics; terms from data/x.csv") == [
+        "USGS MCS 2025, salient statistics", "terms from data/x.csv"]
+    assert references.uncited("Illustrative values from Ministry of Mines; assumption of a vendor", bibliography) == [
+        "Illustrative values from Ministry of Mines; assumption of a vendor"]
+
+
+def test_a_work_is_cited_by_its_own_name_not_by_a_law_or_dataset_it_mentions(bibliography):
+    cases = {"Raw Materials, 'One Big Beautiful Bill Act becomes law, expands funding' (4 July 2025)":
+             "rawmaterials_obbba_2025",
+             "Discovery Alert, 'One Big Beautiful Bill: critical minerals funding'": "discoveryalert_obbba",
+             "26 CFR 1.45X-4(b)(19)": "cfr_1_45x_4",
+             "U.S. Geological Survey, 2022 Final List of Critical Minerals, Federal Register 87 FR 10381; list as "
+             "given on usgs.gov/faqs/what-a-critical-mineral": "usgs_critical_minerals_2022",
+             "Stock Titan, summary of MP Materials' Form 8-K of July 2025": "stocktitan_mp_8k_2025"}
+    assert {text: references.cited(text, bibliography).key for text in cases} == cases
+
+
+def test_an_entry_without_a_year_or_publisher_prints_no_empty_field(tmp_path):
+    path = tmp_path / "references.csv"
+    path.write_text("key,dataset,authors,year,title,publisher,url,accessed,cited_as\n"
+                    "a,,Deyuan,,News reprint,,,2026-11-30,Deyuan\n", encoding="utf-8")
+    assert references.load({}, path)[0].text == "Deyuan (n.d.). News reprint. (accessed 2026-11-30)"

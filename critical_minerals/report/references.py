@@ -23,10 +23,11 @@ from ..datasets import Dataset
 
 REFERENCES_FILE = paths.DATA_DIR / "references.csv"
 COLUMNS = ["key", "dataset", "authors", "year", "title", "publisher", "url", "accessed", "cited_as"]
-# parts of a source text that cite no outside work: the report's own computation, a file of this project, a code
-OWN_WORK = re.compile(r"^(our calculation|own (simulation|calibration)|analysis in this report|definition|"
-                      r"illustrative|not used|panel|usgs|critical_minerals\.[\w.]+|(ranges in |designs in )?data/\S+"
-                      r"|issue brief for this chapter.*)$", re.IGNORECASE)
+# parts of a source text that cite no outside work: the report's own computation or assumption, a file of this project
+# (with a short label: "terms from data/x.csv", "programmes: data/y.csv"), a code
+OWN_WORK = re.compile(r"^(our calculation|own (simulation|calibration)|analysis in this report|definition|assumption|"
+                      r"illustrative( choice of this report\b.*)?|not used|panel|usgs|critical_minerals\.[\w.]+|"
+                      r"(\w+( \w+)*( in| from|:) )?data/\S+|issue brief for this chapter.*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ def load(registry: dict[str, Dataset], path: Path = REFERENCES_FILE) -> list[Ref
             url = "" if url in text else url  # the citation already gives its address
         else:
             accessed = f" (accessed {row['accessed']})" if row["accessed"] else ""
-            text = f"{row['authors']} ({row['year']}). {row['title']}. {row['publisher']}.{accessed}"
+            # a year or publisher not known is left blank in the file: "n.d." and no empty sentence in print
+            pieces = [f"{row['authors']} ({row['year'] or 'n.d.'})", row["title"], row["publisher"]]
+            text = ". ".join(piece for piece in pieces if piece) + f".{accessed}"
             url = row["url"]
         found.append(Reference(row["key"], number, text, url, names))
     return found
