@@ -90,11 +90,11 @@ def is_verified(facts: pd.DataFrame, key: str) -> bool:
 
 
 def facts_view(facts: pd.DataFrame) -> pd.DataFrame:
-    """The facts as the report lists them: what, value, source and whether the value was read there."""
+    """The facts as the report lists them: what, value, source and whether the value was read there (each source's
+    address and the day it was read are in the report's references)."""
     return pd.DataFrame({
         "fact": facts.index, "value": facts["value"].replace("", "see note").to_numpy(),
         "unit": facts["unit"].to_numpy(), "source": facts["source"].to_numpy(),
-        "address": facts["source_url"].to_numpy(), "read on": facts["accessed"].to_numpy(),
         "status": np.where(facts["verified"] == "yes", "read in the source", UNVERIFIED),
         "note": facts["note"].to_numpy()})
 
