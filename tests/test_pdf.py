@@ -31,7 +31,8 @@ def printed(report_site, tmp_path_factory):  # noqa: F811
     destination = typeset_pdf(report_site, "a4", tmp_path_factory.mktemp("pdf"))
     with pdfplumber.open(destination) as pdf:
         pages = [{"size": (float(page.width), float(page.height)), "text": page.extract_text() or "",
-                  "chars": [(char["fontname"], char["size"]) for char in page.chars], "images": len(page.images)}
+                  "chars": [(char["fontname"], char["size"]) for char in page.chars], "images": len(page.images),
+                  "upright": [char["size"] for char in page.chars if char["upright"]]}
                  for page in pdf.pages]
         fonts = embedded_fonts(pdf)
     return pages, fonts, report_site.default
@@ -110,6 +111,9 @@ def test_pdf_text_is_at_least_10_pt_and_figures_are_vector(printed):
     figure_text = [size for page in pages for font, size in page["chars"] if "DejaVuSans" in font
                    and "Mono" not in font]
     assert figure_text  # the figures' own text is text, not outlines
+    # the figures keep the 6-pt text they are drawn with: a double-column figure reaches into the margins instead of
+    # shrinking (pdfplumber's size of rotated text is its glyph width, so upright text only)
+    assert min(size for page in pages for size in page["upright"]) >= 6 - 0.05
 
 
 def test_pdf_fonts_are_embedded(printed):
