@@ -623,3 +623,12 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
     for where in ("summary", "parameters", "sources", "figures"):
         assert HOSTILE in section(report.read_text(encoding="utf-8"), where).text, where
     assert f"The application is {HOSTILE}." in report_text
+
+
+def test_a_chapter_and_what_belongs_to_it_share_one_anchor_rule():
+    """Regression: the comparison linked chapter 3 (02b_import_dependence) to chapter 2's anchor, `ch02`."""
+    from critical_minerals.report.model import chapter_anchor
+
+    assert chapter_anchor("02b_import_dependence") == chapter_anchor("02b_stages") == "ch02b"
+    assert chapter_anchor("04_price_support") == chapter_anchor("04_bankability_single") == "ch04"
+    assert chapter_anchor("references") is None

@@ -12,14 +12,13 @@ there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .. import datasets
 from . import appendix, findings, gallery, references, summary, typeset
-from .model import Chapter, chapter_from_json
+from .model import Chapter, chapter_anchor, chapter_from_json
 from .compare import write_comparison
 from .page import write_page
 
@@ -28,8 +27,7 @@ __all__ = ["write_report", "write_comparison", "chapter_from_json", "typeset"]
 
 def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
     """Figure names start with their chapter's number (02_partner_shares -> ch02, 02b_stages -> ch02b)."""
-    number = re.match(r"\d+[a-z]?(?=_|$)", name)
-    anchor = f"ch{number.group()}" if number else None
+    anchor = chapter_anchor(name)
     return anchor if anchor in anchors else None
 
 

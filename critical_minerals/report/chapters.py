@@ -23,7 +23,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from ..errors import InputError
 from . import plumbing
-from .model import Caveat, Chapter, Heading
+from .model import Caveat, Chapter, Heading, chapter_anchor
 
 NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 CAVEATS_TAG = "caveats"
@@ -129,8 +129,7 @@ class ChapterExporter(HTMLExporter):
 
 def chapter_prefix(stem: str, position: int) -> str:
     """`ch02` for 02_complementarity, `ch02b` for a chapter inserted after it; without a number: by position."""
-    number = re.match(r"\d+[a-z]?(?=_|$)", stem)
-    return f"ch{number.group() if number else f'{position:02d}'}"
+    return chapter_anchor(stem) or f"ch{position:02d}"
 
 
 def _prefixed_cells(notebook: nbformat.NotebookNode, prefix: str) -> nbformat.NotebookNode:

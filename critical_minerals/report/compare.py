@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..parameters import BUILD_PARAMETERS, load_spec
 from . import appendix, gallery, summary
+from .model import chapter_anchor
 from .page import write_page
 
 COMPARE_THUMBNAIL_PX = 900  # wide enough to read side by side with one or two other scenarios
@@ -134,7 +135,8 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
             change = difference(statement, base) if position and base is not None and not unlike else ""
             flag = "; ".join(filter(None, [f"not comparable: {'; '.join(unlike)}" if unlike else "",
                                            needs_explaining(statement)]))
-            href = f"{hrefs[position]}#ch{chapter[:2]}" if hrefs and chapter[:2].isdigit() else ""
+            anchor = chapter_anchor(chapter)
+            href = f"{hrefs[position]}#{anchor}" if hrefs and anchor else ""
             cells.append(Cell(f"{statement.value} {statement.unit}".strip(),
                               statement.label if statement.label != label else "", change, flag, href))
         shown = {cell.text if cell else None for cell in cells}

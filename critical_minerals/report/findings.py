@@ -31,6 +31,7 @@ from .. import paths
 from ..data_files import read_data_table
 from ..errors import InputError
 from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from .model import chapter_anchor
 from .summary import MissingKey, lookup
 
 FINDINGS_FILE = paths.DATA_DIR / "report_findings.csv"
@@ -233,7 +234,7 @@ def sections_of(found: list[Finding], chapters: list, path: Path | None = None) 
     titles = {heading.anchor: heading.title for chapter in chapters for heading in chapter.headings}
     for item in found:
         if item.section not in titles:
-            near = sorted(anchor for anchor in titles if anchor.startswith(f"ch{item.chapter[:2]}"))
+            near = sorted(anchor for anchor in titles if anchor.startswith(f"{chapter_anchor(item.chapter)}-"))
             raise InputError("the section this finding links to is not in the report", file=path or FINDINGS_FILE,
                              field="section", value=f"{item.id}: {item.section}",
                              fix=f"name one of the chapter's headings: {', '.join(near)}")

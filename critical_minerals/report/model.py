@@ -4,7 +4,17 @@ each executed chapter (rendering needs nbconvert; assembling the report does not
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
+
+CHAPTER_NUMBER = re.compile(r"\d+[a-z]?(?=_|$)")  # 02 of 02_complementarity, 02b of a chapter inserted after it
+
+
+def chapter_anchor(stem: str) -> str | None:
+    """The anchor of a chapter, or of what belongs to it, from its stem: `ch02` for 02_complementarity and
+    02_partner_shares, `ch02b` for 02b_import_dependence and 02b_stages; None without a leading number."""
+    number = CHAPTER_NUMBER.match(stem)
+    return f"ch{number.group()}" if number else None
 
 
 @dataclass(frozen=True)
