@@ -23,7 +23,6 @@ billions), `list` (items joined with commas and "and") or `count` (number of ite
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +31,12 @@ from ..data_files import read_data_table
 from ..errors import InputError
 from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
 from .model import chapter_anchor
-from .summary import MissingKey, lookup
+from .summary import MissingKey, lookup, placeholders
 
 FINDINGS_FILE = paths.DATA_DIR / "report_findings.csv"
 COLUMNS = ["id", "chapter", "place", "section", "figure", "rule", "a", "b", "tolerance", "words", "text",
            "implication", "note"]
 PLACES = ("summary", "chapter", "both")
-PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::([^{}]*))?\}")
 MISSING = "–"
 SUMMARY_FINDINGS = (5, 8)  # how many findings the executive summary holds
 KEY_FIGURES = (2, 4)  # how many figures stand in it
@@ -125,22 +123,17 @@ class _Row:
         return InputError(message, file=self.path, row=self.row["line"], field=field, value=value, fix=fix)
 
     def fill(self, template: str, results: dict, field: str, words: str = "") -> str:
-        def replace(match: re.Match) -> str:
-            key, spec = match.group(1), match.group(2) or ""
-            if key == "words":
-                return words
-            try:
-                value = lookup(results, key)
-            except MissingKey:
-                raise self.error("placeholder names no value of the results file", field, match.group(0),
-                                 f"use a key of results/{self.row['chapter']}.json") from None
+        def formatted(value, spec: str) -> str:
             try:
                 return shown(value, spec)
             except (ValueError, TypeError) as err:
                 raise self.error(f"format does not apply to {value!r} ({err})", field, spec,
                                  "use a number format such as ',.1f', '.0%' or '.1f/1e9', 'list' or 'count'") from None
 
-        return PLACEHOLDER.sub(replace, template)
+        return placeholders(template, results, {"words": words}, formatted,
+                            lambda placeholder: self.error("placeholder names no value of the results file", field,
+                                                           placeholder,
+                                                           f"use a key of results/{self.row['chapter']}.json"))
 
     def operand(self, field: str, results: dict):
         """A rule's input: a number written in the row, or a value of the results file."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,21 +78,31 @@ def number_text(value, spec: str, scale: float) -> str:
     return format(value / scale, spec) if scale != 1 else format(value, spec)
 
 
-def fill(template: str, results: dict, star: str, row: dict, field: str, path: Path) -> str:
-    """A label or unit with its `{path}` / `{path:format}` / `{*}` placeholders replaced from the same results."""
+def placeholders(template: str, results: dict, given: dict[str, str], shown: Callable[[object, str], str],
+                 missing: Callable[[str], Exception]) -> str:
+    """`template` with its `{path}` / `{path:format}` placeholders replaced from the results (`shown` formats a
+    value), and those named in `given` (such as `{*}` or `{words}`) by their text; `missing(placeholder)` is the
+    error for a path the results do not hold. The summary's statements and the findings both write their text so."""
     def replace(match: re.Match) -> str:
         key, spec = match.group(1), match.group(2) or ""
-        if key == "*":
-            return star
+        if key in given:
+            return given[key]
         try:
             value = lookup(results, key)
         except MissingKey:
-            raise InputError("placeholder names no value of the results file", file=path, row=row["line"],
-                             field=field, value=match.group(0),
-                             fix=f"use a key of results/{row['chapter']}.json") from None
-        return format(value, spec) if spec else str(value)
+            raise missing(match.group(0)) from None
+        return shown(value, spec)
 
     return PLACEHOLDER.sub(replace, template)
+
+
+def fill(template: str, results: dict, star: str, row: dict, field: str, path: Path) -> str:
+    """A label or unit with its `{path}` / `{path:format}` / `{*}` placeholders replaced from the same results."""
+    return placeholders(
+        template, results, {"*": star}, lambda value, spec: format(value, spec) if spec else str(value),
+        lambda placeholder: InputError("placeholder names no value of the results file", file=path, row=row["line"],
+                                       field=field, value=placeholder,
+                                       fix=f"use a key of results/{row['chapter']}.json"))
 
 
 def read_spec(path: Path) -> list[dict]:
