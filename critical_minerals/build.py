@@ -26,10 +26,11 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, datasets, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
+from . import cache, datasets, declarations, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
 from . import publish as publishing
 from .errors import InputError
-from .parameters import ParameterErrors, shown
+from .parameters import ParameterErrors
+from .paths import shown
 
 CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
 COMPARISON = "compare.html"
@@ -81,7 +82,7 @@ def prepare(names: list[str], overrides: list[str], steps: list[plan.Step],
             given_name: str | None = None) -> list[Scenario]:
     """Every scenario's checked parameters and step keys; all parameter errors of all scenarios at once. With -p
     values (or --name) each scenario becomes a variant, published under its own name beside the scenario."""
-    declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    declared = declarations.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
     environment = plan.environment_digest()
     environment_parts = explain.environment_parts()
     scenarios, errors = [], []
@@ -591,7 +592,7 @@ def write_comparison(names: list[str]) -> Path | None:
 
 def list_parameters() -> None:
     steps = plan.load_steps()
-    declared = parameters.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
+    declared = declarations.declared_parameters(plan.notebooks(steps), cache_dir=cache_root() / "parameters")
     print("Set a value for one build with `python build.py -p NAME=VALUE` (published as a variant, e.g.\n"
           "build/default+strike_multiple=1.2/), or keep a set of values as a scenario: a file scenarios/NAME.yaml of\n"
           "`NAME: VALUE` lines, built with `python build.py --scenario NAME`. Shares are fractions (0.5 is 50 %)\n"

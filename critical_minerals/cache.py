@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .digest import combine, file_digest
+from .paths import shown
 
 RECORD = "record.json"
 
@@ -80,8 +81,6 @@ def usable(folder: Path) -> bool:
 
 
 def discard(path: Path, reason: str) -> None:
-    from .parameters import shown  # (parameters reads its cache through this module)
-
     print(f"cache: {shown(path)} is damaged ({reason}); discarded, computing it again", file=sys.stderr,
           flush=True)
     if path.is_dir() and not path.is_symlink():

@@ -7,9 +7,7 @@ message naming where it came from, the parameter, the value and the fix.
 
 from __future__ import annotations
 
-import ast
 import difflib
-import hashlib
 import math
 import re
 import unicodedata
@@ -18,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from . import cache, paths
+from . import paths
 from .data_files import read_rows
 from .errors import InputError
+from .paths import shown
 
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
 BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build for every chapter, never by users
@@ -65,55 +64,6 @@ class Parameter:
     @property
     def unit(self) -> str:
         return self.rule.get("unit", "")
-
-
-# ---------------------------------------------------------------- declarations
-
-def notebook_parameters(notebook: Path, cache_dir: Path | None = None) -> list[dict]:
-    """papermill's reading of a notebook's parameters cell, cached by the notebook's content (papermill is slow to
-    import; a no-op rebuild should not need it)."""
-    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
-    cached = cache_dir / f"parameters-{digest[:20]}.json" if cache_dir else None
-    if cached and (found := cache.read_json(cached)) is not None:
-        return found
-    import papermill
-
-    found = [{"name": item["name"], "type": item["inferred_type_name"], "default": item["default"],
-              "help": item["help"]} for item in papermill.inspect_notebook(str(notebook)).values()]
-    if cached:
-        cache.write_json(cached, found)
-    return found
-
-
-def declared_parameters(notebooks: list[Path], spec_file: Path = SPEC_FILE,
-                        cache_dir: Path | None = None) -> list[Parameter]:
-    """Every parameter of every notebook with its rule; the spec and the notebooks must agree on the names."""
-    spec = load_spec(spec_file)
-    found = []
-    for notebook in notebooks:
-        for item in notebook_parameters(notebook, cache_dir):
-            name, kind = item["name"], item["type"]
-            where = f"{shown(notebook)}, parameters cell"
-            if kind not in TYPES:
-                raise InputError(f"type {kind!r} is not one the build can check", file=where, field=name,
-                                 fix=f"annotate it as one of {TYPES}")
-            try:
-                default = ast.literal_eval(item["default"])
-            except (ValueError, SyntaxError):
-                raise InputError("default is not a literal", file=where, field=name, value=item["default"],
-                                 fix="give a plain literal default (a string, number or True/False)") from None
-            if name not in BUILD_PARAMETERS and name not in spec:
-                raise InputError("parameter has no rule", file=shown(spec_file), field=name,
-                                 fix=f"add `{name}: {{...}}` (allowed values) to {shown(spec_file)}")
-            found.append(Parameter(notebook.stem, name, kind, default, item["help"], spec.get(name, {})))
-    names = [p.name for p in found if p.name not in BUILD_PARAMETERS]
-    if duplicated := sorted({name for name in names if names.count(name) > 1}):
-        raise InputError("parameter declared by more than one chapter", field=duplicated[0],
-                         fix="give each chapter's parameters their own names")
-    if unused := sorted(set(spec) - set(names)):
-        raise InputError("rule for a parameter no notebook declares", file=shown(spec_file), field=unused[0],
-                         fix="remove it or correct its name")
-    return found
 
 
 def load_spec(path: Path = SPEC_FILE) -> dict[str, dict]:
@@ -403,9 +353,3 @@ def effective(declared: list[Parameter], chosen: dict) -> list[dict]:
         rows.append({"notebook": p.notebook, "name": p.name, "type": p.type, "value": value, "default": p.default,
                      "differs": value != p.default, "allowed": p.allowed(), "help": p.help})
     return rows
-
-
-def shown(path: Path | str) -> str:
-    """A path as users should read it: relative to the project when inside it."""
-    path = Path(path)
-    return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)

@@ -10,6 +10,7 @@ DATA_DIR = ROOT / "data"
 EXTERNAL_DIR = DATA_DIR / "external"  # fetched official datasets, git-ignored
 REGISTRY_FILE = DATA_DIR / "datasets.yaml"
 NOTEBOOKS_DIR = ROOT / "notebooks"
+STEPS_FILE = NOTEBOOKS_DIR / "chapters.yaml"  # the build's steps: what each chapter reads and writes
 SCENARIOS_DIR = ROOT / "scenarios"
 BUILD_DIR = ROOT / "build"
 FIGURES_DIR = ROOT / "figures"
@@ -48,3 +49,9 @@ def mirror_dir() -> Path | None:
         return None
     path = Path(value)
     return path if path.is_absolute() else (ROOT / path).resolve()
+
+
+def shown(path: Path | str) -> str:
+    """A path as users should read it: relative to the project when inside it."""
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

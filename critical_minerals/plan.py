@@ -19,9 +19,9 @@ import yaml
 
 from . import digest, paths
 from .errors import InputError
-from .parameters import shown
+from .paths import shown
 
-STEPS_FILE = paths.NOTEBOOKS_DIR / "chapters.yaml"
+STEPS_FILE = paths.STEPS_FILE
 STEP_KEYS = {"run", "needs", "reads", "checks", "writes"}
 REQUIREMENTS_FILE = paths.ROOT / "requirements.txt"
 REPORT = "report"

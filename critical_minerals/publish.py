@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from . import paths
-from .parameters import shown
+from .paths import shown
 
 
 class PublishFailed(Exception):

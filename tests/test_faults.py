@@ -415,7 +415,7 @@ def line_reason(output: str) -> str:
 def test_damaged_parameters_cache_is_recomputed(project):
     """It used to block every later build until deleted by hand."""
     notebook = (project.root / "notebooks" / "04_price_support.ipynb").read_bytes()
-    name = f"parameters-{hashlib.sha256(notebook).hexdigest()[:20]}.json"  # as parameters.notebook_parameters
+    name = f"parameters-{hashlib.sha256(notebook).hexdigest()[:20]}.json"  # as declarations.notebook_parameters
     cached = project.root / "build" / ".cache" / "parameters" / name
     cached.write_text('{"value": [{"name": "x"')  # cut short
     before = project.published()

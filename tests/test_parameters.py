@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from critical_minerals import parameters, paths, plan
+from critical_minerals import declarations, parameters, paths, plan
 from critical_minerals.errors import InputError
 from critical_minerals.parameters import COMMAND_LINE, ParameterErrors
 
-DECLARED = parameters.declared_parameters(plan.notebooks(plan.load_steps()))
+DECLARED = declarations.declared_parameters(plan.notebooks(plan.load_steps()))
 BY_NAME = {p.name: p for p in DECLARED}
 
 
@@ -206,7 +206,7 @@ def test_spec_and_notebooks_must_agree(tmp_path):
     spec = tmp_path / "parameters.yaml"
     spec.write_text(paths.NOTEBOOKS_DIR.joinpath("parameters.yaml").read_text() + "ghost_parameter: {min: 0}\n")
     with pytest.raises(InputError, match="ghost_parameter"):
-        parameters.declared_parameters(plan.notebooks(plan.load_steps()), spec_file=spec)
+        declarations.declared_parameters(plan.notebooks(plan.load_steps()), spec_file=spec)
     spec.write_text("strike_multiple: {minimum: 0}\n")
     with pytest.raises(InputError, match="unknown rule"):
         parameters.load_spec(spec)
