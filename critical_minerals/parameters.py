@@ -25,7 +25,8 @@ SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
 BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build for every chapter, never by users
 TYPES = ("str", "int", "float", "bool")
 RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above", "below", "multiple_of", "unit",
-             "identity"}
+             "identity", "aspect"}
+ASPECTS = ("data", "law")  # what a parameter picks, for the comparison: a data vintage or the law applied
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COMMAND_LINE = "command line (-p)"
 NUMBER_CHARACTERS = 40  # longer number text is refused before it is converted (thousands of digits are slow)
@@ -67,18 +68,65 @@ class Parameter:
 
 
 def load_spec(path: Path = SPEC_FILE) -> dict[str, dict]:
+    """The rules file, read strictly: every way it can be wrong is one message naming the file, the rule and the fix
+    (a traceback here would come before any check, with nothing to say which line to correct)."""
+    where, fix_text = shown(path), "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)"
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read the parameter rules ({err})", file=shown(path)) from None
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as err:
+        raise InputError(f"cannot read the parameter rules ({err.strerror or err})", file=where,
+                         fix="restore the file (git checkout -- notebooks/parameters.yaml)") from None
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (line {line}, byte 0x{raw[err.start]:02x})", file=where,
+                         fix=fix_text) from None
+    try:
+        spec = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError("nested too deeply", file=where, fix="write one `name: {rule: value}` per line") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError(f"not valid YAML ({at}{getattr(err, 'problem', None) or cut(' '.join(str(err).split()))})",
+                         file=where, fix="correct the YAML syntax: one `name: {min: 0, max: 1}` per line") from None
+    spec = {} if spec is None else spec
+    if not isinstance(spec, dict):
+        raise InputError("the rules are a mapping of parameter: rule", file=where, value=cut(spec),
+                         fix="write one `name: {min: 0, max: 1}` per line")
     for name, rule in spec.items():
         if not isinstance(rule, dict):
-            raise InputError("a rule is a mapping", file=shown(path), field=name, value=rule,
+            raise InputError("a rule is a mapping", file=where, field=str(name), value=cut(rule),
                              fix=f"write e.g. `{name}: {{min: 0, max: 1}}`, or `{name}: {{}}` for any value")
-        if unknown := sorted(set(rule) - RULE_KEYS):
-            raise InputError("unknown rule", file=shown(path), field=name, value=unknown,
+        if unknown := sorted(map(str, set(rule) - RULE_KEYS)):
+            raise InputError("unknown rule", file=where, field=str(name), value=unknown,
                              fix=f"use only {sorted(RULE_KEYS)}")
+        for key, value in rule.items():
+            if problem := malformed(key, value):
+                raise InputError(f"{key}: {problem[0]}", file=where, field=str(name), value=cut(value),
+                                 fix=f"write e.g. `{name}: {{{key}: {problem[1]}}}`")
     return spec
+
+
+def malformed(key: str, value: object) -> tuple[str, str] | None:
+    """What is wrong with one rule's value, and an example of a right one; None when it is right."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if key in ("min", "max", "above", "below") and not number:
+        return "a bound is a number", "0"
+    if key == "multiple_of" and not (number and value > 0):
+        return "a positive number", "5"
+    if key == "choices" and not (isinstance(value, list) and value
+                                 and all(isinstance(item, (str, int, float)) for item in value)):
+        return "a list of allowed values", "[a, b]"
+    if key == "choices_from" and not (isinstance(value, str) and (":" in value or "{}" in value)):
+        return "a data file and its column", "\"data/countries.csv:country\""
+    if key in ("comma_separated", "identity") and not isinstance(value, bool):
+        return "true or false", "true"
+    if key == "aspect" and value not in ASPECTS:
+        return f"one of {', '.join(ASPECTS)}", ASPECTS[0]
+    if key == "unit" and not isinstance(value, str):
+        return "a word or phrase", "\"fraction\""
+    return None
 
 
 def choices(parameter: Parameter) -> list:

@@ -68,6 +68,7 @@ LONG = "9" * 5000  # a value far too long to show in full
 PAPER, MINERALS = "data/paper_a_production_shares.csv", "data/stockpile_minerals.csv"
 ARCHETYPES, SUBSIDIES = "data/project_archetypes.csv", "data/subsidy_regimes.csv"
 SCENARIO = "scenarios/default.yaml"
+RULES = "notebooks/parameters.yaml"
 WORLD_2025 = "usgs_mcs2025/world/MCS2025_World_Data.csv"
 CASES = [
     # hand-written data files
@@ -170,6 +171,20 @@ CASES = [
          replace("benchmark_defence_cost,6000000000,", f"benchmark_defence_cost,{LONG}e999,"), absent=(LONG,)),
     Case("registry-not-utf8", ("datasets.yaml", "not UTF-8"), "data/datasets.yaml",
          latin1("# Registry of", "# Registré of")),
+    # the parameter rules file (notebooks/parameters.yaml), read before anything else
+    Case("rules-not-utf8", ("notebooks/parameters.yaml", "not UTF-8", "save the file as UTF-8"), RULES,
+         latin1("# What each chapter", "# What each chapté")),
+    Case("rules-broken-yaml", ("notebooks/parameters.yaml", "not valid YAML", "correct the YAML syntax"), RULES,
+         replace("revenue_share: {min: 0,", "revenue_share: {min: [0,")),
+    Case("rules-not-a-mapping", ("notebooks/parameters.yaml", "'revenue_share'", "a rule is a mapping"), RULES,
+         replace("revenue_share: {min: 0, max: 1, unit: \"fraction\"}", "revenue_share: between 0 and 1")),
+    Case("rules-bound-not-a-number", ("notebooks/parameters.yaml", "'revenue_share'", "a bound is a number", "'one'",
+                                      "{max: 0}"), RULES, replace("revenue_share: {min: 0, max: 1,",
+                                                                  "revenue_share: {min: 0, max: one,")),
+    Case("rules-choices-not-a-list", ("notebooks/parameters.yaml", "'price_model'", "a list of allowed values"),
+         RULES, replace("price_model: {choices: [gbm, mean_reverting],", "price_model: {choices: gbm,")),
+    Case("rules-whole-file-a-list", ("notebooks/parameters.yaml", "a mapping of parameter: rule"), RULES,
+         lambda text: "- strike_multiple\n"),
 ]
 
 

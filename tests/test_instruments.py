@@ -215,7 +215,7 @@ def test_law_month_boundaries():
 def test_dated_scenarios_name_the_law_they_apply():
     import yaml
 
-    for name, month in (("law_2025_01", "2025-01"), ("law_2026_11", "2026-11")):
+    for name, month in (("law_2025_01", "2025-01"), ("law_2025_01_data_2022", "2025-01"), ("law_2026_11", "2026-11")):
         scenario = yaml.safe_load((paths.SCENARIOS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
         assert scenario["instruments_law_as_of"] == month
     assert not (paths.SCENARIOS_DIR / "current_law.yaml").exists()  # one meaning per name: the dated ones replace it

@@ -156,6 +156,24 @@ def test_every_scenario_file_resolves():
     assert {"default", "law_2025_01", "law_2026_11"} <= {p.stem for p in paths.SCENARIOS_DIR.glob("*.yaml")}
 
 
+def test_the_law_scenarios_differ_in_law_only_and_the_papers_vintage_in_data_only():
+    """A policy analyst compares law_2025_01 with law_2026_11 to see what the law changed: both on the same data.
+    The papers' data vintage is its own scenario, which differs from law_2025_01 in data only."""
+    aspects = {name: rule.get("aspect", "other") for name, rule in parameters.load_spec().items()}
+
+    def values(name):
+        chosen = parameters.resolve(parameters.load_scenario(name), name, [], DECLARED)
+        return {row["name"]: row["value"] for row in parameters.effective(DECLARED, chosen)}
+
+    def differing(a, b):
+        first, second = values(a), values(b)
+        return {aspects.get(key, "other") for key in first if first[key] != second[key]}
+
+    assert differing("law_2025_01", "law_2026_11") == {"law"}
+    assert differing("law_2025_01", "law_2025_01_data_2022") == {"data"}
+    assert values("law_2025_01_data_2022")["production_year"] == 2022
+
+
 @pytest.mark.parametrize("text, message", [
     ("strike_multiple: [1, 2\n", "not valid YAML"),
     ("- strike_multiple\n", "flat mapping"),
@@ -210,6 +228,27 @@ def test_spec_and_notebooks_must_agree(tmp_path):
     spec.write_text("strike_multiple: {minimum: 0}\n")
     with pytest.raises(InputError, match="unknown rule"):
         parameters.load_spec(spec)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("strike_multiple: {min: 0}\n# caf\xe9\n".encode("latin-1"), "not UTF-8 text (line 2, byte 0xe9)"),
+    (b"strike_multiple: {min: [0}\n", "not valid YAML (line 1"),
+    (b"strike_multiple: {max: ten}\n", "max: a bound is a number"),
+    (b"strike_multiple: {min: .nan}\n", "min: a bound is a number"),
+    (b"strike_multiple: {multiple_of: 0}\n", "multiple_of: a positive number"),
+    (b"strike_multiple: {choices: []}\n", "choices: a list of allowed values"),
+    (b"strike_multiple: {choices_from: data/x.csv}\n", "choices_from: a data file and its column"),
+    (b"strike_multiple: {identity: yes please}\n", "identity: true or false"),
+    (b"strike_multiple: {unit: 5}\n", "unit: a word or phrase"),
+    (b"[strike_multiple]\n", "a mapping of parameter: rule"),
+])
+def test_a_broken_rules_file_is_one_message_naming_file_rule_and_fix(tmp_path, text, words):
+    spec = tmp_path / "parameters.yaml"
+    spec.write_bytes(text)
+    with pytest.raises(InputError) as raised:
+        parameters.load_spec(spec)
+    message = str(raised.value)
+    assert words in message and "parameters.yaml" in message and "Fix: " in message, message
 
 
 def test_papermill_help_shows_type_and_help_for_every_notebook():

@@ -94,24 +94,60 @@ def test_explain_names_a_changed_data_file(project):
 
 
 def test_the_comparison_is_rewritten_when_a_scenario_it_shows_is_republished(project):
+    import pandas as pd
+
+    from critical_minerals.report import compare, compare_figures, summary
+
     scenario = project.root / "scenarios/cmp_b.yaml"
     scenario.write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_permanent\n")
     first = project.build("--scenario", "default,cmp_b")
     assert first.returncode == 0, first.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
-    assert "<li>cmp_b: subsidy_regime none → us_45x_permanent</li>" in page
+    assert ("<li>cmp_b: differs in the law, on the same data (the law: subsidy_regime none → us_45x_permanent)</li>"
+            in page)
 
     scenario.write_text(scenario.read_text() + "strike_multiple: 1.2\n")
     second = project.build("--scenario", "cmp_b")  # only cmp_b: the page must follow all the same
     assert second.returncode == 0, second.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
-    assert "strike_multiple 1.0 → 1.2; subsidy_regime none → us_45x_permanent" in page
+    assert ("differs in the law and other parameters, on the same data (the law: subsidy_regime none → "
+            "us_45x_permanent; other parameters: strike_multiple 1.0 → 1.2)") in page
     share = json.loads((project.root / "build/cmp_b/results/04_price_support.json").read_text())
     assert f"{share['zero_cost_revenue_share']:.2f}" in page  # the number its report shows now
     assert "not comparable: strike_multiple 1.2 against 1.0" in page  # floors at different strikes
     manifest = json.loads((project.root / "build/cmp_b/manifest.json").read_text())
     assert f"<code>{manifest['report_key'][:12]}</code>" in page  # the build each column came from
     assert re.search(r"\(\+\d+\.\d%\)", page) or "not comparable" in page
+
+    # every link into a report reaches a place that report has; the zero-cost share's explanation is a paragraph
+    for href in set(re.findall(r'href="((?:default|cmp_b)/report\.html)#([^"]+)"', page)):
+        report = (project.root / "build" / href[0]).read_text(encoding="utf-8")
+        assert f'id="{href[1]}"' in report, href
+    explained = compare.explanation_anchor(next(
+        s for s in summary.statements(summary.read_results(project.root / "build/cmp_b"))
+        if s.key == "zero_cost_revenue_share"))
+    assert explained == "ch04-p-zero-cost-revenue-share"
+    assert f'<p id="{explained}"><strong>Zero-cost revenue share' in \
+        (project.root / "build/cmp_b/report.html").read_text(encoding="utf-8")
+    # groups are titled as the reports title them, not by file stems
+    groups = re.findall(r'<th scope="rowgroup"[^>]*>(.*?)</th>', page)
+    assert groups and all(group.startswith("Chapter ") for group in groups), groups
+    # the figures that changed are drawn from their CSVs on shared axes: the same limits in both columns, and the
+    # limits hold every plotted value of both scenarios
+    figures = {name: [project.root / "figures" / s / f"{name}.csv" for s in ("default", "cmp_b")]
+               for name in re.findall(r'<h3 id="figure-([^"]+)">', page)}
+    assert any(name.startswith("04_") for name in figures), figures
+    for name, csvs in figures.items():
+        drawn = compare_figures.redraw(name, csvs)
+        if drawn is None:
+            continue
+        assert drawn[0].x == drawn[1].x and drawn[0].y == drawn[1].y, name
+        spec = compare_figures.spec_for(name)
+        assert f"shared axes in every scenario: {compare_figures.limits_text(drawn[0], spec)}." in page
+        x_columns, _ = compare_figures.value_columns(spec)
+        if x_columns and not spec.dates and spec.kind != "stacked":
+            plotted = pd.concat([pd.read_csv(csv)[x_columns] for csv in csvs]).apply(pd.to_numeric).stack()
+            assert drawn[0].x[0] <= plotted.min() and plotted.max() <= drawn[0].x[1], name
 
 
 def test_a_chapter_run_alone_writes_to_a_working_folder_and_never_to_the_published_one(project, tmp_path):

@@ -23,7 +23,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from ..errors import InputError
 from . import plumbing
-from .model import Caveat, Chapter, Heading, chapter_anchor
+from .model import Caveat, Chapter, Heading, chapter_anchor, run_in_anchor, slug
 
 NBCONVERT_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 CAVEATS_TAG = "caveats"
@@ -49,14 +49,22 @@ class Anchors:
         self.headings.append(Heading(level, title, anchor))
         return anchor
 
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+    def run_in(self, title: str) -> str:
+        """The id of a paragraph opening with a bold run-in heading (`**Zero-cost revenue share.** ...`), so other
+        pages can link to the paragraph that explains a value (model.run_in_anchor); not in the contents."""
+        wanted = anchor = run_in_anchor(self.prefix, title)
+        count = 1
+        while anchor in self.taken:
+            count += 1
+            anchor = f"{wanted}-{count}"
+        self.taken.add(anchor)
+        return anchor
 
 
 LINK_SCHEMES = ("http", "https")
 EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
 REFUSED = "#refused-link"
+RUN_IN_HEADING = re.compile(r"<strong>([^<]{1,80}?)\.?</strong>")  # a paragraph's bold opening words
 
 
 def followable(url: str) -> bool:
@@ -94,6 +102,13 @@ class _HeadingRenderer(IPythonRenderer):
     def heading(self, text: str, level: int, **attrs) -> str:
         shown = min(level + self.anchors.shift, 6)
         return f'<h{shown} id="{self.anchors.add(level, text)}">{text}</h{shown}>\n'
+
+    def paragraph(self, text: str) -> str:
+        run_in = RUN_IN_HEADING.match(text)
+        if not run_in:
+            return super().paragraph(text)
+        title = html.unescape(re.sub(r"<[^>]+>", "", run_in.group(1)))
+        return f'<p id="{self.anchors.run_in(title)}">{text}</p>\n'
 
 
 class ChapterExporter(HTMLExporter):

@@ -17,6 +17,16 @@ def chapter_anchor(stem: str) -> str | None:
     return f"ch{number.group()}" if number else None
 
 
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def run_in_anchor(prefix: str, title: str) -> str:
+    """The id of a chapter's paragraph that opens with the bold run-in heading `title`: `ch04-p-zero-cost-revenue-share`
+    (`-p-` keeps paragraphs out of the headings' ids, which the findings link to)."""
+    return f"{prefix}-p-{slug(title)}"
+
+
 @dataclass(frozen=True)
 class Heading:
     level: int
