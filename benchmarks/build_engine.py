@@ -47,10 +47,9 @@ def naive_loop(env: dict, folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is printed")
-    parser.add_argument("-j", dest="workers", type=int, default=len(os.sched_getaffinity(0)),
-                        help="build.py's -j (default: the number of cores)")
+    parser.add_argument("-j", dest="workers", type=int, help="build.py's -j (default: build.py's, the number of cores)")
     args = parser.parse_args()
-    build = [sys.executable, str(ROOT / "build.py"), "-j", str(args.workers)]
+    build = [sys.executable, str(ROOT / "build.py"), *(["-j", str(args.workers)] if args.workers else [])]
     times: dict[str, list[float]] = {"naive": [], "cold": [], "no-op": [], "one change": []}
     for run in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -61,7 +60,7 @@ def main() -> None:
             times["one change"].append(timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env))
             shutil.rmtree(Path(tmp) / "root", ignore_errors=True)
     median = {name: statistics.median(values) for name, values in times.items()}
-    print(f"machine: {os.cpu_count()} cores, build.py -j {args.workers}, median of {args.repeat} run(s)")
+    print(f"machine: {os.cpu_count()} cores, build.py -j {args.workers or 'default'}, median of {args.repeat} run(s)")
     for name, seconds in median.items():
         print(f"  {name:<11} {seconds:7.2f} s")
     print(f"  cold / naive       {median['cold'] / median['naive']:.2f}   (goal <= 0.30)")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
-import fcntl
 import importlib
 import json
 import multiprocessing
@@ -26,7 +25,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from . import cache, datasets, declarations, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
+from . import portable
 from . import publish as publishing
 from .errors import InputError
 from .parameters import ParameterErrors
@@ -197,9 +199,11 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
     done = {job_id for job_id, job in jobs.items() if job.status != "queued"}
     checked = False
     slots = min(workers, len(pending))
-    pool = futures.ProcessPoolExecutor(max_workers=slots, mp_context=multiprocessing.get_context("fork"),
-                                       initializer=runner.start_worker,
-                                       initargs=(max(1, len(os.sched_getaffinity(0)) // slots),))
+    # spawn on every OS (fork does not exist on Windows and is unsafe on macOS): workers share no state with the
+    # build but what a task carries, so the one path that runs everywhere is the one tested here.
+    context = multiprocessing.get_context("spawn")
+    pool = futures.ProcessPoolExecutor(max_workers=slots, mp_context=context, initializer=runner.start_worker,
+                                       initargs=(max(1, portable.cpu_count() // slots),))
     running: dict[futures.Future, tuple] = {}
     failures: list[tuple[Job, dict]] = []
     try:
@@ -242,7 +246,7 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
                 print("  stopping: waiting for the steps already running to finish", flush=True)
                 pending.clear()
     except BaseException:
-        workers = list(getattr(pool, "_processes", {}).values())
+        workers = context.active_children()  # the pool's workers: the build starts no other child processes
         for process in workers:  # Ctrl-C: stop the workers (their kernels shut down with them) ...
             process.terminate()
         for process in workers:  # ... and return only when they are gone
@@ -380,36 +384,36 @@ def publish(staging: Path, scenario: Scenario) -> None:
 
 
 class Locks:
-    """One lock file per scenario: a second build of the same scenario stops at once with a clear message."""
+    """One lock per scenario: a second build of the same scenario stops at once with a clear message. The OS releases
+    the lock when its process ends, so a killed build leaves none behind (filelock: flock, or msvcrt on Windows)."""
 
     def __init__(self, names: list[str]):
-        self.names, self.handles = sorted(names), []
+        self.names, self.held = sorted(names), []
 
     def __enter__(self):
         folder = paths.build_dir() / ".locks"
         folder.mkdir(parents=True, exist_ok=True)
         for name in self.names:
-            handle = open(folder / f"{name}.lock", "a+", encoding="utf-8")
+            lock = FileLock(folder / f"{name}.lock", timeout=0)
+            holder = folder / f"{name}.pid"  # beside the lock: a locked file may not be readable (Windows)
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "unknown"
-                handle.close()
+                lock.acquire()
+            except Timeout:
+                try:
+                    pid = holder.read_text(encoding="utf-8").strip() or "unknown"
+                except OSError:
+                    pid = "unknown"
                 self.__exit__()
-                raise BuildLocked(f"scenario {name!r} is being built by another process (pid {holder}); wait for "
+                raise BuildLocked(f"scenario {name!r} is being built by another process (pid {pid}); wait for "
                                   f"it to finish, or build another scenario") from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(str(os.getpid()))
-            handle.flush()
-            self.handles.append(handle)
+            self.held.append(lock)
+            holder.write_text(str(os.getpid()), encoding="utf-8")
         return self
 
     def __exit__(self, *exc):
-        for handle in self.handles:
-            handle.close()  # closing releases the lock
-        self.handles = []
+        for lock in self.held:
+            lock.release()
+        self.held = []
 
 
 def remove_leftovers() -> None:
@@ -419,23 +423,8 @@ def remove_leftovers() -> None:
     kept = publishing.kept_for_recovery()  # another scenario's interrupted publish: undone when it is built next
     for folder in (candidate for candidate in candidates if candidate not in kept):
         pid = folder.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not alive(int(pid)):
+        if pid.isdigit() and not portable.alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def alive(pid: int) -> bool:
-    """Whether the process runs; a zombie (dead, not yet reaped — orphans in a container may stay so) does not."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
 
 
 def prune_cache(used: set[tuple[str, str]]) -> None:
@@ -616,8 +605,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="scenarios/<NAME>.yaml; repeatable or comma-separated (default: default)")
     parser.add_argument("-p", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                         help="set a notebook parameter, typed as the notebook declares it (repeatable)")
-    parser.add_argument("-j", dest="workers", type=int, default=len(os.sched_getaffinity(0)), metavar="N",
-                        help="steps run in parallel (default: the number of cores, %(default)s)")
+    parser.add_argument("-j", dest="workers", type=int, metavar="N",
+                        help="steps run in parallel (default: the number of cores this process may use)")
     parser.add_argument("--name", metavar="NAME", help="publish the -p variant as build/NAME/ (default: named by "
                                                          "its values, e.g. default+strike_multiple=1.2)")
     parser.add_argument("--force", action="store_true", help="run every step again, ignoring the cache (with "
@@ -631,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", action="store_true",
                         help="say which steps would re-run and what changed in each one's key; build nothing")
     args = parser.parse_args(argv)
+    portable.console_safe()  # status lines print arrows, which a cp1252 console cannot show
     started = time.perf_counter()
     try:
         if args.list_params:
@@ -646,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
                     write_comparison([name for name in compared() if name != args.remove])
             print(f"removed {', '.join(shown(folder) for folder in removed)}")
             return 0
+        if args.workers is None:
+            args.workers = portable.cpu_count()
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
         reports = build(scenario_names(args.scenario), args.overrides, args.workers, args.force, args.verbose,

@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, plan
+from . import cache, plan, portable
 from .errors import InputError
 from .plan import Step
 
@@ -90,22 +90,11 @@ BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 def start_worker(threads: int) -> None:
     """Worker initializer. Kernels inherit the worker's environment: parallel chapters share the cores instead of
     each starting a BLAS thread per core (measured: 2 threads per kernel on 2 cores made chapter 04 1.6x slower).
-    A value the user set is kept."""
+    A value the user set is kept. If the build process is killed, the worker exits instead of running on; its
+    kernel notices the lost parent and exits too."""
     for name in BLAS_THREADS:
         os.environ.setdefault(name, str(threads))
-    die_with_parent()
-
-
-def die_with_parent() -> None:
-    """If the build process is killed, its workers get SIGTERM instead of running on (Linux); their kernels notice
-    the lost parent and exit too."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    portable.exit_with_parent()
 
 
 def _in_words(err: Exception) -> str:

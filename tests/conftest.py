@@ -122,7 +122,7 @@ def project(tmp_path_factory) -> Project:
         shutil.copytree(paths.ROOT / folder, root / folder, ignore=ignore)
     for name in ("build.py", "requirements.txt", "pyproject.toml"):
         shutil.copy2(paths.ROOT / name, root / name)
-    (root / "scenarios" / "default.yaml").write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()))
+    (root / "scenarios" / "default.yaml").write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()), encoding="utf-8")
     project = Project(root, source)
     first = project.build()
     assert first.returncode == 0, first.stderr[-3000:]

@@ -3,7 +3,6 @@ published, what is re-run when, what a failing cell, a second build, Ctrl-C and 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import re
 import signal
@@ -12,6 +11,7 @@ import sys
 import time
 
 from conftest import SMALL
+from filelock import FileLock
 
 CHAPTERS = ("01_minerals_tables", "02_complementarity", "02b_import_dependence", "03_stockpile_cost",
             "04_price_support", "05_instruments_2025_26")
@@ -28,7 +28,7 @@ def status(output: str) -> dict[str, str]:
 
 
 def manifest(project, scenario="default") -> dict:
-    return json.loads((project.root / "build" / scenario / "manifest.json").read_text())
+    return json.loads((project.root / "build" / scenario / "manifest.json").read_text(encoding="utf-8"))
 
 
 def test_first_build_publishes_report_tables_figures_and_provenance(project):
@@ -39,12 +39,12 @@ def test_first_build_publishes_report_tables_figures_and_provenance(project):
     ids = re.findall(r'\sid="([^"]+)"', html)  # chapters rendered one by one in the workers, anchors still unique
     assert len(ids) == len(set(ids)) and {"ch01", "ch02", "ch03", "ch04"} <= set(ids)
     assert '<a href="#ch02">Chapter 2' in html  # the summary groups its statements under the chapter titles
-    results = json.loads((project.root / "build/default/results/01_minerals_tables.json").read_text())
+    results = json.loads((project.root / "build/default/results/01_minerals_tables.json").read_text(encoding="utf-8"))
     assert results["paper_rows_reproduced"] == results["paper_rows"] == 15 and results["checks_failed"] == 0
     for suffix in ("png", "svg", "pdf", "csv", "txt"):
         assert (project.root / f"figures/default/01_paper_vs_usgs.{suffix}").is_file()
     assert (project.root / "build/default/tables/world.parquet").is_file()
-    executed = json.loads((project.root / "build/default/notebooks/04_price_support.ipynb").read_text())
+    executed = json.loads((project.root / "build/default/notebooks/04_price_support.ipynb").read_text(encoding="utf-8"))
     injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
     assert 'scenario = "default"' in "".join(injected["source"]) and "simulation_paths = 2000" in "".join(
         injected["source"])
@@ -75,7 +75,7 @@ def test_no_op_rebuild_starts_no_kernel_and_rewrites_nothing(project):
 def test_changed_output_file_is_restored_from_the_cache(project):
     figure = project.root / "figures/default/01_paper_vs_usgs.csv"
     original = figure.read_bytes()
-    figure.write_text("edited by hand")
+    figure.write_text("edited by hand", encoding="utf-8")
     result = project.build()
     assert result.returncode == 0 and "running" not in result.stdout
     assert figure.read_bytes() == original
@@ -110,8 +110,7 @@ def test_failing_cell_stops_the_build_and_keeps_the_last_good_report(project):
 def test_second_build_of_a_scenario_being_built_is_refused(project):
     before = project.published()
     lock = project.root / "build/.locks/default.lock"
-    with open(lock, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with FileLock(lock):
         result = project.build()
     assert result.returncode == 3 and "is being built by another process" in result.stderr
     assert project.published() == before
@@ -139,7 +138,7 @@ def test_interrupted_or_killed_build_leaves_the_report_byte_identical(project):
 
 def test_several_scenarios_share_steps_and_get_a_comparison(project):
     (project.root / "scenarios/law.yaml").write_text(
-        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_current_law\n")
+        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_current_law\n", encoding="utf-8")
     result = project.build("--scenario", "default,law")
     assert result.returncode == 0, result.stderr
     assert "default: up to date" in result.stdout

@@ -307,7 +307,7 @@ def test_chapter_runs_under_papermill_with_another_project_model_and_strike(chap
                       ("strike_usd_per_t", 21000.0), ("revenue_share", 0.25), ("simulation_paths", 2000),
                       ("subsidy_regime", "us_45x_current_law"))
     assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads((chapter01 / "results/04_price_support.json").read_text())
+    results = json.loads((chapter01 / "results/04_price_support.json").read_text(encoding="utf-8"))
     assert (results["project_archetype"], results["price_metal"], results["price_model"]) == ("lithium", "lithium", "gbm")
     assert results["strike_usd_per_t"] == 21000.0 and results["n_paths"] == 2000
     assert results["subsidy_regime"] == "us_45x_current_law"

@@ -326,7 +326,7 @@ def test_chapter_runs_under_papermill_with_other_parameters(chapter01, tmp_path)
                                            "commodity_scope": "all", "supply_stage": "refinery",
                                            "overlap_threshold_pp": 5.0},
                                kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
-    results = json.loads((out / "results/02_complementarity.json").read_text())
+    results = json.loads((out / "results/02_complementarity.json").read_text(encoding="utf-8"))
     assert (results["selection"]["production_year"], results["selection"]["usgs_edition"]) == (2022, 2024)
     assert (results["selection"]["scope"], results["selection"]["stage"]) == ("all", "refinery")
     assert results["selection"]["overlap_threshold_pp"] == 5.0

@@ -55,7 +55,7 @@ def write_registry(path: Path, base_url: str, csv_sha: str = sha(CSV), xls_sha: 
             }
         }
     }
-    path.write_text(yaml.safe_dump(registry))
+    path.write_text(yaml.safe_dump(registry), encoding="utf-8")
     return path
 
 
@@ -112,10 +112,10 @@ def test_missing_mirror_file_says_where_and_what_to_do(tmp_path):
 
 def test_missing_archive_member_and_unreachable_server(tmp_path, served):
     path = write_registry(tmp_path / "reg.yaml", served)
-    raw = yaml.safe_load(path.read_text())
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["datasets"]["demo"]["files"]["world/world.csv"]["member"] = "renamed.csv"
     raw["datasets"]["demo"]["files"]["prices.xls"]["url"] = "http://127.0.0.1:9/prices.xls"  # port 9: nothing listens
-    path.write_text(yaml.safe_dump(raw))
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(InputError) as err:
         datasets.fetch(datasets.load_registry(path), mirror=None, dest=tmp_path / "external")
     message = str(err.value)
@@ -145,9 +145,9 @@ def test_altered_local_file_is_replaced_by_a_verified_copy(tmp_path, served):
 )
 def test_malformed_registry_entries_are_named(tmp_path, mutate, field):
     path = write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9")
-    raw = yaml.safe_load(path.read_text())
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     mutate(raw["datasets"])
-    path.write_text(yaml.safe_dump(raw))
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(InputError) as err:
         datasets.load_registry(path)
     assert f"field {field!r}" in str(err.value)

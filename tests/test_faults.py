@@ -43,7 +43,7 @@ def make_stale(project, scenario: str = SPARE) -> dict[str, bytes]:
     returns the published files as they now are."""
     with open(project.root / "build" / scenario / "report.html", "a", encoding="utf-8") as handle:
         handle.write("<!-- edited -->\n")
-    (project.root / "figures" / scenario / OLD_MARK).write_text("old\n")
+    (project.root / "figures" / scenario / OLD_MARK).write_text("old\n", encoding="utf-8")
     return published(project, scenario)
 
 
@@ -354,10 +354,10 @@ def test_dead_kernel(spare):
 def test_output_root_that_is_a_file(project, tmp_path, where):
     root = tmp_path / "out"
     if where == "root":
-        root.write_text("not a folder\n")
+        root.write_text("not a folder\n", encoding="utf-8")
     else:
         root.mkdir()
-        (root / "build").write_text("not a folder\n")
+        (root / "build").write_text("not a folder\n", encoding="utf-8")
     env = dict(project.env)
     project.env["MINERALS_OUTPUT_ROOT"] = str(root)
     try:
@@ -383,7 +383,7 @@ def truncate_record(folder: Path) -> None:
 
 
 def garbage_results(folder: Path) -> None:
-    next((folder / "outputs" / "results").glob("*.json")).write_text("garbage\n")
+    next((folder / "outputs" / "results").glob("*.json")).write_text("garbage\n", encoding="utf-8")
 
 
 def delete_half(folder: Path) -> None:
@@ -417,7 +417,7 @@ def test_damaged_parameters_cache_is_recomputed(project):
     notebook = (project.root / "notebooks" / "04_price_support.ipynb").read_bytes()
     name = f"parameters-{hashlib.sha256(notebook).hexdigest()[:20]}.json"  # as declarations.notebook_parameters
     cached = project.root / "build" / ".cache" / "parameters" / name
-    cached.write_text('{"value": [{"name": "x"')  # cut short
+    cached.write_text('{"value": [{"name": "x"', encoding="utf-8")  # cut short
     before = project.published()
     result = project.build()
     output = result.stderr + result.stdout

@@ -238,7 +238,7 @@ def test_chapter_runs_under_papermill_with_the_law_of_2025_and_other_terms(chapt
          "-p", "instruments_paths", "2000", "-p", "instruments_stockpile_designs", "defence"],
         check=False, cwd=tmp_path, capture_output=True, text=True, env=os.environ.copy())
     assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads((chapter01 / "results/05_instruments_2025_26.json").read_text())
+    results = json.loads((chapter01 / "results/05_instruments_2025_26.json").read_text(encoding="utf-8"))
     floor = results["ndpr_floor"]
     assert (floor["volume_t_per_year"], floor["volatility"], floor["volume_status"]) == (1000.0, 0.5, "unverified")
     assert results["law"]["ndpr_floor_expected_cost_usd"] == 0 and results["law"]["s30d_critical_minerals_share"] == 0.6

@@ -59,7 +59,7 @@ def test_problems_in_the_source_are_found_not_fixed():
     assert ("text vs table", "Palladium", "Canada 8 %") in found
     assert ("spelling", "Beryllium", "Berrilyum") in found
     assert len(problems) == 4  # and nothing else: the other 30 claims agree with the table up to rounding
-    assert "Elecronics" in paper.PAPER_TABLE.read_text()  # the transcription keeps the typo
+    assert "Elecronics" in paper.PAPER_TABLE.read_text(encoding="utf-8")  # the transcription keeps the typo
     fixed = paper.table_for_analysis(table, problems)
     cadmium = fixed.set_index("mineral").loc["Cadmium", "defense_applications"]
     platinum = fixed.set_index("mineral").loc["Platinum"]

@@ -89,7 +89,7 @@ def test_huge_numbers_are_refused_quickly():
     ('"6"', "6", 6.0), ("6", "6", 6.0), ("'1.2'", "1.2", 1.2), ("1.0e0", "1.0e0", 1.0),
 ])
 def test_scenario_files_and_the_command_line_read_the_same_text_alike(tmp_path, yaml_text, command_line, expected):
-    (tmp_path / "s.yaml").write_text(f"stockpile_cover_months: {yaml_text}\n")
+    (tmp_path / "s.yaml").write_text(f"stockpile_cover_months: {yaml_text}\n", encoding="utf-8")
     from_file = parameters.resolve(parameters.load_scenario("s", tmp_path), "s.yaml", [], DECLARED)
     from_line = parameters.resolve({}, "", [f"stockpile_cover_months={command_line}"], DECLARED)
     assert from_file == from_line == {"stockpile_cover_months": expected}
@@ -98,7 +98,7 @@ def test_scenario_files_and_the_command_line_read_the_same_text_alike(tmp_path, 
 @pytest.mark.parametrize("text", ["yes", "no", "true", "False", "maybe", "on", "1_000", "1,5", "50%", "007"])
 def test_scenario_files_and_the_command_line_accept_and_refuse_the_same_texts(tmp_path, text):
     for name in ("stockpile_real_prices", "stockpile_cover_months", "stockpile_design"):
-        (tmp_path / "s.yaml").write_text(f"{name}: {text}\n")
+        (tmp_path / "s.yaml").write_text(f"{name}: {text}\n", encoding="utf-8")
         outcomes = []
         for values, overrides in ((parameters.load_scenario("s", tmp_path), []), ({}, [f"{name}={text}"])):
             try:
@@ -186,7 +186,7 @@ def test_the_law_scenarios_differ_in_law_only_and_the_papers_vintage_in_data_onl
     ("? [a, b]\n: 1\n", "a key that is not a name"),
 ])
 def test_malformed_scenario_files_are_named(tmp_path, text, message):
-    (tmp_path / "bad.yaml").write_text(text)
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         parameters.load_scenario("bad", tmp_path)
     assert message in str(caught.value) and "bad.yaml" in str(caught.value)
@@ -197,7 +197,7 @@ def test_an_alias_bomb_fails_fast_without_expanding(tmp_path):
 
     lines = ['a0: &a0 ["' + "x" * 50 + '"]'] + [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]"
                                                 for i in range(1, 12)]
-    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     started = time.perf_counter()
     with pytest.raises(InputError, match="YAML alias"):
         parameters.load_scenario("bomb", tmp_path)
@@ -208,7 +208,7 @@ def test_non_utf8_and_oversized_scenario_files_are_named(tmp_path):
     (tmp_path / "latin.yaml").write_bytes("strike_multiple: 1.2 # café\n".encode("latin-1"))
     with pytest.raises(InputError, match=r"latin.yaml: not UTF-8 text .*save the file as UTF-8"):
         parameters.load_scenario("latin", tmp_path)
-    (tmp_path / "big.yaml").write_text("# " + "x" * 200_000 + "\n")
+    (tmp_path / "big.yaml").write_text("# " + "x" * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="file too large for a scenario"):
         parameters.load_scenario("big", tmp_path)
     (tmp_path / "bom.yaml").write_bytes("\ufeffstrike_multiple: 1.2\n".encode("utf-8"))
@@ -222,10 +222,11 @@ def test_scenario_names_cannot_leave_the_scenarios_folder():
 
 def test_spec_and_notebooks_must_agree(tmp_path):
     spec = tmp_path / "parameters.yaml"
-    spec.write_text(paths.NOTEBOOKS_DIR.joinpath("parameters.yaml").read_text() + "ghost_parameter: {min: 0}\n")
+    spec.write_text(paths.NOTEBOOKS_DIR.joinpath("parameters.yaml").read_text(encoding="utf-8")
+                    + "ghost_parameter: {min: 0}\n", encoding="utf-8")
     with pytest.raises(InputError, match="ghost_parameter"):
         declarations.declared_parameters(plan.notebooks(plan.load_steps()), spec_file=spec)
-    spec.write_text("strike_multiple: {minimum: 0}\n")
+    spec.write_text("strike_multiple: {minimum: 0}\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown rule"):
         parameters.load_spec(spec)
 

@@ -64,23 +64,23 @@ def test_a_data_file_changes_the_steps_that_read_it(tmp_path, monkeypatch):
 
 
 def test_outputs_and_metadata_of_a_notebook_do_not_change_its_key(tmp_path):
-    notebook = json.loads(STEPS[1].notebook.read_text())
+    notebook = json.loads(STEPS[1].notebook.read_text(encoding="utf-8"))
     source = plan.notebook_source(STEPS[1].notebook)
     notebook["metadata"]["kernelspec"] = {"name": "other"}
     notebook["cells"][1].setdefault("outputs", []).append({"output_type": "stream", "name": "stdout", "text": "x"})
     copy = tmp_path / STEPS[1].notebook.name
-    copy.write_text(json.dumps(notebook))
+    copy.write_text(json.dumps(notebook), encoding="utf-8")
     assert plan.notebook_source(copy) == source
     notebook["cells"][1]["metadata"]["tags"] = ["appendix"]  # a tag moves the cell in the report: it counts
-    copy.write_text(json.dumps(notebook))
+    copy.write_text(json.dumps(notebook), encoding="utf-8")
     assert plan.notebook_source(copy) != source
 
 
 def test_malformed_steps_file_is_named(tmp_path):
     path = tmp_path / "chapters.yaml"
-    path.write_text("tables:\n  run: tables.build_step\n01_minerals_tables:\n  needs: [missing]\n")
+    path.write_text("tables:\n  run: tables.build_step\n01_minerals_tables:\n  needs: [missing]\n", encoding="utf-8")
     with pytest.raises(InputError, match="needs a step that is not listed before it"):
         plan.load_steps(path)
-    path.write_text("tables:\n  runs: tables.build_step\n")
+    path.write_text("tables:\n  runs: tables.build_step\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown key in step"):
         plan.load_steps(path)

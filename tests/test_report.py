@@ -570,9 +570,9 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
     scenario = report_site.default
     root = tmp_path / "root"
     shutil.copytree(scenario.root, root, ignore=shutil.ignore_patterns("notebooks", "tables"))
-    results = json.loads((root / "results/02_complementarity.json").read_text())
+    results = json.loads((root / "results/02_complementarity.json").read_text(encoding="utf-8"))
     results["overlapping"].append(HOSTILE)
-    (root / "results/02_complementarity.json").write_text(json.dumps(results))
+    (root / "results/02_complementarity.json").write_text(json.dumps(results), encoding="utf-8")
     caption_file = next((root / "figures").glob("*.txt"))
     caption_file.write_text(f"{HOSTILE}\nSource: {HOSTILE}\n", encoding="utf-8")
 
@@ -587,7 +587,8 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
     registry_file = tmp_path / "datasets.yaml"
     registry_file.write_text(json.dumps({"datasets": {"hostile": {
         "title": HOSTILE, "publisher": HOSTILE, "citation": HOSTILE, "licence": HOSTILE,
-        "url": "javascript:alert(1)", "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}}}}}))
+        "url": "javascript:alert(1)", "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}}}}}),
+        encoding="utf-8")
     load_registry = datasets.load_registry
     monkeypatch.setattr(datasets, "load_registry", lambda: load_registry(registry_file))
 

@@ -145,7 +145,7 @@ def test_summary_numbers_agree_with_the_results_at_the_displayed_precision(proje
 
 def test_holding_cost_table_agrees_with_the_results(project):
     """Regression: the table showed a yearly carrying cost of 0.27 bn as '0' and net present costs as '4' and '3'."""
-    results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text())
+    results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text(encoding="utf-8"))
     tables = [t for t in reading(project.report.read_text(encoding="utf-8")).tables
               if t["caption"].startswith("Acquisition, yearly carrying cost and net present cost")]
     assert len(tables) == 1
@@ -161,7 +161,7 @@ def test_holding_cost_table_agrees_with_the_results(project):
 
 
 def test_nds_comparison_table_agrees_with_the_results(project):
-    results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text())
+    results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text(encoding="utf-8"))
     tables = [t for t in reading(project.report.read_text(encoding="utf-8")).tables
               if t["rows"] and "Multiple of NDS material" in t["rows"][0]]
     assert len(tables) == 1

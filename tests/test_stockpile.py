@@ -309,13 +309,14 @@ def test_bad_parameters_are_rejected_with_the_fix(change, message):
 def test_malformed_design_file_names_row_and_field(tmp_path):
     minerals = stockpile.read_minerals()
     text = paths.DATA_DIR.joinpath("stockpile_design_defence.csv").read_text(encoding="utf-8")
-    (tmp_path / "stockpile_design_bad.csv").write_text(text.replace("copper,true,12,", "copper,true,-3,"))
+    (tmp_path / "stockpile_design_bad.csv").write_text(text.replace("copper,true,12,", "copper,true,-3,"),
+                                                       encoding="utf-8")
     with pytest.raises(InputError, match=r"row 5, field 'months_of_cover'"):
         stockpile.read_design("bad", minerals, folder=tmp_path)
-    (tmp_path / "stockpile_design_typo.csv").write_text(text.replace("copper,true", "coper,true"))
+    (tmp_path / "stockpile_design_typo.csv").write_text(text.replace("copper,true", "coper,true"), encoding="utf-8")
     with pytest.raises(InputError, match=r"field 'mineral' \(value 'coper'\)"):
         stockpile.read_design("typo", minerals, folder=tmp_path)
-    (tmp_path / "stockpile_design_flag.csv").write_text(text.replace("copper,true", "copper,yes"))
+    (tmp_path / "stockpile_design_flag.csv").write_text(text.replace("copper,true", "copper,yes"), encoding="utf-8")
     with pytest.raises(InputError, match="not true or false"):
         stockpile.read_design("flag", minerals, folder=tmp_path)
 
@@ -323,7 +324,7 @@ def test_malformed_design_file_names_row_and_field(tmp_path):
 def test_burden_key_must_cover_the_three_partners(tmp_path):
     path = tmp_path / "keys.csv"
     path.write_text("key,country,value,unit,year,source,note\n"
-                    "gdp,United States,1,USD,2024,x,\ngdp,Canada,1,USD,2024,x,\n")
+                    "gdp,United States,1,USD,2024,x,\ngdp,Canada,1,USD,2024,x,\n", encoding="utf-8")
     with pytest.raises(InputError, match="does not cover the three partners"):
         stockpile.read_burden_keys(path)
 
@@ -365,7 +366,7 @@ def test_chapter_runs_under_papermill_with_another_design_and_parameters(chapter
          "-p", "stockpile_real_prices", "True", "-p", "stockpile_mc_draws", "2000"],
         check=False, cwd=tmp_path, capture_output=True, text=True, env=os.environ.copy())
     assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads((chapter_one_output / "results/03_stockpile_cost.json").read_text())
+    results = json.loads((chapter_one_output / "results/03_stockpile_cost.json").read_text(encoding="utf-8"))
     assert (results["price_basis"], results["real_prices"], results["cover_months"]) == ("mean_5y", True, 2.0)
     mine = results["designs"][small_design]
     assert mine["minerals_included"] == ["cobalt", "gallium"]

@@ -31,7 +31,7 @@ def test_a_p_build_publishes_a_variant_and_leaves_its_scenario_as_published(proj
     report = (project.root / "build" / VARIANT / "report.html").read_text(encoding="utf-8")
     assert f"Scenario <strong>{VARIANT}</strong>" in report
     assert any((project.root / "figures" / VARIANT).glob("04_*.png"))
-    record = json.loads((project.root / "build" / VARIANT / "manifest.json").read_text())
+    record = json.loads((project.root / "build" / VARIANT / "manifest.json").read_text(encoding="utf-8"))
     assert record["variant"] == {"of": "default", "overrides": {"strike_multiple": 1.2},
                                  "before": {"strike_multiple": 1.0}}
 
@@ -99,23 +99,24 @@ def test_the_comparison_is_rewritten_when_a_scenario_it_shows_is_republished(pro
     from critical_minerals.report import compare, compare_figures, summary
 
     scenario = project.root / "scenarios/cmp_b.yaml"
-    scenario.write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_permanent\n")
+    scenario.write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_permanent\n",
+                        encoding="utf-8")
     first = project.build("--scenario", "default,cmp_b")
     assert first.returncode == 0, first.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
     assert ("<li>cmp_b: differs in the law, on the same data (the law: subsidy_regime none → us_45x_permanent)</li>"
             in page)
 
-    scenario.write_text(scenario.read_text() + "strike_multiple: 1.2\n")
+    scenario.write_text(scenario.read_text(encoding="utf-8") + "strike_multiple: 1.2\n", encoding="utf-8")
     second = project.build("--scenario", "cmp_b")  # only cmp_b: the page must follow all the same
     assert second.returncode == 0, second.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
     assert ("differs in the law and other parameters, on the same data (the law: subsidy_regime none → "
             "us_45x_permanent; other parameters: strike_multiple 1.0 → 1.2)") in page
-    share = json.loads((project.root / "build/cmp_b/results/04_price_support.json").read_text())
+    share = json.loads((project.root / "build/cmp_b/results/04_price_support.json").read_text(encoding="utf-8"))
     assert f"{share['zero_cost_revenue_share']:.2f}" in page  # the number its report shows now
     assert "not comparable: strike_multiple 1.2 against 1.0" in page  # floors at different strikes
-    manifest = json.loads((project.root / "build/cmp_b/manifest.json").read_text())
+    manifest = json.loads((project.root / "build/cmp_b/manifest.json").read_text(encoding="utf-8"))
     assert f"<code>{manifest['report_key'][:12]}</code>" in page  # the build each column came from
     assert re.search(r"\(\+\d+\.\d%\)", page) or "not comparable" in page
 
@@ -250,6 +251,6 @@ def test_figures_that_change_state_the_plotted_ranges(tmp_path):
     for name, high in (("a", 613.0), ("b", 1197.0)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "04_cost.png").write_bytes(b"")
-        (tmp_path / name / "04_cost.csv").write_text(f"instrument,mean\nfloor,{high}\ncfd,-1.5\n")
+        (tmp_path / name / "04_cost.csv").write_text(f"instrument,mean\nfloor,{high}\ncfd,-1.5\n", encoding="utf-8")
     notes = compare.range_notes([tmp_path / "a/04_cost.png", tmp_path / "b/04_cost.png"], ["a", "b"])
     assert notes == ["mean: a -1.5 to 613; b -1.5 to 1,197"]
