@@ -605,7 +605,7 @@ def _context_dict(context: pd.DataFrame) -> dict:
             for row in context.dropna(subset=["similarity"]).itertuples()}
 
 
-def headline(selection: Selection, classified: pd.DataFrame, concentration_: pd.DataFrame,
+def headline_results(selection: Selection, classified: pd.DataFrame, concentration_: pd.DataFrame,
              similarity: pd.DataFrame, reserves_context: pd.DataFrame, context: pd.DataFrame,
              headroom_: pd.DataFrame, claims: pd.DataFrame, change: pd.DataFrame, caveats_: pd.DataFrame,
              thresholds: dict) -> dict:

@@ -312,7 +312,7 @@ def stage_text(turn: pd.DataFrame) -> str:
     )
 
 
-def headline(ranks: pd.DataFrame, exposure: pd.DataFrame, stages: pd.DataFrame, turn: pd.DataFrame,
+def headline_results(ranks: pd.DataFrame, exposure: pd.DataFrame, stages: pd.DataFrame, turn: pd.DataFrame,
              lists: pd.DataFrame, settings: dict, scope_products: list[str], labels: dict[str, str]) -> dict:
     """The chapter's headline numbers for results/02b_import_dependence.json."""
     edition = settings["edition"]
