@@ -64,27 +64,15 @@ class Contract:
 
 
 def validate_contract(contract: Contract) -> Contract:
+    """The contract's values that come from the data or from a computation: the strike (a multiple of a reference
+    price estimated from the data, or given) and the tariff rate (data/cfd_policy_parameters.csv). The parameters'
+    own ranges (revenue share, collar cap, support years, basis, pass-through) are notebooks/parameters.yaml's."""
     if not (math.isfinite(contract.strike) and contract.strike > 0):
         raise InputError("strike must be positive", field="strike", value=contract.strike,
                          fix="give a strike above 0 USD per tonne (or a strike multiple above 0)")
-    if not 0.0 <= contract.revenue_share <= 1.0:
-        raise InputError("revenue share out of range", field="revenue_share", value=contract.revenue_share,
-                         fix="give a share between 0 (price floor) and 1 (symmetric CfD)")
-    if not contract.cap_multiple > 1.0:
-        raise InputError("collar cap must lie above the strike", field="collar_cap_multiple",
-                         value=contract.cap_multiple, fix="give a multiple above 1, e.g. 1.5")
-    if contract.support_years < 1:
-        raise InputError("support must last at least one year", field="support_years", value=contract.support_years,
-                         fix="give 1 or more years")
-    if contract.basis not in BASES:
-        raise InputError("unknown reference-price basis", field="reference_price_basis", value=contract.basis,
-                         fix=f"choose one of {BASES}")
     if not 0.0 <= contract.tariff_rate <= 2.0:
         raise InputError("tariff rate out of range", field="tariff_rate", value=contract.tariff_rate,
                          fix="give a rate between 0 and 2 (0 % to 200 %)")
-    if not 0.0 <= contract.pass_through <= 1.0:
-        raise InputError("pass-through out of range", field="tariff_pass_through", value=contract.pass_through,
-                         fix="give a share between 0 and 1")
     return contract
 
 

@@ -132,3 +132,17 @@ def test_the_injected_parameters_cell_is_patched_by_one_function():
     assert published["cells"][0]["source"] == ["# Parameters\n", 'scenario = "law_2026_11"\n',
                                                "strike_multiple = 1.2\n"]
     assert published["cells"][1]["source"] == ['scenario = "kept"\n']  # only papermill's cell
+
+
+@pytest.mark.parametrize("setting", [
+    "supply_stage=smelter", "commodity_scope=paper16", "overlap_threshold_pp=0", "leading_margin_pp=120",
+    "dependence_scope=t6", "revenue_share=1.2", "collar_cap_multiple=0.9", "reference_price_basis=china",
+    "tariff_pass_through=2", "support_years=0", "price_model=jump", "subsidy_regime=eu", "bankability_target=1",
+    "stockpile_price_basis=median", "stockpile_quantity_basis=north_america", "stockpile_defence_share=0",
+    "stockpile_usgs_edition=2022", "stockpile_mc_draws=10", "stockpile_discount_rate=-0.01",
+])
+def test_the_static_rules_the_package_no_longer_checks_are_the_rules_files(setting):
+    """cfd, stockpile, complementarity and dependence check only what depends on the data; these are refused before
+    any kernel starts (and by a chapter run alone), from notebooks/parameters.yaml."""
+    with pytest.raises(ParameterErrors, match=f"field '{setting.split('=')[0]}'"):
+        parameters.resolve({}, "", [setting], DECLARED)
