@@ -330,7 +330,7 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: 
         if step.notebook:
             executed.append(staging / "notebooks" / step.notebook.name)
             executed[-1].parent.mkdir(exist_ok=True)
-            executed[-1].write_text(with_scenario(source / runner.NOTEBOOK, scenario.name), encoding="utf-8")
+            executed[-1].write_text(published_notebook(source / runner.NOTEBOOK, scenario.name), encoding="utf-8")
             rendered.append(report.chapter_from_json((source / runner.CHAPTER).read_text(encoding="utf-8")))
     cached_report = entry("report", scenario.report_key)
     if cache.usable(cached_report):
@@ -362,18 +362,14 @@ def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: 
     return staging
 
 
+def published_notebook(executed: Path, scenario: str) -> str:
+    """An executed chapter as published: its injected parameters name the scenario it was published for."""
+    notebook = parameters.with_scenario(json.loads(executed.read_text(encoding="utf-8")), scenario)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
 def staging_dir(scenario: Scenario) -> Path:
     return paths.build_dir() / f".staging-{scenario.name}-{os.getpid()}"
-
-
-def with_scenario(executed: Path, scenario: str) -> str:
-    """An executed chapter as published: its injected parameters name the scenario it was published for."""
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
-    for cell in notebook["cells"]:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            lines = "".join(cell["source"]).splitlines(keepends=True)
-            cell["source"] = lines[:1] + [f"scenario = {json.dumps(scenario)}\n"] + lines[1:]  # after "# Parameters"
-    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def publish(staging: Path, scenario: Scenario) -> None:

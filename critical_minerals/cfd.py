@@ -64,27 +64,15 @@ class Contract:
 
 
 def validate_contract(contract: Contract) -> Contract:
+    """The contract's values that come from the data or from a computation: the strike (a multiple of a reference
+    price estimated from the data, or given) and the tariff rate (data/cfd_policy_parameters.csv). The parameters'
+    own ranges (revenue share, collar cap, support years, basis, pass-through) are notebooks/parameters.yaml's."""
     if not (math.isfinite(contract.strike) and contract.strike > 0):
         raise InputError("strike must be positive", field="strike", value=contract.strike,
                          fix="give a strike above 0 USD per tonne (or a strike multiple above 0)")
-    if not 0.0 <= contract.revenue_share <= 1.0:
-        raise InputError("revenue share out of range", field="revenue_share", value=contract.revenue_share,
-                         fix="give a share between 0 (price floor) and 1 (symmetric CfD)")
-    if not contract.cap_multiple > 1.0:
-        raise InputError("collar cap must lie above the strike", field="collar_cap_multiple",
-                         value=contract.cap_multiple, fix="give a multiple above 1, e.g. 1.5")
-    if contract.support_years < 1:
-        raise InputError("support must last at least one year", field="support_years", value=contract.support_years,
-                         fix="give 1 or more years")
-    if contract.basis not in BASES:
-        raise InputError("unknown reference-price basis", field="reference_price_basis", value=contract.basis,
-                         fix=f"choose one of {BASES}")
     if not 0.0 <= contract.tariff_rate <= 2.0:
         raise InputError("tariff rate out of range", field="tariff_rate", value=contract.tariff_rate,
                          fix="give a rate between 0 and 2 (0 % to 200 %)")
-    if not 0.0 <= contract.pass_through <= 1.0:
-        raise InputError("pass-through out of range", field="tariff_pass_through", value=contract.pass_through,
-                         fix="give a share between 0 and 1")
     return contract
 
 
@@ -104,63 +92,31 @@ def government_payment(instrument: str, price, contract: Contract) -> np.ndarray
     return payments[instrument]
 
 
-# ---------------------------------------------------------------- parameters of the chapter, checked at once
+# ---------------------------------------------------------------- the chapter's rules that depend on the data
 
-def check_parameters(*, project_archetype: str, archetypes: dict, price_model: str, calibration_start_year: int,
-                     first_price_year: int, strike_multiple: float, strike_usd_per_t: float, revenue_share: float,
-                     collar_cap_multiple: float, support_years: int, construction_start_year: int,
-                     earliest_start_year: int, government_discount_rate: float, bankability_target: float,
-                     headline_instrument: str, subsidy_regime: str, reference_price_basis: str,
-                     tariff_pass_through: float, alignment_tolerance: float, simulation_paths: int,
-                     simulation_seed: int) -> None:
-    """Every chapter parameter against its allowed range; the first bad one raises InputError before any simulation."""
+def check_parameters(archetypes: dict, prices_monthly: pd.DataFrame, *, project_archetype: str,
+                     calibration_start_year: int, support_years: int, construction_start_year: int) -> Archetype:
+    """The chapter's parameters against the data: the archetype exists, support fits within its life, and the
+    calibration sample and the construction start fit the price months. Static ranges and choices are rules of
+    notebooks/parameters.yaml, checked by the build (and by the chapter run alone) before this runs. Returns the
+    archetype."""
     archetype = project_finance.get_archetype(project_archetype, archetypes)
-    if price_model not in prices.MODELS:
-        raise InputError("unknown price model", field="price_model", value=price_model,
-                         fix=f"choose one of {prices.MODELS}")
+    first_price_year = int(prices_monthly["date"].dt.year.min())
+    earliest_start_year = int(prices_monthly["date"].max().year) + 1
     last_start = earliest_start_year - 4  # leaves at least three full years of monthly prices
     if not first_price_year <= calibration_start_year <= last_start:
         raise InputError("calibration start year out of range", field="calibration_start_year",
                          value=calibration_start_year,
                          fix=f"choose a year from {first_price_year} to {last_start} (metals with shorter histories "
                              f"use all their months)")
-    if not (math.isfinite(strike_multiple) and strike_multiple > 0):
-        raise InputError("strike multiple must be positive", field="strike_multiple", value=strike_multiple,
-                         fix="give a multiple above 0 (1.0 means a strike at the reference price)")
-    if not (math.isfinite(strike_usd_per_t) and strike_usd_per_t >= 0):
-        raise InputError("strike must be positive", field="strike_usd_per_t", value=strike_usd_per_t,
-                         fix="give a strike above 0 USD per tonne, or 0 to use strike_multiple")
-    validate_contract(Contract(strike=1.0, revenue_share=revenue_share, cap_multiple=collar_cap_multiple,
-                               support_years=support_years, basis=reference_price_basis,
-                               pass_through=tariff_pass_through))
     if support_years > archetype.life_years:
         raise InputError("support outlasts the project", field="support_years", value=support_years,
                          fix=f"give 1 to {archetype.life_years} years (the {project_archetype} project's life)")
-    if not earliest_start_year <= construction_start_year <= 2050:
+    if construction_start_year < earliest_start_year:
         raise InputError("construction start year out of range", field="construction_start_year",
                          value=construction_start_year,
-                         fix=f"choose a year from {earliest_start_year} (after the last price month) to 2050")
-    if not -0.05 < government_discount_rate <= 0.2:
-        raise InputError("discount rate out of range", field="government_discount_rate",
-                         value=government_discount_rate, fix="give a real rate between -0.05 and 0.2, e.g. 0.02")
-    if not 0 < bankability_target < 1:
-        raise InputError("target probability out of range", field="bankability_target", value=bankability_target,
-                         fix="give a probability strictly between 0 and 1, e.g. 0.1")
-    if headline_instrument not in INSTRUMENTS[1:]:
-        raise InputError("unknown instrument", field="headline_instrument", value=headline_instrument,
-                         fix=f"choose one of {INSTRUMENTS[1:]}")
-    if subsidy_regime not in SUBSIDY_REGIMES:
-        raise InputError("unknown subsidy regime", field="subsidy_regime", value=subsidy_regime,
-                         fix=f"choose one of {SUBSIDY_REGIMES}")
-    if not 0 < alignment_tolerance <= 1:
-        raise InputError("alignment tolerance out of range", field="alignment_tolerance", value=alignment_tolerance,
-                         fix="give a share above 0 and at most 1, e.g. 0.25")
-    if not (simulation_paths % 2 == 0 and 2 * BATCHES <= simulation_paths <= 5_000_000):
-        raise InputError("number of paths out of range", field="simulation_paths", value=simulation_paths,
-                         fix=f"give an even number from {2 * BATCHES} to 5,000,000")
-    if simulation_seed < 0:
-        raise InputError("seed must not be negative", field="simulation_seed", value=simulation_seed,
-                         fix="give an integer >= 0")
+                         fix=f"choose {earliest_start_year} or later (after the last price month)")
+    return archetype
 
 
 # ---------------------------------------------------------------- simulation set-up

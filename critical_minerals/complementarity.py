@@ -21,8 +21,6 @@ from .critical_lists import critical_lists, list_commodities
 from .errors import InputError
 from .tables import WORLD_SUM_TOLERANCE
 
-SCOPES = ("paper15", "all", "critical_2022", "critical_2025")  # critical_*: a U.S. critical-minerals list
-STAGES = ("mine", "refinery")
 CHINA = "China"
 CLUB = "US+CA+MX"
 # 2023 Merger Guidelines (U.S. DOJ and FTC, 18 Dec 2023), Guideline 1: markets with an HHI above 1,800 are
@@ -85,16 +83,8 @@ def edition_for_year(editions: pd.DataFrame, year: int) -> int:
 
 def select(world: pd.DataFrame, production_year: int = 0, usgs_edition: int = 0, stage: str = "mine",
            scope: str = "paper15", overlap_threshold_pp: float = 2.0, leading_margin_pp: float = 5.0) -> Selection:
-    """Check the chapter's parameters against the data, before any computation, and resolve the defaults."""
-    if stage not in STAGES:
-        raise InputError("unknown stage", field="stage", value=stage, fix=f"choose one of {', '.join(STAGES)}")
-    if scope not in SCOPES:
-        raise InputError("unknown commodity scope", field="scope", value=scope,
-                         fix=f"choose one of {', '.join(SCOPES)}")
-    for name, value in (("overlap_threshold_pp", overlap_threshold_pp), ("leading_margin_pp", leading_margin_pp)):
-        if not 0 < value < 100:
-            raise InputError("threshold out of range", field=name, value=value,
-                             fix="give percentage points above 0 and below 100")
+    """Check the chapter's parameters against the data, before any computation, and resolve the defaults. The static
+    choices and ranges (stage, scope, thresholds) are rules of notebooks/parameters.yaml, checked before this runs."""
     editions = edition_years(world)
     year = production_year or default_year(editions)
     if usgs_edition and usgs_edition not in editions.index:
@@ -605,7 +595,7 @@ def _context_dict(context: pd.DataFrame) -> dict:
             for row in context.dropna(subset=["similarity"]).itertuples()}
 
 
-def headline(selection: Selection, classified: pd.DataFrame, concentration_: pd.DataFrame,
+def headline_results(selection: Selection, classified: pd.DataFrame, concentration_: pd.DataFrame,
              similarity: pd.DataFrame, reserves_context: pd.DataFrame, context: pd.DataFrame,
              headroom_: pd.DataFrame, claims: pd.DataFrame, change: pd.DataFrame, caveats_: pd.DataFrame,
              thresholds: dict) -> dict:

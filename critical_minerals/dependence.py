@@ -24,7 +24,6 @@ from .errors import InputError
 NEIGHBOURS = ("Canada", "Mexico")  # the United States' two partners: the import sources that count as partners
 RANKED = ("Canada", "Mexico", "China")
 CHAINS_FILE = paths.DATA_DIR / "processing_chains.csv"
-SCOPES = ("critical_2025", "critical_2022", "t5", "all")
 HONG_KONG_NOTE_TEXT = "includes Hong Kong"  # USGS counts imports from Hong Kong with China
 PARTNER_FIRST, CHINA_FIRST = "Canada or Mexico first", "China first"
 OTHER_FIRST, NONE_LISTED = "another country first", "no source listed"
@@ -34,9 +33,8 @@ OTHER_FIRST, NONE_LISTED = "another country first", "no source listed"
 
 def in_scope(reliance: pd.DataFrame, critical: pd.DataFrame, products: pd.DataFrame, lists: pd.DataFrame,
              scope: str) -> list[str]:
-    """Products of Figure 2 (any edition) in the chosen scope: on a critical-minerals list, in Table 5, or all."""
-    if scope not in SCOPES:
-        raise InputError("unknown scope", field="dependence_scope", value=scope, fix=f"choose one of {SCOPES}")
+    """Products of Figure 2 (any edition) in the chosen scope: on a critical-minerals list, in Table 5, or all. The
+    scope is one of notebooks/parameters.yaml's choices for dependence_scope."""
     candidates = sorted(set(reliance["product"]) | set(critical["product"]))
     if scope == "all":
         return candidates
@@ -312,7 +310,7 @@ def stage_text(turn: pd.DataFrame) -> str:
     )
 
 
-def headline(ranks: pd.DataFrame, exposure: pd.DataFrame, stages: pd.DataFrame, turn: pd.DataFrame,
+def headline_results(ranks: pd.DataFrame, exposure: pd.DataFrame, stages: pd.DataFrame, turn: pd.DataFrame,
              lists: pd.DataFrame, settings: dict, scope_products: list[str], labels: dict[str, str]) -> dict:
     """The chapter's headline numbers for results/02b_import_dependence.json."""
     edition = settings["edition"]

@@ -608,3 +608,31 @@ def reach_view(reach: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
                          "reaches the product": reach["reaches_product"],
                          "reaches the reference price": reach["reaches_reference_price"], "why": reach["reason"],
                          "source": facts.loc[reach["fact"], "source"].to_numpy()})
+
+
+def headline_results(law: str, policy: dict, terms, summary: dict, price0: float, last_year: int, sigma: float, vol,
+                     monthly: dict, n_paths: int, seed: int, check: pd.DataFrame, cover, s30d: pd.DataFrame,
+                     facts: pd.DataFrame) -> dict:
+    """Chapter 05's headline numbers: the law applied, the DPA thresholds' exceedance, the NdPr floor's terms and
+    valuation, the stockpile cover and the facts left unverified."""
+    def above(threshold: float) -> float:
+        return summary["p_max_above"][f"{threshold:.0f}"]
+
+    current, proposed = policy["dpa_title_iii_threshold_usd"], policy["dpa_proposed_threshold_usd"]
+    return {
+        "law": law,
+        "dpa": {"threshold_usd": current, "p_max_above": above(current)},
+        "dpa_proposed": {"threshold_usd": proposed, "p_max_above": above(proposed)},
+        "ndpr_floor": {"floor_usd_per_kg": terms.floor_usd_per_kg, "years": terms.years,
+                       "volume_t_per_year": terms.volume_t_per_year,
+                       "volume_status": "read in the terms" if terms.volume_verified else "unverified",
+                       "start_price_usd_per_kg": price0, "price_year": last_year, "volatility": sigma,
+                       "volatility_low": vol.low, "volatility_high": vol.high,
+                       "volatility_monthly_reference": monthly["sigma"], "discount_rate": terms.discount_rate,
+                       "n_paths": n_paths, "seed": seed, **summary,
+                       "closed_form_difference_in_se": dict(zip(check["instrument"],
+                                                                check["difference_in_se"].astype(float)))},
+        "stockpile": cover_results(cover),
+        "s30d_paper_matches_years": [int(y) for y in s30d.loc[s30d["paper matches statute"] == "yes", "year"]],
+        "unverified_facts": unverified_keys(facts),
+    }

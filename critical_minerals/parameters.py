@@ -7,7 +7,9 @@ message naming where it came from, the parameter, the value and the fix.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import json
 import math
 import re
 import unicodedata
@@ -29,6 +31,8 @@ RULE_KEYS = {"choices", "choices_from", "comma_separated", "min", "max", "above"
 ASPECTS = ("data", "law")  # what a parameter picks, for the comparison: a data vintage or the law applied
 SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COMMAND_LINE = "command line (-p)"
+RUN_ALONE = "parameters of the chapter run alone"
+INJECTED_TAG = "injected-parameters"  # papermill's tag on the cell it adds with the run's parameters
 NUMBER_CHARACTERS = 40  # longer number text is refused before it is converted (thousands of digits are slow)
 SCENARIO_FILE_BYTES = 100_000  # a scenario file is a few lines; a bigger one is refused before it is parsed
 SHOWN_CHARACTERS = 60  # a value longer than this is shown cut in messages
@@ -378,6 +382,40 @@ def resolve(scenario: dict, scenario_file: str, overrides: list[str], declared: 
     if errors:
         raise ParameterErrors(errors)
     return resolved
+
+
+def check_run_alone(stem: str, values: dict) -> None:
+    """A chapter's kernel checks its parameters by the rules a build applies — the same reading of values, the same
+    rules file, the same messages — so a chapter run on its own (papermill, JupyterLab's "Run all") refuses what the
+    build refuses. `values` holds the notebook's variables (its globals). The parameters cell is read with `ast`
+    (annotated names and literal defaults, as papermill reads them) to keep papermill out of the kernel."""
+    notebook = json.loads((paths.NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    cell = next(cell for cell in notebook["cells"] if "parameters" in cell.get("metadata", {}).get("tags", []))
+    spec, errors = load_spec(), []
+    for node in ast.parse("".join(cell["source"])).body:
+        if not isinstance(node, ast.AnnAssign) or node.target.id in BUILD_PARAMETERS:
+            continue
+        name = node.target.id
+        parameter = Parameter(stem, name, node.annotation.id, ast.literal_eval(node.value), "", spec.get(name, {}))
+        try:
+            check(parameter, coerce(parameter, values[name], RUN_ALONE), RUN_ALONE)
+        except InputError as err:
+            errors.append(err)
+    if errors:
+        raise ParameterErrors(errors)
+
+
+def with_scenario(notebook: dict, scenario: str | None) -> dict:
+    """An executed chapter whose injected parameters name `scenario`, or no scenario (None): a cached run serves
+    every scenario with these parameters, and the build names the scenario when it publishes. The build's own
+    output folder is never kept: it names a staging folder that is gone once the run is published."""
+    for cell in notebook["cells"]:
+        if INJECTED_TAG in cell.get("metadata", {}).get("tags", []):
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+            kept = [line for line in lines if not line.startswith(tuple(f"{name} = " for name in BUILD_PARAMETERS))]
+            named = [f"scenario = {json.dumps(scenario)}\n"] if scenario is not None else []
+            cell["source"] = kept[:1] + named + kept[1:]  # after papermill's "# Parameters" line
+    return notebook
 
 
 def suggestion(name: str, known: list[str]) -> str | None:

@@ -117,14 +117,11 @@ def _outputs(folder: Path):
 def _render_chapter(executed: Path, stem: str) -> None:
     """Drop the run's own scenario and folder from the injected parameters (a cache entry serves every scenario
     with these parameters; the build names the scenario when it publishes), then render the chapter's HTML."""
+    from .parameters import with_scenario
     from .report.chapters import render_chapter
     from .report.model import chapter_to_json
 
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
-    for cell in notebook["cells"]:
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-            lines = "".join(cell["source"]).splitlines(keepends=True)
-            cell["source"] = [line for line in lines if not line.startswith(("scenario = ", "output_dir = "))]
+    notebook = with_scenario(json.loads(executed.read_text(encoding="utf-8")), None)
     executed.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (executed.parent / CHAPTER).write_text(chapter_to_json(*render_chapter(executed, stem=stem)), encoding="utf-8")
 

@@ -40,11 +40,8 @@ def test_payoff_identities():
 @pytest.mark.parametrize("change, message", [
     ({"strike": 0.0}, "field 'strike'.*strike must be positive"),
     ({"strike": -5.0}, "strike must be positive"),
-    ({"revenue_share": 1.2}, "field 'revenue_share'.*between 0 .* and 1"),
-    ({"revenue_share": -0.1}, "revenue_share"),
-    ({"cap_multiple": 0.9}, "collar_cap_multiple.*above 1"),
-    ({"basis": "china"}, "reference_price_basis.*world"),
-    ({"pass_through": 2.0}, "tariff_pass_through.*between 0 and 1"),
+    ({"strike": float("nan")}, "strike must be positive"),
+    ({"tariff_rate": 2.5}, "field 'tariff_rate'.*between 0 and 2"),
 ])
 def test_bad_contracts_are_rejected_with_the_allowed_range(change, message):
     with pytest.raises(InputError, match=message):
@@ -56,29 +53,35 @@ def test_negative_prices_are_rejected():
         cfd.government_payment("floor", np.array([-1.0]), CONTRACT)
 
 
-CHAPTER_DEFAULTS = dict(
-    project_archetype="nickel", price_model="mean_reverting", calibration_start_year=2000, first_price_year=1960,
-    strike_multiple=1.0, strike_usd_per_t=0.0, revenue_share=0.5, collar_cap_multiple=1.5, support_years=15,
-    construction_start_year=2027, earliest_start_year=2027, government_discount_rate=0.02, bankability_target=0.1,
-    headline_instrument="cfd_revenue_share", subsidy_regime="none", reference_price_basis="world",
-    tariff_pass_through=0.0, alignment_tolerance=0.25, simulation_paths=20000, simulation_seed=1)
+def monthly_prices(first: str, last: str):
+    """A price panel's date column, all the data check_parameters reads."""
+    import pandas as pd
+
+    return pd.DataFrame({"date": pd.date_range(first, last, freq="MS")})
+
+
+CHAPTER_DEFAULTS = dict(project_archetype="nickel", calibration_start_year=2000, support_years=15,
+                        construction_start_year=2027)
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"strike_multiple": 0.0}, "strike_multiple.*above 0"),
-    ({"strike_usd_per_t": -100.0}, "strike_usd_per_t.*above 0"),
-    ({"revenue_share": 1.5}, "revenue_share.*between 0"),
     ({"project_archetype": "gold"}, "project_archetype.*choose one of"),
-    ({"price_model": "jump_diffusion"}, "price_model.*gbm"),
     ({"support_years": 40}, "support_years.*1 to 20"),
-    ({"simulation_paths": 20001}, "simulation_paths.*even"),
-    ({"headline_instrument": "none"}, "headline_instrument"),
-    ({"calibration_start_year": 1900}, "calibration_start_year.*from 1960"),
-    ({"construction_start_year": 2020}, "construction_start_year.*from 2027"),
+    ({"calibration_start_year": 1900}, "calibration_start_year.*from 1960 to 2022"),
+    ({"calibration_start_year": 2023}, "calibration_start_year.*from 1960 to 2022"),
+    ({"construction_start_year": 2025}, "construction_start_year.*choose 2026 or later"),
 ])
-def test_chapter_parameters_are_checked_before_any_simulation(change, message):
+def test_parameters_are_checked_against_the_data_before_any_simulation(change, message):
+    """Prices from January 1960 to December 2025: calibration needs three full years, construction starts after."""
     with pytest.raises(InputError, match=message):
-        cfd.check_parameters(archetypes=project_finance.read_archetypes(), **(CHAPTER_DEFAULTS | change))
+        cfd.check_parameters(project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"),
+                             **(CHAPTER_DEFAULTS | change))
+
+
+def test_parameters_that_fit_the_data_give_the_archetype():
+    archetype = cfd.check_parameters(project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"),
+                                     **CHAPTER_DEFAULTS)
+    assert archetype.name == project_finance.read_archetypes()["nickel"].name
 
 
 def test_a_metal_without_price_history_and_no_reference_price_is_rejected():
@@ -325,5 +328,6 @@ def test_chapter_stops_on_a_bad_parameter_before_simulating(chapter01, tmp_path)
     shutil.copytree(chapter01 / "tables", tmp_path / "out/tables")
     run = run_chapter(tmp_path / "out", tmp_path, ("revenue_share", 1.5))
     assert run.returncode != 0
-    assert "revenue_share" in run.stderr and "between 0" in run.stderr
+    build_said = "field 'revenue_share' (value 1.5): out of range Fix: give >= 0 and <= 1 (fraction)"
+    assert build_said in run.stderr  # the build's own words for `-p revenue_share=1.5` (test_parameters)
     assert not (tmp_path / "out/figures").exists()  # stopped before the first figure

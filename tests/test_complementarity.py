@@ -177,10 +177,6 @@ def test_a_world_total_below_the_sum_of_its_parts_is_replaced_by_the_sum(synthet
 # ---------------------------------------------------------------- parameters
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"stage": "smelter"}, "unknown stage"),
-    ({"scope": "paper16"}, "unknown commodity scope"),
-    ({"overlap_threshold_pp": 0}, "threshold out of range"),
-    ({"leading_margin_pp": 120}, "threshold out of range"),
     ({"production_year": 1999}, "no USGS edition reports this production year"),
     ({"usgs_edition": 2022}, "unknown USGS edition"),
     ({"production_year": 2021, "usgs_edition": 2025}, "MCS 2025 has no production for this year"),
