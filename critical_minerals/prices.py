@@ -223,8 +223,15 @@ class PriceModel:
         if self.kind == "gbm":
             return self.price0 * np.exp(self.mu * t)
         mean = self.theta + (np.log(self.price0) - self.theta) * np.exp(-self.kappa * t)
-        variance = self.sigma**2 / (2 * self.kappa) * (1 - np.exp(-2 * self.kappa * t))
-        return np.exp(mean + variance / 2)
+        return np.exp(mean + self.log_variance(t) / 2)
+
+    def log_variance(self, years) -> np.ndarray:
+        """Var[ln P_t] for t in years after the last observation: with `expected_price`, the two parameters of the
+        lognormal price at any date under either model (what the closed-form strip of chapter 04 needs)."""
+        t = np.asarray(years, dtype=float)
+        if self.kind == "gbm":
+            return self.sigma**2 * t
+        return self.sigma**2 / (2 * self.kappa) * (1 - np.exp(-2 * self.kappa * t))
 
     def long_run_price(self) -> float:
         """Mean of the stationary price distribution (mean reversion); undefined for GBM."""
