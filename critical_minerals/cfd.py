@@ -274,23 +274,33 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
     revenue = project_finance.market_revenue(archetype, sums.price, contract.us_premium)
     government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
     subsidy_pv = subsidy_values(setup)
-    payments = np.zeros((len(instruments), setup.years, sums.price.shape[1]))  # "none" stays zero
-    for k, instrument in enumerate(instruments):
-        if instrument != "none":
-            np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
-    npv_before_subsidy = project_finance.project_npv(archetype, revenue, payments)
+    paying = [instrument for instrument in instruments if instrument != "none"]  # "none" pays nothing: no arrays
+    n_paths = sums.price.shape[1]
+    payments = np.empty((len(paying), setup.years, n_paths))
+    for k, instrument in enumerate(paying):
+        np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
+    income = project_finance.income_before_support(archetype, revenue)
+    npv_paying = project_finance.npv_with_support(archetype, income, payments)
     largest = payments.max(axis=1)  # every statistic over all instruments at once: (instruments, paths)
     statistics = {"government_pv": government_factors @ payments, "max_annual_outlay": largest,
                   "total_outlay": payments.sum(axis=1), "paid": (largest > 0).astype(float),
-                  **{f"years_above_{t:.0f}": (payments > t).sum(axis=1).astype(float) for t in setup.thresholds}}
+                  **{f"years_above_{t:.0f}": (payments > t).sum(axis=1, dtype=float) for t in setup.thresholds}}
+    nothing = np.zeros(n_paths)
     results: dict = {regime: {} for regime in setup.subsidies}
-    for k, instrument in enumerate(instruments):
-        annual = payments[k]
-        government = {name: values[k] for name, values in statistics.items()}
+    for instrument in instruments:
+        if instrument == "none":
+            annual = np.zeros((setup.years, n_paths)) if setup.keep_annual or setup.compute_irr else None
+            government = {name: nothing for name in statistics}
+            npv = project_finance.npv_with_support(archetype, income, None)
+        else:
+            k = paying.index(instrument)
+            annual = payments[k]
+            government = {name: values[k] for name, values in statistics.items()}
+            npv = npv_paying[k]
         if setup.keep_annual:
             government["annual_outlay"] = annual
         for regime, subsidy in setup.subsidies.items():
-            project = {"project_npv": npv_before_subsidy[k] + subsidy_pv[regime]}
+            project = {"project_npv": npv + subsidy_pv[regime]}
             if setup.compute_irr:
                 flows = project_finance.project_cash_flows(archetype, revenue, annual, subsidy)
                 project["irr"] = project_finance.irr(flows)
@@ -309,18 +319,24 @@ CONTROLS = "strip_controls"  # per-path results' key of the centred control pair
 
 def strip_controls(sums: AnnualSums, setup: Setup) -> np.ndarray:
     """The control variates of a chunk, centred on their closed-form expectations, as means of its antithetic pairs
-    (path i and i + chunk/2): the annual sums of P in the production years, and of the monthly put at the strike and
-    the monthly call at the cap in the supported years (controls, paths / 2)."""
-    expected = strip_expectations(setup.price_model, setup, sums.strike, sums.cap)
-    producing = project_finance.production(setup.archetype) > 0
-    supported = setup.support_mask > 0
-    parts = [sums.price[producing] - expected[0][producing, None],
-             sums.floor[supported] - expected[1][supported, None]]
+    (path i and i + chunk/2): the annual sums of P in the production years, and of min(P, K) and min(P, cap) in the
+    supported years, which span the same payoffs as the monthly put at K and call at the cap (controls, paths / 2)."""
+    price, put, call = strip_expectations(setup.price_model, setup, sums.strike, sums.cap)
+    producing = slice(setup.archetype.construction_years, setup.years)
+    supported = setup.supported_years
+    parts = [(sums.price, producing, price), (sums.below_strike, supported, MONTHS_PER_YEAR * sums.strike - put)]
     if sums.below_cap is not None:
-        parts.append(sums.above_cap[supported] - expected[2][supported, None])
-    controls = np.concatenate(parts)
-    half = controls.shape[1] // 2
-    return (controls[:, :half] + controls[:, half:]) / 2
+        parts.append((sums.below_cap, supported, price - call))
+    half = sums.price.shape[1] // 2
+    controls = np.empty((sum(len(expected[rows]) for _, rows, expected in parts), half))
+    first = 0
+    for values, rows, expected in parts:
+        block = controls[first: first + len(expected[rows])]
+        np.add(values[rows, :half], values[rows, half:], out=block)
+        block *= 0.5
+        block -= expected[rows, None]
+        first += len(block)
+    return controls
 
 
 def subsidy_values(setup: Setup) -> dict:
