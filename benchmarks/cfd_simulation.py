@@ -1,19 +1,23 @@
 """Benchmark of chapter 04's Monte Carlo: price paths x monthly steps valued for every instrument per second, and
 peak memory. A script that prints figures, not a test.
 
-    OMP_NUM_THREADS=1 taskset -c 0 python benchmarks/cfd_simulation.py --paths 1000000 --months 300
+    OMP_NUM_THREADS=1 taskset -c 0 python benchmarks/cfd_simulation.py --paths 1000000 --months 300 --runs 5
 
 The price model and project are synthetic (a mean-reverting or GBM price near 20,000 USD/t and the nickel archetype
 stretched to the requested number of months), so the script runs without chapter 01's tables. It times, separately:
 the random draws alone (the floor set by numpy's generator), the simulation of prices, and the full pipeline
 (simulation, annual sums, valuation of all five instruments: government PV, project NPV after tax, largest outlay,
-years above the DPA thresholds). IRRs are not computed (the chapter computes them on its default path count).
+years above the DPA thresholds, and the control variates of the closed-form strip). IRRs are not computed (the
+chapter computes them on its default path count). Each figure is the min / median / max over `--runs` runs, in
+wall-clock seconds and in CPU seconds of this process: on a busy machine the CPU time is the better guide to what
+the wall time would be on a quiet one.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -43,42 +47,63 @@ def setup_for(months: int) -> tuple[cfd.Setup, int]:
     return setup, years
 
 
+def timed(function, runs: int) -> tuple[list[float], list[float], object]:
+    """Wall-clock and CPU seconds of `runs` calls of function(), and the last call's result."""
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus, result
+
+
+def spread(seconds: list[float]) -> str:
+    return f"min {min(seconds):.2f} / median {statistics.median(seconds):.2f} / max {max(seconds):.2f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=300)
     parser.add_argument("--model", choices=prices.MODELS, default="mean_reverting")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each timing")
     args = parser.parse_args(argv)
 
     model = prices.PriceModel(args.model, "synthetic", 18_000.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
     setup, years = setup_for(args.months)
+    setup = replace(setup, price_model=model)  # the chapter's valuation: with the strip's control variates
     steps = args.paths * setup.n_months
     print(f"{args.paths:,} paths x {setup.n_months} monthly steps ({years} years valued), model {args.model}, "
           f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, antithetic pairs")
 
     rng = prices.generator(args.seed)
-    start = time.perf_counter()
-    for size in cfd.chunk_sizes(args.paths):
-        rng.standard_normal((setup.n_months, size // 2), dtype=prices.SIMULATION_DTYPE)
-    draws = time.perf_counter() - start
-    print(f"random draws alone ({steps // 2:,} normals): {draws:.2f} s")
+    normals = {size: np.empty((setup.n_months, size // 2), dtype=prices.SIMULATION_DTYPE)
+               for size in set(cfd.chunk_sizes(args.paths))}
+    def draws():
+        for size in cfd.chunk_sizes(args.paths):
+            rng.standard_normal(out=normals[size], dtype=prices.SIMULATION_DTYPE)
+    walls, cpus, _ = timed(draws, args.runs)
+    print(f"random draws alone ({steps // 2:,} normals): wall {spread(walls)}; CPU {spread(cpus)}")
 
     buffer = np.empty((setup.n_months, cfd.CHUNK_PATHS), dtype=prices.SIMULATION_DTYPE)
-    start = time.perf_counter()
-    for size in cfd.chunk_sizes(args.paths):
-        prices.simulate_prices(model, size, setup.n_months, rng,
-                               out=buffer if size == cfd.CHUNK_PATHS else None)
-    simulation = time.perf_counter() - start
-    print(f"price simulation alone: {simulation:.2f} s")
+    def simulation():
+        for size in cfd.chunk_sizes(args.paths):
+            prices.simulate_prices(model, size, setup.n_months, rng, out=buffer if size == cfd.CHUNK_PATHS else None)
+    walls, cpus, _ = timed(simulation, args.runs)
+    print(f"price simulation alone: wall {spread(walls)}; CPU {spread(cpus)}")
 
-    start = time.perf_counter()
-    results = cfd.simulate_and_value(model, setup, args.paths, args.seed)
-    total = time.perf_counter() - start
-    floor = results["none"]["floor"]["government_pv"]
-    print(f"simulation + valuation of {len(cfd.INSTRUMENTS)} instruments: {total:.2f} s "
-          f"= {steps / total / 1e6:,.1f} million path-steps per second")
-    print(f"check: mean floor cost {floor.mean() / 1e6:,.1f} M USD (SE {cfd.batch_se(floor, np.mean) / 1e6:.2f})")
+    walls, cpus, results = timed(lambda: cfd.simulate_and_value(model, setup, args.paths, args.seed), args.runs)
+    print(f"simulation + valuation of {len(cfd.INSTRUMENTS)} instruments: wall {spread(walls)}; CPU {spread(cpus)} "
+          f"= {steps / statistics.median(walls) / 1e6:,.1f} million path-steps per second at the median")
+    floor = results["none"]["floor"]
+    plain = cfd.describe(floor["government_pv"], ("mean",))
+    controlled = cfd.describe(floor["government_pv"], ("mean",), floor[cfd.CONTROLS])
+    exact = cfd.closed_form_values(model, setup)["floor"]
+    print(f"check: mean floor cost {plain['mean'] / 1e6:,.2f} M USD (SE {plain['mean_se'] / 1e6:.2f}) from the "
+          f"antithetic pairs, {controlled['mean'] / 1e6:,.2f} (SE {controlled['mean_se'] / 1e6:.2g}) with the control "
+          f"variate; closed form {exact / 1e6:,.2f}")
     print(f"peak memory (max RSS): {peak_memory_mb():,.0f} MB")
     return 0
 

@@ -13,9 +13,12 @@ three annual sums per path (sum of P, of min(P, K) and of min(P, cK)), so one pa
 all instruments. Reference price basis: the world benchmark, or the U.S.-delivered price (1 + tariff x pass-through)
 times the benchmark; with the latter, the payment f max(K/f - P, 0) is a floor at K/f scaled by f.
 
-Monte Carlo standard errors are batch means: the paths (antithetic pairs kept together) are cut into BATCHES equal
-batches, the statistic computed on each, and SE = sd(batch statistics)/sqrt(BATCHES). This works alike for means,
-quantiles, probabilities and ratios.
+Monte Carlo estimators (`cfd_montecarlo`): the paths come in antithetic pairs. Means, probabilities and ratios of
+means take their standard errors (SE) from the pair means. Expected values also use the closed-form strip (the
+expected annual sums of P, of the monthly put at the strike and of the monthly call at the cap, from the lognormal
+price of each month) as a control variate: an expected payment, linear in the strip, is then exact (SE zero), and
+the expected project NPV, which is not, gains a much smaller SE. Quantiles take their SEs from batch means: the paths
+(pairs kept together) are cut into BATCHES equal batches, the quantile computed on each, SE = sd/sqrt(BATCHES).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from . import prices, project_finance
+from . import cfd_montecarlo, prices, project_finance
 from .errors import InputError
 from .project_finance import Archetype
 
@@ -138,6 +141,7 @@ class Setup:
     thresholds: tuple  # annual outlay thresholds (USD) counted per path
     compute_irr: bool = True
     keep_annual: bool = True  # keep (years, paths) government payments, for timelines and budget shares
+    price_model: prices.PriceModel | None = None  # the paths' model: its closed-form strip is the control variate
 
     @property
     def years(self) -> int:
@@ -226,29 +230,69 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
     revenue = project_finance.market_revenue(archetype, sums.price, contract.us_premium)
     government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
     subsidy_pv = subsidy_values(setup)
-    payments = np.zeros((len(instruments), setup.years, sums.price.shape[1]))  # "none" stays zero
-    for k, instrument in enumerate(instruments):
-        if instrument != "none":
-            np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
-    npv_before_subsidy = project_finance.project_npv(archetype, revenue, payments)
+    paying = [instrument for instrument in instruments if instrument != "none"]  # "none" pays nothing: no arrays
+    n_paths = sums.price.shape[1]
+    payments = np.empty((len(paying), setup.years, n_paths))
+    for k, instrument in enumerate(paying):
+        np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
+    income = project_finance.income_before_support(archetype, revenue)
+    npv_paying = project_finance.npv_with_support(archetype, income, payments)
     largest = payments.max(axis=1)  # every statistic over all instruments at once: (instruments, paths)
     statistics = {"government_pv": government_factors @ payments, "max_annual_outlay": largest,
                   "total_outlay": payments.sum(axis=1), "paid": (largest > 0).astype(float),
-                  **{f"years_above_{t:.0f}": (payments > t).sum(axis=1).astype(float) for t in setup.thresholds}}
+                  **{f"years_above_{t:.0f}": (payments > t).sum(axis=1, dtype=float) for t in setup.thresholds}}
+    nothing = np.zeros(n_paths)
     results: dict = {regime: {} for regime in setup.subsidies}
-    for k, instrument in enumerate(instruments):
-        annual = payments[k]
-        government = {name: values[k] for name, values in statistics.items()}
+    for instrument in instruments:
+        if instrument == "none":
+            annual = np.zeros((setup.years, n_paths)) if setup.keep_annual or setup.compute_irr else None
+            government = {name: nothing for name in statistics}
+            npv = project_finance.npv_with_support(archetype, income, None)
+        else:
+            k = paying.index(instrument)
+            annual = payments[k]
+            government = {name: values[k] for name, values in statistics.items()}
+            npv = npv_paying[k]
         if setup.keep_annual:
             government["annual_outlay"] = annual
         for regime, subsidy in setup.subsidies.items():
-            project = {"project_npv": npv_before_subsidy[k] + subsidy_pv[regime]}
+            project = {"project_npv": npv + subsidy_pv[regime]}
             if setup.compute_irr:
                 flows = project_finance.project_cash_flows(archetype, revenue, annual, subsidy)
                 project["irr"] = project_finance.irr(flows)
                 project["irr_below_bracket"] = project_finance.irr_below_bracket(flows).astype(float)
             results[regime][instrument] = government | project
+    if setup.price_model is not None:
+        controls = strip_controls(sums, setup)
+        for regime in results.values():
+            for values in regime.values():
+                values[CONTROLS] = controls
     return results
+
+
+CONTROLS = "strip_controls"  # per-path results' key of the centred control pair means (controls, pairs)
+
+
+def strip_controls(sums: AnnualSums, setup: Setup) -> np.ndarray:
+    """The control variates of a chunk, centred on their closed-form expectations, as means of its antithetic pairs
+    (path i and i + chunk/2): the annual sums of P in the production years, and of min(P, K) and min(P, cap) in the
+    supported years, which span the same payoffs as the monthly put at K and call at the cap (controls, paths / 2)."""
+    price, put, call = strip_expectations(setup.price_model, setup, sums.strike, sums.cap)
+    producing = slice(setup.archetype.construction_years, setup.years)
+    supported = setup.supported_years
+    parts = [(sums.price, producing, price), (sums.below_strike, supported, MONTHS_PER_YEAR * sums.strike - put)]
+    if sums.below_cap is not None:
+        parts.append((sums.below_cap, supported, price - call))
+    half = sums.price.shape[1] // 2
+    controls = np.empty((sum(len(expected[rows]) for _, rows, expected in parts), half))
+    first = 0
+    for values, rows, expected in parts:
+        block = controls[first: first + len(expected[rows])]
+        np.add(values[rows, :half], values[rows, half:], out=block)
+        block *= 0.5
+        block -= expected[rows, None]
+        first += len(block)
+    return controls
 
 
 def subsidy_values(setup: Setup) -> dict:
@@ -322,9 +366,14 @@ def simulate_and_value(model: prices.PriceModel, setup: Setup, n_paths: int, see
 
 def _concatenate(chunks: list[dict]) -> dict:
     first = chunks[0]
-    return {regime: {instrument: {name: np.concatenate([_pairs_adjacent(c[regime][instrument][name]) for c in chunks],
-                                                       axis=-1)
-                                  for name in first[regime][instrument]}
+    values = next(iter(next(iter(first.values())).values()))
+    controls = (np.concatenate([next(iter(next(iter(c.values())).values()))[CONTROLS] for c in chunks], axis=-1)
+                if CONTROLS in values else None)  # already pair means, shared by every instrument
+    def joined(regime, instrument, name):
+        if name == CONTROLS:
+            return controls
+        return np.concatenate([_pairs_adjacent(c[regime][instrument][name]) for c in chunks], axis=-1)
+    return {regime: {instrument: {name: joined(regime, instrument, name) for name in first[regime][instrument]}
                      for instrument in first[regime]}
             for regime in first}
 
@@ -418,8 +467,9 @@ def _sum_of_minimum(months: np.ndarray, bound) -> np.ndarray:
 # ---------------------------------------------------------------- Monte Carlo statistics
 
 def batch_se(values: np.ndarray, statistic) -> float:
-    """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together).
-    `statistic` takes numpy's `axis` argument: it is computed for all batches in one call."""
+    """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together), for
+    statistics that are not means (quantiles). `statistic` takes numpy's `axis` argument: it is computed for all
+    batches in one call."""
     values = np.asarray(values)
     usable = len(values) - len(values) % (2 * BATCHES)
     estimates = statistic(values[:usable].reshape(BATCHES, -1), axis=1)
@@ -434,10 +484,15 @@ STATISTICS = {
 }
 
 
-def describe(values: np.ndarray, statistics=("mean", "p5", "p50", "p95")) -> dict:
-    """{statistic: value, statistic_se: Monte Carlo SE} for one per-path quantity."""
+def describe(values: np.ndarray, statistics=("mean", "p5", "p50", "p95"), controls: np.ndarray | None = None) -> dict:
+    """{statistic: value, statistic_se: Monte Carlo SE} for one per-path quantity (antithetic pairs adjacent). The mean
+    uses the control variates `controls` (centred pair means, see `cfd_montecarlo`) when given; quantiles do not."""
     out = {}
     for name in statistics:
+        if name == "mean":
+            mean, se = cfd_montecarlo.means(values, controls)
+            out[name], out[f"{name}_se"] = float(mean), float(se)
+            continue
         function = STATISTICS[name]
         out[name] = float(function(values))
         out[f"{name}_se"] = batch_se(values, function)
@@ -445,7 +500,9 @@ def describe(values: np.ndarray, statistics=("mean", "p5", "p50", "p95")) -> dic
 
 
 def probability(flags: np.ndarray) -> dict:
-    return {"value": float(np.mean(flags)), "se": batch_se(flags, np.mean)}
+    """Share of paths flagged, with its SE from the antithetic pair means (no control variate)."""
+    value, se = cfd_montecarlo.means(np.asarray(flags, dtype=float))
+    return {"value": float(value), "se": float(se)}
 
 
 def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUMENTS) -> pd.DataFrame:
@@ -453,8 +510,10 @@ def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUME
     rows = []
     for instrument in instruments:
         r = results[regime][instrument]
-        cost, outlay, value = describe(r["government_pv"]), describe(r["max_annual_outlay"], ("mean", "p95")), \
-            describe(r["project_npv"])
+        controls = r.get(CONTROLS)
+        cost, outlay, value = (describe(r["government_pv"], controls=controls),
+                               describe(r["max_annual_outlay"], ("mean", "p95"), controls),
+                               describe(r["project_npv"], controls=controls))
         loss = probability(r["project_npv"] < 0)
         paid = probability(r["paid"])
         row = {"instrument": instrument}
@@ -504,16 +563,14 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
 
 def zero_cost_revenue_share(results: dict, regime: str = "none") -> dict:
     """alpha* with E[PV floor] - alpha* E[PV call above strike] = 0: the revenue share at which the CfD costs the
-    government nothing in expectation. Values above 1 mean even a symmetric CfD has a positive expected cost."""
+    government nothing in expectation. Values above 1 mean even a symmetric CfD has a positive expected cost.
+    Both expectations use the control variates where the results carry them (then both are exact)."""
     floor = results[regime]["floor"]["government_pv"]
     call = floor - results[regime]["cfd"]["government_pv"]  # PV of the upside above the strike
-    both = np.stack([floor, call])
-    def ratio(values):
-        return values[0].mean() / values[1].mean()
-    usable = floor.size - floor.size % (2 * BATCHES)
-    estimates = [ratio(b) for b in np.split(both[:, :usable], BATCHES, axis=1)]
-    return {"value": float(ratio(both)), "se": float(np.std(estimates, ddof=1) / np.sqrt(BATCHES)),
-            "pv_floor_mean": float(floor.mean()), "pv_upside_mean": float(call.mean())}
+    controls = results[regime]["floor"].get(CONTROLS)
+    value, se = cfd_montecarlo.ratio_of_means(floor, call, controls)
+    (floor_mean, call_mean), _ = cfd_montecarlo.means(np.stack([floor, call]), controls)
+    return {"value": float(value), "se": se, "pv_floor_mean": float(floor_mean), "pv_upside_mean": float(call_mean)}
 
 
 def payment_timeline(results: dict, start_year: int, regime: str = "none", instruments=INSTRUMENTS[1:]) -> pd.DataFrame:
@@ -521,8 +578,7 @@ def payment_timeline(results: dict, start_year: int, regime: str = "none", instr
     rows = []
     for instrument in instruments:
         annual = results[regime][instrument]["annual_outlay"]
-        means = annual.mean(axis=1)
-        ses = [batch_se(year, np.mean) for year in annual]
+        means, ses = cfd_montecarlo.means(annual, results[regime][instrument].get(CONTROLS))
         for year, (mean, se) in enumerate(zip(means, ses)):
             rows.append({"year": start_year + year, "instrument": instrument, "expected_payment": mean, "se": se,
                          "p_paying": float((annual[year] > 0).mean())})
@@ -547,7 +603,7 @@ def budget_scale(results: dict, setup: Setup, regime: str = "none", instruments=
     return pd.DataFrame(rows)
 
 
-# ---------------------------------------------------------------- closed form under GBM (Black 1976)
+# ---------------------------------------------------------------- closed form: the price of each month is lognormal
 
 def black76_put(forward, strike, sigma, maturity) -> np.ndarray:
     """Undiscounted E[max(K - P_T, 0)] for lognormal P_T with mean `forward` and log-volatility sigma sqrt(T)."""
@@ -564,31 +620,40 @@ def black76_call(forward, strike, sigma, maturity) -> np.ndarray:
     return black76_put(forward, strike, sigma, maturity) + np.asarray(forward, dtype=float) - strike
 
 
+def strip_expectations(model: prices.PriceModel, setup: Setup, strike: float, cap: float) -> np.ndarray:
+    """Expected annual sums over each year's months (rows: years of `setup`) of P, of the put max(K - P, 0) at
+    `strike` and of the call max(P - cap, 0): (3, years). Under both models ln P_t is normal, with the mean that makes
+    E[P_t] `model.expected_price` and the variance `model.log_variance`, so each month is a Black-76 option whose
+    volatility is sqrt(variance / t)."""
+    t = (setup.offset_months + np.arange(1, MONTHS_PER_YEAR * setup.years + 1)) / MONTHS_PER_YEAR
+    forwards = model.expected_price(t)
+    sigma = np.sqrt(model.log_variance(t) / t)
+    monthly = np.stack([forwards, black76_put(forwards, strike, sigma, t), black76_call(forwards, cap, sigma, t)])
+    return monthly.reshape(3, setup.years, MONTHS_PER_YEAR).sum(axis=2)
+
+
 def closed_form_values(model: prices.PriceModel, setup: Setup) -> dict:
     """Government PV of the floor (a strip of monthly Black-76 puts) and of the symmetric CfD (a strip of forwards)
-    with the same volumes, basis and discounting as the simulation. GBM only."""
-    if model.kind != "gbm":
-        raise InputError("the closed form holds for GBM only", field="price_model", value=model.kind,
-                         fix="use price_model 'gbm' for the cross-check")
+    with the same volumes, basis and discounting as the simulation, under either price model."""
     contract = setup.contract
     factor = contract.basis_factor
     strike = contract.strike / factor
-    months = setup.offset_months + np.arange(1, MONTHS_PER_YEAR * setup.years + 1)
-    forwards = model.expected_price(months / MONTHS_PER_YEAR)
-    year = np.arange(MONTHS_PER_YEAR * setup.years) // MONTHS_PER_YEAR
+    price, put, _ = strip_expectations(model, setup, strike, contract.cap_multiple * strike)
     weights = (project_finance.discount_factors(setup.government_rate, setup.years)
-               * setup.contract_output / MONTHS_PER_YEAR * factor)[year]
-    puts = black76_put(forwards, strike, model.sigma, months / MONTHS_PER_YEAR)
-    return {"floor": float(weights @ puts), "cfd": float(weights @ (strike - forwards))}
+               * setup.contract_output / MONTHS_PER_YEAR * factor)
+    return {"floor": float(weights @ put), "cfd": float(weights @ (MONTHS_PER_YEAR * strike - price))}
 
 
 def closed_form_check(model: prices.PriceModel, setup: Setup, results: dict, regime: str = "none") -> pd.DataFrame:
-    """Simulated against closed-form government PV for the floor and the CfD, in Monte Carlo standard errors."""
+    """Simulated against closed-form government PV for the floor and the CfD, in Monte Carlo standard errors.
+
+    The simulated value is the plain mean of the antithetic pairs, not the control-variate estimate (which, for these
+    payoffs linear in the strip, is the closed form itself): the check tests the paths, sums and discounting."""
     exact = closed_form_values(model, setup)
     rows = []
     for instrument in ("floor", "cfd"):
         simulated = results[regime][instrument]["government_pv"]
-        mean, se = float(simulated.mean()), batch_se(simulated, np.mean)
+        mean, se = (float(v) for v in cfd_montecarlo.means(simulated))
         rows.append({"instrument": instrument, "simulated": mean, "se": se, "closed_form": exact[instrument],
                      "difference_in_se": (mean - exact[instrument]) / se if se > 0 else 0.0})
     return pd.DataFrame(rows)
@@ -753,7 +818,7 @@ def make_setup(archetype: Archetype, model: prices.PriceModel, contract: Contrac
     offset = months_before_start(model.last_month, start_year)
     subsidies = {r: project_finance.subsidy_cash_flows(archetype, regimes, r, start_year) for r in subsidy_regimes}
     return Setup(archetype, validate_contract(contract), offset, government_rate, subsidies, tuple(thresholds),
-                 compute_irr, keep_annual)
+                 compute_irr, keep_annual, model)
 
 
 def reference_price(model: prices.PriceModel, setup: Setup) -> float:
@@ -889,7 +954,8 @@ def fiscal_quantiles(results: dict, regime: str = "none", instruments=INSTRUMENT
     rows = []
     for instrument in instruments:
         values = results[regime][instrument]["government_pv"]
-        row = {"instrument": instrument, "mean": float(values.mean())}
+        row = {"instrument": instrument,
+               "mean": describe(values, ("mean",), results[regime][instrument].get(CONTROLS))["mean"]}
         row |= {f"p{round(q * 100)}": float(v) for q, v in zip(levels, np.quantile(values, levels))}
         rows.append(row)
     return pd.DataFrame(rows)

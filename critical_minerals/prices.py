@@ -223,8 +223,15 @@ class PriceModel:
         if self.kind == "gbm":
             return self.price0 * np.exp(self.mu * t)
         mean = self.theta + (np.log(self.price0) - self.theta) * np.exp(-self.kappa * t)
-        variance = self.sigma**2 / (2 * self.kappa) * (1 - np.exp(-2 * self.kappa * t))
-        return np.exp(mean + variance / 2)
+        return np.exp(mean + self.log_variance(t) / 2)
+
+    def log_variance(self, years) -> np.ndarray:
+        """Var[ln P_t] for t in years after the last observation: with `expected_price`, the two parameters of the
+        lognormal price at any date under either model (what the closed-form strip of chapter 04 needs)."""
+        t = np.asarray(years, dtype=float)
+        if self.kind == "gbm":
+            return self.sigma**2 * t
+        return self.sigma**2 / (2 * self.kappa) * (1 - np.exp(-2 * self.kappa * t))
 
     def long_run_price(self) -> float:
         """Mean of the stationary price distribution (mean reversion); undefined for GBM."""
@@ -306,47 +313,55 @@ def price_blocks(model: PriceModel, n_paths: int, block_months: list[int], rng: 
     The draws are taken in the same order whatever the blocking, so blocks of 12 months reproduce `simulate_prices`
     exactly; small blocks stay in the processor's cache and need no memory for whole paths. A yielded block is
     overwritten by the next block of the same length (`buffers`: length -> array, reused).
+
+    Under both models ln P_t = m_t + y_t with m_t deterministic and y_t a linear recursion in the draws that starts
+    at 0, so the antithetic path's y is exactly -y: the recursion runs on the first half of the paths only, and
+    the prices are exp(m_t + y_t) and exp(m_t - y_t), computed as exp(level) exp(m_t - level +- y_t) so that the
+    float32 exponent stays near zero and the price keeps a relative precision of about 1e-7.
     """
     validate_model(model)
     if n_paths < 2 or n_paths % 2:
         raise InputError("number of paths must be even (antithetic pairs) and at least 2", field="n_paths",
                          value=n_paths, fix="give an even number, e.g. 20000")
     half = n_paths // 2
-    if model.kind == "gbm":  # x - ln P0 is a random walk with drift
-        persistence, level = 1.0, np.log(model.price0)
+    if model.kind == "gbm":  # ln P_t = ln P0 + t (mu - sigma^2/2) + y_t, y a random walk
+        persistence, level, start = 1.0, np.log(model.price0), 0.0
         step_sd = model.sigma * np.sqrt(MONTH)
         step_mean = (model.mu - model.sigma**2 / 2) * MONTH
-    else:  # y = x - theta: y_{t+1} = b y_t + sd z exactly, b = exp(-kappa dt)
-        persistence, level = np.exp(-model.kappa * MONTH), model.theta
+    else:  # ln P_t = theta + b^t (ln P0 - theta) + y_t, y_{t+1} = b y_t + sd z exactly, b = exp(-kappa dt)
+        persistence, level, start = np.exp(-model.kappa * MONTH), model.theta, np.log(model.price0) - model.theta
         step_sd = model.sigma * np.sqrt((1 - persistence**2) / (2 * model.kappa))
         step_mean = 0.0
-    b, scale = SIMULATION_DTYPE(persistence), SIMULATION_DTYPE(np.exp(level))
+    b, sd, scale = SIMULATION_DTYPE(persistence), SIMULATION_DTYPE(step_sd), SIMULATION_DTYPE(np.exp(level))
     buffers = {} if buffers is None else buffers
-    state = np.full(n_paths, np.log(model.price0) - level, dtype=SIMULATION_DTYPE)
-    carry = np.empty(n_paths, dtype=SIMULATION_DTYPE)
+    state = np.zeros(half, dtype=SIMULATION_DTYPE)  # y at the end of the previous block
+    carry = np.empty(half, dtype=SIMULATION_DTYPE)
     draws = {}
+    first_month = 1
     for months in block_months:
         if months not in buffers:
             buffers[months] = np.empty((months, n_paths), dtype=SIMULATION_DTYPE)
         if months not in draws:
             draws[months] = np.empty((months, half), dtype=SIMULATION_DTYPE)
-        block, normals = buffers[months], draws[months]
-        rng.standard_normal(out=normals, dtype=SIMULATION_DTYPE)
-        np.multiply(normals, SIMULATION_DTYPE(step_sd), out=block[:, :half])
-        np.multiply(normals, SIMULATION_DTYPE(-step_sd), out=block[:, half:])
-        if step_mean:
-            block += SIMULATION_DTYPE(step_mean)
+        block, walk = buffers[months], draws[months]
+        rng.standard_normal(out=walk, dtype=SIMULATION_DTYPE)
+        walk *= sd
         previous = state
         for month in range(months):
             if persistence == 1.0:
-                block[month] += previous
+                walk[month] += previous
             else:
                 np.multiply(previous, b, out=carry)
-                block[month] += carry
-            previous = block[month]
+                walk[month] += carry
+            previous = walk[month]
         state[:] = previous
+        t = np.arange(first_month, first_month + months, dtype=float)
+        mean = (persistence**t * start + t * step_mean).astype(SIMULATION_DTYPE)[:, None]  # m_t - level
+        np.add(mean, walk, out=block[:, :half])
+        np.subtract(mean, walk, out=block[:, half:])
         np.exp(block, out=block)
         block *= scale
+        first_month += months
         yield block
 
 

@@ -156,10 +156,14 @@ def test_black76_put_by_hand_and_parity():
     assert cfd.black76_put(80.0, 100.0, 0.3, 0.0) == pytest.approx(20.0)  # at expiry: intrinsic value
 
 
-def test_closed_form_refuses_mean_reversion():
-    model = prices.PriceModel("mean_reverting", "x", 100.0, 0.2, kappa=0.5, theta=np.log(100.0))
-    with pytest.raises(InputError, match="GBM only"):
-        cfd.closed_form_values(model, toy_setup())
+def test_simulated_floor_and_cfd_match_the_closed_form_under_mean_reversion_too():
+    # the log price of each month is normal under mean reversion as well: Black-76 with sqrt(Var[ln P_t] / t)
+    model = prices.PriceModel("mean_reverting", "nickel", 18_000.0, 0.3, kappa=0.4, theta=np.log(20_000.0))
+    setup = toy_setup(compute_irr=False, keep_annual=False)
+    results = cfd.value_paths(cfd.simulate_paths(model, 20_000, setup.n_months, 13), setup, ("floor", "cfd"))
+    check = cfd.closed_form_check(model, setup, results)
+    assert (check["difference_in_se"].abs() < 3).all(), check
+    assert (check["se"] > 0).all()
 
 
 def test_us_delivered_basis_nets_the_tariff_premium_off_every_payment():
