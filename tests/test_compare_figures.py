@@ -100,3 +100,33 @@ def test_an_unusual_value_links_to_the_paragraph_that_explains_it():
     cell = rows[0].cells[1]
     assert cell.flag == "above 1: see why"
     assert cell.href == "b/report.html#ch04-p-zero-cost-revenue-share"
+
+
+def test_titles_come_from_the_report_and_figures_follow_its_numbering(tmp_path, monkeypatch):
+    report = tmp_path / "report.html"
+    report.write_text(
+        '<h1 id="ch04">Chapter 5 — Contracts for difference</h1>'
+        '<figure class="report-figure" id="figure-04_b"><img src="x"><figcaption><strong>Figure 5.1.</strong> '
+        'Bankability of the project: P(NPV &lt; 0). <span class="figure-source">Source: own.</span></figcaption>'
+        '</figure><figure class="report-figure" id="figure-04_a"><img src="x"><figcaption><strong>Figure 5.2.'
+        '</strong> Cost per instrument; a box. <span class="figure-source">Source: own.</span></figcaption></figure>',
+        encoding="utf-8")
+    chapters, figures = compare.report_titles(report)
+    assert chapters == {"ch04": "Chapter 5 — Contracts for difference"}
+    assert figures == {"04_b": "Figure 5.1. Bankability of the project: P(NPV < 0).",
+                       "04_a": "Figure 5.2. Cost per instrument; a box."}
+    assert compare.short_title(figures["04_a"]) == "Figure 5.2. Cost per instrument"
+    for stem in ("04_a", "04_b"):  # drawn like the acquisition costs
+        monkeypatch.setitem(compare_figures.SHARED, stem, compare_figures.SHARED["03_acquisition_by_mineral"])
+    scenarios = []
+    for name, scale in (("a", 1.0), ("b", 0.5)):
+        folder = tmp_path / name
+        for stem in ("04_a", "04_b"):
+            write(folder, stem, acquisition(scale))
+            (folder / f"{stem}.png").write_bytes(name.encode() + stem.encode())
+            (folder / f"{stem}.txt").write_text(f"{stem} caption\nSource: own\n", encoding="utf-8")
+        scenarios.append({"scenario": name, "figures": folder})
+    changed, _ = compare.figure_rows(scenarios, ["", "b: x 1 → 2"], figures)
+    assert [row.name for row in changed] == ["04_b", "04_a"]  # the report's order, not the files'
+    assert changed[0].title == "Figure 5.1. Bankability of the project: P(NPV < 0)."
+    assert changed[0].shown[1][1] == "04_b caption [b: x 1 → 2]" and changed[0].shared

@@ -241,7 +241,16 @@ def figure_rows(scenarios: list[dict], differing: list[str] | None = None,
                      for png, text in zip(pngs, captions)]
             axes = " · ".join(range_notes(pngs, names))
         changed.append(FigureRow(name, (titles or {}).get(name, name), shown, bool(redrawn), axes))
-    return changed, unchanged
+    order = {name: position for position, name in enumerate(titles or {})}  # as the report numbers them
+    changed.sort(key=lambda row: order.get(row.name, len(order)))
+    return changed, sorted(unchanged, key=lambda name: order.get(name, len(order)))
+
+
+def short_title(title: str) -> str:
+    """`Figure 4.1. Acquisition cost by mineral for each design` of a figure's full caption: its first sentence."""
+    label, _, text = title.partition(". ")
+    first = re.split(r"(?<=[a-z0-9)'])[.;:] ", text, maxsplit=1)[0].rstrip(".")
+    return f"{label}. {first}" if text else title
 
 
 def report_titles(report: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -318,6 +327,6 @@ def write_comparison(scenarios: list[dict], destination: Path) -> Path:
                     "build_id": (scenario["manifest"].get("report_key") or "")[:12]} for scenario in scenarios],
         what_differs=differs, parameters=parameter_rows(manifests),
         results=result_rows(statements, manifests, [scenario["report_href"] for scenario in scenarios]),
-        changed_figures=changed, unchanged_figures=[figure_titles.get(name, name) for name in unchanged],
+        changed_figures=changed, unchanged_figures=[short_title(figure_titles.get(name, name)) for name in unchanged],
         group_titles=group_titles, own_axes_reason=compare_figures.WHY_NOT,
     )
