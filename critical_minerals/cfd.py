@@ -218,12 +218,14 @@ def annual_sums(prices_chunk: np.ndarray, offset: int, years: int, strike: float
     return AnnualSums(price, below_strike, year_sum(np.minimum(months, cap, out=work)), float(strike), float(cap))
 
 
-def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict:
+def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS, controls_out: np.ndarray | None = None) -> dict:
     """Per-path results of one chunk: {regime: {instrument: {name: array}}}.
 
     Per path: government_pv (cost, discounted at the government rate), project_npv (at the hurdle rate), irr,
     max_annual_outlay, total_outlay (undiscounted), paid (any payment), years_above_<threshold>; optionally the
     annual payments (years, paths). Subsidies are deterministic and untaxed, so each regime only shifts the NPV.
+    With a price model in `setup`, also the chunk's control variates (`strip_controls`, written into `controls_out`
+    if given).
     """
     archetype, contract = setup.archetype, setup.contract
     volume = (setup.contract_output / MONTHS_PER_YEAR * contract.basis_factor)[:, None]  # per unit of monthly payoff
@@ -263,7 +265,7 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
                 project["irr_below_bracket"] = project_finance.irr_below_bracket(flows).astype(float)
             results[regime][instrument] = government | project
     if setup.price_model is not None:
-        controls = strip_controls(sums, setup)
+        controls = strip_controls(sums, setup, controls_out)
         for regime in results.values():
             for values in regime.values():
                 values[CONTROLS] = controls
@@ -273,7 +275,7 @@ def value_chunk(sums: AnnualSums, setup: Setup, instruments=INSTRUMENTS) -> dict
 CONTROLS = "strip_controls"  # per-path results' key of the centred control pair means (controls, pairs)
 
 
-def strip_controls(sums: AnnualSums, setup: Setup) -> np.ndarray:
+def strip_controls(sums: AnnualSums, setup: Setup, out: np.ndarray | None = None) -> np.ndarray:
     """The control variates of a chunk, centred on their closed-form expectations, as means of its antithetic pairs
     (path i and i + chunk/2): the annual sums of P in the production years, and of min(P, K) and min(P, cap) in the
     supported years, which span the same payoffs as the monthly put at K and call at the cap (controls, paths / 2)."""
@@ -284,7 +286,7 @@ def strip_controls(sums: AnnualSums, setup: Setup) -> np.ndarray:
     if sums.below_cap is not None:
         parts.append((sums.below_cap, supported, price - call))
     half = sums.price.shape[1] // 2
-    controls = np.empty((sum(len(expected[rows]) for _, rows, expected in parts), half))
+    controls = np.empty((count_controls(setup, sums.below_cap is not None), half)) if out is None else out
     first = 0
     for values, rows, expected in parts:
         block = controls[first: first + len(expected[rows])]
@@ -293,6 +295,13 @@ def strip_controls(sums: AnnualSums, setup: Setup) -> np.ndarray:
         block -= expected[rows, None]
         first += len(block)
     return controls
+
+
+def count_controls(setup: Setup, with_cap: bool = True) -> int:
+    """Number of control variates of `strip_controls`: production years, and supported years once or twice."""
+    producing = setup.years - setup.archetype.construction_years
+    supported = setup.supported_years
+    return producing + (2 if with_cap else 1) * (supported.stop - supported.start)
 
 
 def subsidy_values(setup: Setup) -> dict:
@@ -343,6 +352,9 @@ def simulate_and_value(model: prices.PriceModel, setup: Setup, n_paths: int, see
     block_years = [min(BLOCK_YEARS, setup.years - start) for start in range(0, setup.years, BLOCK_YEARS)]
     blocks = ([setup.offset_months] if setup.offset_months else []) + [MONTHS_PER_YEAR * y for y in block_years]
     chunks, buffers = [], {}
+    # the chunks write their control pair means straight into the whole run's array: no copy, no page faults
+    controls = (np.empty((count_controls(setup), n_paths // 2)) if setup.price_model is not None else None)
+    pairs = 0
     for size in chunk_sizes(n_paths):
         buffer = buffers.setdefault(size, {})
         sums = [np.empty((setup.years, size)) for _ in range(3)]
@@ -360,19 +372,31 @@ def simulate_and_value(model: prices.PriceModel, setup: Setup, n_paths: int, see
             sums[1][rows] = np.minimum(months, strike, out=work).sum(axis=1)
             sums[2][rows] = np.minimum(months, cap, out=work).sum(axis=1)
             first += years
-        chunks.append(value_chunk(AnnualSums(*sums, float(strike), float(cap)), setup, instruments))
-    return _concatenate(chunks)
+        chunks.append(value_chunk(AnnualSums(*sums, float(strike), float(cap)), setup, instruments,
+                                  None if controls is None else controls[:, pairs: pairs + size // 2]))
+        pairs += size // 2
+    return _concatenate(chunks, controls)
 
 
-def _concatenate(chunks: list[dict]) -> dict:
+def _concatenate(chunks: list[dict], controls: np.ndarray | None = None) -> dict:
+    """One result from the chunks': per-path arrays with antithetic pairs adjacent; the control pair means (one
+    array for every instrument) are `controls` if given, else the chunks' joined."""
     first = chunks[0]
     values = next(iter(next(iter(first.values())).values()))
-    controls = (np.concatenate([next(iter(next(iter(c.values())).values()))[CONTROLS] for c in chunks], axis=-1)
-                if CONTROLS in values else None)  # already pair means, shared by every instrument
+    if controls is None and CONTROLS in values:
+        controls = np.concatenate([next(iter(next(iter(c.values())).values()))[CONTROLS] for c in chunks], axis=-1)
     def joined(regime, instrument, name):
         if name == CONTROLS:
             return controls
-        return np.concatenate([_pairs_adjacent(c[regime][instrument][name]) for c in chunks], axis=-1)
+        parts = [c[regime][instrument][name] for c in chunks]
+        out = np.empty(parts[0].shape[:-1] + (sum(p.shape[-1] for p in parts),), dtype=parts[0].dtype)
+        start = 0
+        for part in parts:  # as _pairs_adjacent, written in place: one copy of each value
+            size = part.shape[-1]
+            out[..., start: start + size: 2] = part[..., : size // 2]
+            out[..., start + 1: start + size: 2] = part[..., size // 2:]
+            start += size
+        return out
     return {regime: {instrument: {name: joined(regime, instrument, name) for name in first[regime][instrument]}
                      for instrument in first[regime]}
             for regime in first}

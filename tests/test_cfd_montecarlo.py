@@ -111,3 +111,13 @@ def test_control_variate_cuts_the_standard_errors_of_the_headline_values_at_leas
     ratios = [b[0].mean() / b[1].mean() for b in np.split(both, cfd.BATCHES, axis=1)]
     before = np.std(ratios, ddof=1) / np.sqrt(cfd.BATCHES)
     assert cfd.zero_cost_revenue_share(results)["se"] * 4 <= before
+
+
+def test_streamed_and_stored_paths_carry_the_same_controls(monkeypatch):
+    monkeypatch.setattr(cfd, "CHUNK_PATHS", 600)  # three chunks, the last one short: controls written by slices
+    setup = replace(default_setup(MEAN_REVERTING), keep_annual=False)
+    stored = cfd.value_paths(cfd.simulate_paths(setup.price_model, 1_400, setup.n_months, 7), setup)
+    streamed = cfd.simulate_and_value(setup.price_model, setup, 1_400, 7)
+    controls = streamed["none"]["floor"][cfd.CONTROLS]
+    assert controls.shape == (cfd.count_controls(setup), 700)
+    np.testing.assert_allclose(controls, stored["none"]["floor"][cfd.CONTROLS], rtol=1e-6, atol=1e-3)
