@@ -898,44 +898,6 @@ def harmonization_table(archetypes: dict, regimes: pd.DataFrame, start_year: int
     return pd.DataFrame(rows)
 
 
-def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
-    def ratio(value):
-        return "no 45X credit" if np.isinf(value) else f"{value:.2f}"
-    return pd.DataFrame({
-        "archetype": table["archetype"],
-        "levelized cost (USD/t)": table["levelized_cost_usd_per_t"].map("{:,.0f}".format),
-        "Canada ITC (USD/t)": table["canada_ctm_itc_usd_per_t"].map("{:,.0f}".format),
-        "US 45X permanent (USD/t)": table["us_45x_permanent_usd_per_t"].map("{:,.0f}".format),
-        "US 45X current law (USD/t)": table["us_45x_current_law_usd_per_t"].map("{:,.0f}".format),
-        "ITC / 45X permanent": table["ratio_itc_to_us_45x_permanent"].map(ratio),
-        "ITC / 45X current law": table["ratio_itc_to_us_45x_current_law"].map(ratio),
-        "section 45X eligibility": table["us_45x_reason"],
-        "paper B says": table["paper_b_claim"],
-        "model: permanent 45X": table["model_finds_permanent"],
-        "model: current law": table["model_finds_current_law"],
-    })
-
-
-def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
-    """One paragraph: where the model agrees with paper B's claim and where not, for both 45X readings."""
-    parts = []
-    for row in table[table["paper_b_claim"] != "not discussed"].itertuples():
-        agree = "agrees" if row.agrees_with_paper else "disagrees"
-        if not row.us_45x_eligible:  # no ratio to speak of: say why there is no credit
-            parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t "
-                         f"and 45X nothing, because {row.us_45x_reason}, so the model finds "
-                         f"*{row.model_finds_permanent}* where paper B says *{row.paper_b_claim}* ({agree}) under "
-                         "either reading of 45X")
-            continue
-        parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t against "
-                     f"{row.us_45x_permanent_usd_per_t:,.0f} USD/t for a permanent 45X (ratio "
-                     f"{row.ratio_itc_to_us_45x_permanent:.2f}), so the model finds *{row.model_finds_permanent}* "
-                     f"where paper B says *{row.paper_b_claim}* ({agree}); under current law 45X is worth "
-                     f"{row.us_45x_current_law_usd_per_t:,.0f} USD/t ({row.model_finds_current_law})")
-    return (f"With alignment defined as a ratio of the two levelized subsidies within {tolerance:.0%} of one: "
-            + "; ".join(parts) + ".")
-
-
 def subsidy_strikes(archetypes: dict, calibration: pd.DataFrame, kind: str, drift_from_data: bool,
                     contract: Contract, instrument: str, start_year: int, government_rate: float,
                     regimes: pd.DataFrame, target: float, n_paths: int, seed: int) -> pd.DataFrame:

@@ -10,8 +10,14 @@ import pandas as pd
 
 from . import cfd, prices, units
 from .project_finance import Archetype
+from .tables import read_table
 
 FAN_YEARS, FAN_PATHS = 10, 4000  # the fan chart: ten years of 4,000 paths per model
+
+
+def deflator(prices_monthly: pd.DataFrame, out, real: bool) -> pd.Series | None:
+    """The MUV index that puts prices in constant dollars, or None for nominal prices."""
+    return prices.muv_deflator(prices_monthly, read_table("prices_annual_real", out)) if real else None
 
 
 def contract(policy: dict, *, revenue_share: float, cap_multiple: float, support_years: int, basis: str,

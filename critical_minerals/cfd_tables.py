@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import cfd, units
@@ -41,3 +42,21 @@ def budget_view(budget: pd.DataFrame) -> pd.DataFrame:
         totals_above=_share_with_se(budget["share_of_totals_above"], budget["share_of_totals_above_se"]),
         max_commitment=(budget["max_commitment_usd"] / 1e6).map("{:,.0f} M USD".format))
     return view[["instrument", "threshold", "years_above", "totals_above", "max_commitment"]]
+
+
+def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
+    def ratio(value):
+        return "no 45X credit" if np.isinf(value) else f"{value:.2f}"
+    return pd.DataFrame({
+        "archetype": table["archetype"],
+        "levelized cost (USD/t)": table["levelized_cost_usd_per_t"].map("{:,.0f}".format),
+        "Canada ITC (USD/t)": table["canada_ctm_itc_usd_per_t"].map("{:,.0f}".format),
+        "US 45X permanent (USD/t)": table["us_45x_permanent_usd_per_t"].map("{:,.0f}".format),
+        "US 45X current law (USD/t)": table["us_45x_current_law_usd_per_t"].map("{:,.0f}".format),
+        "ITC / 45X permanent": table["ratio_itc_to_us_45x_permanent"].map(ratio),
+        "ITC / 45X current law": table["ratio_itc_to_us_45x_current_law"].map(ratio),
+        "section 45X eligibility": table["us_45x_reason"],
+        "paper B says": table["paper_b_claim"],
+        "model: permanent 45X": table["model_finds_permanent"],
+        "model: current law": table["model_finds_current_law"],
+    })

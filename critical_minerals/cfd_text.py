@@ -214,3 +214,23 @@ def budget_text(budget: pd.DataFrame, thresholds: tuple[float, float]) -> str:
             f"million; over the whole contract the total exceeds {_million(low)} million in "
             f"{floor.loc[low, 'share_of_totals_above']:.0%} of paths. The largest possible commitment, "
             f"{_million(largest)} million USD, is " + where)
+
+
+def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
+    """One paragraph: where the model agrees with paper B's claim and where not, for both 45X readings."""
+    parts = []
+    for row in table[table["paper_b_claim"] != "not discussed"].itertuples():
+        agree = "agrees" if row.agrees_with_paper else "disagrees"
+        if not row.us_45x_eligible:  # no ratio to speak of: say why there is no credit
+            parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t "
+                         f"and 45X nothing, because {row.us_45x_reason}, so the model finds "
+                         f"*{row.model_finds_permanent}* where paper B says *{row.paper_b_claim}* ({agree}) under "
+                         "either reading of 45X")
+            continue
+        parts.append(f"{row.archetype}: the Canadian credit is worth {row.canada_ctm_itc_usd_per_t:,.0f} USD/t against "
+                     f"{row.us_45x_permanent_usd_per_t:,.0f} USD/t for a permanent 45X (ratio "
+                     f"{row.ratio_itc_to_us_45x_permanent:.2f}), so the model finds *{row.model_finds_permanent}* "
+                     f"where paper B says *{row.paper_b_claim}* ({agree}); under current law 45X is worth "
+                     f"{row.us_45x_current_law_usd_per_t:,.0f} USD/t ({row.model_finds_current_law})")
+    return (f"With alignment defined as a ratio of the two levelized subsidies within {tolerance:.0%} of one: "
+            + "; ".join(parts) + ".")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from critical_minerals import cfd, section_45x
+from critical_minerals import cfd, cfd_tables, cfd_text, section_45x
 from critical_minerals import project_finance as pf
 from critical_minerals.errors import InputError
 
@@ -56,7 +56,7 @@ def test_archetypes_that_sell_concentrate_get_no_45x_credit():
 
 def test_harmonization_table_shows_why_a_product_is_not_eligible():
     table = cfd.harmonization_table(pf.read_archetypes(), pf.read_subsidy_regimes(), 2027, 0.25)
-    view = cfd.harmonization_view(table).set_index("archetype")
+    view = cfd_tables.harmonization_view(table).set_index("archetype")
     assert "graphite concentrate at 95.0% is not a form of graphite" in view.loc["graphite", "section 45X eligibility"]
     assert "nickel concentrate" in view.loc["nickel", "section 45X eligibility"]
     assert view.loc["nickel", "ITC / 45X permanent"] == "no 45X credit"
@@ -73,7 +73,7 @@ def test_bad_requirement_file_names_row_and_field(tmp_path):
 
 def test_verdict_gives_the_reason_instead_of_an_infinite_ratio():
     table = cfd.harmonization_table(pf.read_archetypes(), pf.read_subsidy_regimes(), 2027, 0.25)
-    verdict = cfd.harmonization_verdict(table, 0.25)
+    verdict = cfd_text.harmonization_verdict(table, 0.25)
     assert "inf" not in verdict
     assert "45X nothing, because nickel concentrate at 15.0% is not a form of nickel" in verdict
     lithium = verdict.split("lithium: ")[1].split(";")[0]
