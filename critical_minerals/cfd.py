@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from . import prices, project_finance
+from . import display, prices, project_finance
 from .errors import InputError
 from .project_finance import Archetype
 
@@ -519,7 +519,8 @@ def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUME
 
 
 def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
-    """The instrument summary as shown: USD million and percent, each with its Monte Carlo SE in brackets."""
+    """The instrument summary as shown: USD million and percent, each with its Monte Carlo SE in brackets. The
+    project's NPV P5 and the IRR's P5 and P95 are its details (shown in the all-columns copy, data appendix)."""
     def money(name):
         return summary.apply(lambda r: f"{r[name] / 1e6:,.0f} (±{r[name + '_se'] / 1e6:,.0f})", axis=1)
     def share(name):
@@ -534,7 +535,7 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         "fiscal cost P50": money("fiscal_npv_p50").to_numpy(),
         "fiscal cost P95": money("fiscal_npv_p95").to_numpy(),
         "largest annual outlay, P95 (USD M)": money("max_outlay_p95").to_numpy(),
-        "P(government pays)": share("p_paying").to_numpy(),
+        "chance the government pays": share("p_paying").to_numpy(),
         "project NPV, mean (USD M)": money("project_npv_mean").to_numpy(),
         "project NPV P5": money("project_npv_p5").to_numpy(),
         "P(NPV < 0)": share("p_npv_negative").to_numpy(),
@@ -543,7 +544,7 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         view["IRR P5"] = rate("irr_p5").to_numpy()
         view["IRR P50"] = rate("irr_p50").to_numpy()
         view["IRR P95"] = rate("irr_p95").to_numpy()
-    return view
+    return display.details(view, ["project NPV P5", "IRR P5", "IRR P95"])
 
 
 def zero_cost_revenue_share(results: dict, regime: str = "none") -> dict:
@@ -854,9 +855,11 @@ def harmonization_table(archetypes: dict, regimes: pd.DataFrame, start_year: int
 
 
 def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as shown; the ratios (the credits' columns divided) and the eligibility reasoning (the
+    paragraph beside the table says it) are its details, shown in the all-columns copy in the data appendix."""
     def ratio(value):
         return "no 45X credit" if np.isinf(value) else f"{value:.2f}"
-    return pd.DataFrame({
+    return display.details(pd.DataFrame({
         "archetype": table["archetype"],
         "levelized cost (USD/t)": table["levelized_cost_usd_per_t"].map("{:,.0f}".format),
         "Canada ITC (USD/t)": table["canada_ctm_itc_usd_per_t"].map("{:,.0f}".format),
@@ -868,7 +871,7 @@ def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
         "paper B says": table["paper_b_claim"],
         "model: permanent 45X": table["model_finds_permanent"],
         "model: current law": table["model_finds_current_law"],
-    })
+    }), ["ITC / 45X permanent", "ITC / 45X current law", "section 45X eligibility"])
 
 
 def harmonization_verdict(table: pd.DataFrame, tolerance: float) -> str:
