@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from . import cfd_montecarlo, prices, project_finance
+from . import cfd_montecarlo, display, prices, project_finance
 from .errors import InputError
 from .project_finance import Archetype
 
@@ -558,7 +558,8 @@ def instrument_summary(results: dict, regime: str = "none", instruments=INSTRUME
 
 
 def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
-    """The instrument summary as shown: USD million and percent, each with its Monte Carlo SE in brackets."""
+    """The instrument summary as shown: USD million and percent, each with its Monte Carlo SE in brackets. The
+    project's NPV P5 and the IRR's P5 and P95 are its details (shown in the all-columns copy, data appendix)."""
     def money(name):
         return summary.apply(lambda r: f"{r[name] / 1e6:,.0f} (±{r[name + '_se'] / 1e6:,.0f})", axis=1)
     def share(name):
@@ -573,7 +574,7 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         "fiscal cost P50": money("fiscal_npv_p50").to_numpy(),
         "fiscal cost P95": money("fiscal_npv_p95").to_numpy(),
         "largest annual outlay, P95 (USD M)": money("max_outlay_p95").to_numpy(),
-        "P(government pays)": share("p_paying").to_numpy(),
+        "chance the government pays": share("p_paying").to_numpy(),
         "project NPV, mean (USD M)": money("project_npv_mean").to_numpy(),
         "project NPV P5": money("project_npv_p5").to_numpy(),
         "P(NPV < 0)": share("p_npv_negative").to_numpy(),
@@ -582,7 +583,7 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
         view["IRR P5"] = rate("irr_p5").to_numpy()
         view["IRR P50"] = rate("irr_p50").to_numpy()
         view["IRR P95"] = rate("irr_p95").to_numpy()
-    return view
+    return display.details(view, ["project NPV P5", "IRR P5", "IRR P95"])
 
 
 def zero_cost_revenue_share(results: dict, regime: str = "none") -> dict:

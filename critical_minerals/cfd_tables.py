@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import cfd, units
+from . import cfd, display, units
 
 
 def lithium_check_view(check: pd.DataFrame) -> pd.DataFrame:
@@ -45,9 +45,11 @@ def budget_view(budget: pd.DataFrame) -> pd.DataFrame:
 
 
 def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as shown; the ratios (the credits' columns divided) and the eligibility reasoning (the
+    paragraph beside the table says it) are its details, shown in the all-columns copy in the data appendix."""
     def ratio(value):
         return "no 45X credit" if np.isinf(value) else f"{value:.2f}"
-    return pd.DataFrame({
+    return display.details(pd.DataFrame({
         "archetype": table["archetype"],
         "levelized cost (USD/t)": table["levelized_cost_usd_per_t"].map("{:,.0f}".format),
         "Canada ITC (USD/t)": table["canada_ctm_itc_usd_per_t"].map("{:,.0f}".format),
@@ -59,4 +61,4 @@ def harmonization_view(table: pd.DataFrame) -> pd.DataFrame:
         "paper B says": table["paper_b_claim"],
         "model: permanent 45X": table["model_finds_permanent"],
         "model: current law": table["model_finds_current_law"],
-    })
+    }), ["ITC / 45X permanent", "ITC / 45X current law", "section 45X eligibility"])

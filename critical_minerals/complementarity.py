@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths, usgs_world
+from . import display, paths, usgs_world
 from .data_files import read_data_table
 from .countries import OTHER, PARTNERS, WORLD
 from .critical_lists import critical_lists, list_commodities
@@ -421,7 +421,8 @@ def concentration(supply_: Supply, status: pd.DataFrame) -> pd.DataFrame:
     share, and the share no named country accounts for ('Other countries', withheld values, rounding).
 
     The HHI counts named countries only; were the unassigned share one supplier it would add at most its square
-    (`hhi_upper`).
+    (`hhi_upper`). That bound and the unassigned share are the table's details: the report shows them in its
+    all-columns copy in the data appendix (display.table).
     """
     labels = supply_.shares["label"].unique()
     known = supply_.shares.dropna(subset=["share_pct"])
@@ -445,7 +446,8 @@ def concentration(supply_: Supply, status: pd.DataFrame) -> pd.DataFrame:
     })
     table["highly_concentrated"] = table["hhi"] > HHI_HIGHLY_CONCENTRATED
     table["gap"] = (table["china_pct"] > GAP_CHINA_ABOVE_PCT) & (table["club_pct"] < GAP_CLUB_BELOW_PCT)
-    return table.sort_values("hhi", ascending=False, ignore_index=True)
+    return display.details(table.sort_values("hhi", ascending=False, ignore_index=True),
+                           ["hhi_upper", "unassigned_pct"])
 
 
 # ---------------------------------------------------------------- headroom
@@ -555,7 +557,8 @@ PAPER_B_NOT_OVERLAP = ("copper", "nickel", "graphite")  # paper B: no zero-sum c
 
 def claims_check(world: pd.DataFrame, selection: Selection, overlap_threshold_pp: float,
                  leading_margin_pp: float, choice: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Paper B's examples classified on production and on reserves, whatever the chapter's scope."""
+    """Paper B's examples classified on production and on reserves, whatever the chapter's scope. The values a
+    partner withholds (`unknown`) are a detail the report shows in the table's all-columns copy."""
     everything = Selection(selection.edition, selection.year, selection.estimated, selection.reserves_year,
                            selection.stage, "all")
     products = catalogue(world, everything, pd.DataFrame(), [], choice)
@@ -571,7 +574,8 @@ def claims_check(world: pd.DataFrame, selection: Selection, overlap_threshold_pp
                                      "not zero-sum: room for several North American projects")
     table["data_agree"] = np.where(table["class"] == UNDETERMINED, "cannot tell",
                                    np.where((table["class"] == OVERLAPPING) == said_overlapping, "yes", "no"))
-    return table[["label", "measure", *PARTNERS, CLUB, "class", "unknown", "paper_b_says", "data_agree"]]
+    return display.details(table[["label", "measure", *PARTNERS, CLUB, "class", "unknown", "paper_b_says",
+                                  "data_agree"]], ["unknown"])
 
 
 # ---------------------------------------------------------------- the chapter's tables and headline numbers
@@ -579,14 +583,16 @@ def claims_check(world: pd.DataFrame, selection: Selection, overlap_threshold_pp
 def with_applications(classified: pd.DataFrame, paper_table: pd.DataFrame) -> pd.DataFrame:
     """Paper A's picture made precise: partner shares, club share, leader and class, with the paper's uses.
 
-    Products whose label starts with a paper mineral's name get its energy-transition and defence applications.
+    Products whose label starts with a paper mineral's name get its energy-transition and defence applications; the
+    report shows them in the table's all-columns copy (the chapter argues from the shares and classes).
     """
     uses = paper_table.set_index("mineral")[["energy_transition_applications", "defense_applications"]]
     mineral = classified["label"].str.replace(r" \(.*\)$", "", regex=True)
     table = classified.assign(mineral=mineral).merge(uses, left_on="mineral", right_index=True, how="left")
     columns = ["label", *PARTNERS, CLUB, "leading_partner", "clear_lead", "class", "energy_transition_applications",
                "defense_applications"]
-    return table[columns].sort_values(CLUB, ascending=False, ignore_index=True)
+    return display.details(table[columns].sort_values(CLUB, ascending=False, ignore_index=True),
+                           ["energy_transition_applications", "defense_applications"])
 
 
 def _context_dict(context: pd.DataFrame) -> dict:

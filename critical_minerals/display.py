@@ -3,7 +3,14 @@
 A number keeps SIGNIFICANT figures whatever its size (0.27 stays 0.270, 4.44 stays 4.44, 12,345 keeps every digit
 before the point), thousands are separated, and a non-zero value is never shown as zero. Tables get human headers
 with their units (HEADERS; a column not listed loses its underscores and gains a capital), booleans read Yes / No,
-years and editions show as labels (2024, not 2,024), and missing values show as a dash.
+years and editions show as labels (2024, not 2,024), missing values show as a dash, and a code from the data
+(`net_imports`, `rare_earths`) reads as words (CODE_WORDS; any other snake_case code loses its underscores).
+
+A table fits the report's text column: the columns a reader does not need to follow the argument (notes, sources,
+tail percentiles, values derivable from the others) are its *details*, named by the function that builds the table
+in `frame.attrs["details"]` or listed in DETAILS. `table` then shows the table without them, followed by a closed
+block holding every column; the report moves that block to the data appendix (report/plumbing.py), so nothing is
+lost and the reading path carries no table wider than its column.
 """
 
 from __future__ import annotations
@@ -23,6 +30,19 @@ SMALLEST_FIXED = 1e-4  # below this, a value is written as 1.23e-05 rather than 
 NOISE = 1e-9  # floating-point residue (a share computed as 100 - 100 = 1.4e-14); no quantity here is this small
 YEAR_WORD = re.compile(r"(^|[ _])(year|edition)($|[ _])", re.IGNORECASE)
 YEAR_RANGE = (1800, 2200)
+
+DETAILS_ATTR = "details"  # frame.attrs key: the columns a table shows only in its all-columns copy
+# detail columns of tables a chapter assembles itself (so no function names them): notes that explain one row
+DETAILS = frozenset({"content_note"})
+# a whole cell that is a code from the data: net_imports, or a keyed one such as s30d_battery_share.2024
+CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?:\.[a-z0-9]+)?")
+# codes whose words are not just the code without underscores
+CODE_WORDS = {
+    "rare_earths_nd_oxide": "rare earths (Nd oxide)", "net_imports": "net imports", "cn_cif": "CIF China",
+    "apparent_consumption": "apparent consumption", "not_available": "not available",
+    "not_applicable": "not applicable", "in_world_total": "in the world total", "net_trade": "net trade",
+    "carry_forward": "last published year carried forward",
+}
 
 # column name in the package's tables -> header a reader sees (with the unit)
 HEADERS = {
@@ -109,7 +129,14 @@ def cell(value, year: bool = False) -> str:
         return number(value)
     if value is pd.NA or value is pd.NaT:
         return MISSING
-    return str(value)
+    return words(str(value))
+
+
+def words(text: str) -> str:
+    """A cell's text as a reader reads it: a code from the data becomes words, a boolean written out reads Yes / No."""
+    if CODE.fullmatch(text):
+        return CODE_WORDS.get(text, text.replace("_", " ").replace(".", ", "))
+    return {"True": "Yes", "False": "No"}.get(text, text)
 
 
 def _row_numbers(index: pd.Index) -> bool:
@@ -137,10 +164,51 @@ def view(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def table(frame: pd.DataFrame, caption: str | None = None) -> Styler:
-    """A table as the report shows it: human headers, numbers by `number`, no row numbers, a dash for missing.
+def details(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """`frame`, with `columns` named as its details: the report shows them in the all-columns copy only."""
+    frame.attrs[DETAILS_ATTR] = tuple(columns)
+    return frame
 
-    Cell text is escaped: a string from a data file shows as text, never as markup. The table's id comes from its
+
+def _is_detail(name, named) -> bool:
+    """A detail column: named as one, or (under a grouped header) with a part named as one."""
+    parts = name if isinstance(name, tuple) else (name,)
+    return name in named or any(isinstance(part, str) and part in named for part in parts)
+
+
+class WithDetails:
+    """A table shown without its detail columns, followed by a closed block holding every column (the report moves
+    that block to its data appendix; a notebook shows it in place)."""
+
+    def __init__(self, reading: Styler, full: Styler, columns: int):
+        self.reading, self.full, self.columns = reading, full, columns
+
+    def to_html(self) -> str:
+        return (f"{self.reading.to_html()}\n<details class=\"{ALL_COLUMNS}\"><summary>All {self.columns} columns"
+                f"</summary>\n{self.full.to_html()}\n</details>\n")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+ALL_COLUMNS = "all-columns"  # class of the block that holds a table with every column
+
+
+def table(frame: pd.DataFrame, caption: str | None = None) -> Styler | WithDetails:
+    """A table as the report shows it: human headers, numbers by `number`, no row numbers, a dash for missing; with
+    detail columns (see the module's docstring), the table without them and a closed block with every column.
+    """
+    named = set(frame.attrs.get(DETAILS_ATTR, ())) | DETAILS
+    hidden = [position for position, name in enumerate(frame.columns) if _is_detail(name, named)]
+    if not hidden:
+        return _styled(frame, caption)
+    reading = frame.iloc[:, [p for p in range(frame.shape[1]) if p not in hidden]]
+    full_caption = f"{caption}: all columns" if caption else None
+    return WithDetails(_styled(reading, caption), _styled(frame, full_caption), frame.shape[1])
+
+
+def _styled(frame: pd.DataFrame, caption: str | None) -> Styler:
+    """Cell text is escaped: a string from a data file shows as text, never as markup. The table's id comes from its
     content, not a random number, so a rerun gives the same HTML; cells get no ids (no style needs them).
     """
     content = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:16]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import paths
+from . import display, paths
 from .countries import PARTNERS, WORLD
 from .data_files import read_data_table
 from .errors import InputError
@@ -368,16 +368,17 @@ def check_comparison(edition: int, year: int, candidates: pd.DataFrame) -> None:
 
 
 def reproduction_view(reproduction: pd.DataFrame) -> pd.DataFrame:
-    """The comparison as readers see it: per partner, the paper's share, the USGS share and the difference (pp)."""
+    """The comparison as readers see it: per partner, the paper's share, the USGS share and the difference (pp); the
+    differences are the table's details (the report shows them in its all-columns copy, in the data appendix)."""
     view = reproduction.set_index("mineral")
     parts = {}
     for column, country in [*SHARE_COLUMNS.items(), ("total_pct", "Total")]:
         parts[(country, "paper")] = view[f"{column}_paper"]
         parts[(country, "USGS")] = view[f"{column}_usgs"]
         parts[(country, "difference")] = view[f"{column}_diff"]
-    parts[("", "matches")] = view["matches"].map({True: "yes", False: "no"})
+    parts[("", "matches")] = view["matches"].astype(bool)
     parts[("", "USGS withheld")] = view["usgs_withheld"]
-    return pd.DataFrame(parts)
+    return display.details(pd.DataFrame(parts), ["difference"])
 
 
 def claims_verdict(checked: pd.DataFrame) -> str:

@@ -351,7 +351,7 @@ def _usgs_history(salient: pd.DataFrame, commodity: str, detail: str) -> pd.Data
     latest = rows.sort_values("edition").groupby("year").tail(1)  # each year from the newest edition that gives it
     factors = np.array([units.price_factor_to_usd_per_t(unit) for unit in latest["unit"]], dtype=float)
     editions = f"{latest['edition'].min()}–{latest['edition'].max()}" if len(latest) else ""
-    label = f"USGS MCS {editions} salient statistics: price" + (f" ({detail})" if detail else "")
+    label = f"USGS MCS {editions} salient statistics: price" + (f" ({display.words(detail)})" if detail else "")
     return pd.DataFrame({"year": latest["year"].to_numpy(), "price": (latest["value"] * factors).to_numpy(),
                          "price_source": label})
 
@@ -508,15 +508,17 @@ def summary(costs_by_design: dict[str, pd.DataFrame], settings: Settings, rotati
 
 
 def cost_view(costs: pd.DataFrame) -> pd.DataFrame:
-    """The per-mineral table as readers see it: quantities, price and its source, cost, and why excluded."""
+    """The per-mineral table as readers see it: quantities, price and its source, cost, and why excluded. How each
+    quantity was measured, the price years and the price source are its details (the report shows them in the
+    table's all-columns copy, in the data appendix)."""
     view = costs.reset_index()
-    return pd.DataFrame({
+    return display.details(pd.DataFrame({
         "mineral": view["label"], "basis": view["basis_used"], "months": view["months"],
         "annual quantity (t)": view["annual_t"], "quantity note": view["quantity_note"],
         "stock (t)": view["stock_t"], "price (USD/t)": view["price_usd_per_t"], "price years": view["price_note"],
         "price source": view["price_source"], "cost (USD m)": view["cost_usd"] / 1e6,
         "status": np.where(view["status"] == INCLUDED, INCLUDED, "excluded: " + view["exclusion"]),
-    })
+    }), ["quantity note", "price years", "price source"])
 
 
 # ---------------------------------------------------------------- calibration

@@ -59,3 +59,23 @@ def test_holding_the_stock_table_shows_every_digit_a_reader_needs():
     npc = stockpile.net_present_cost(9.06e9, 0.01, 0.02, 20) / 1e9
     assert f">{carrying:.3f}<" in html and f">{npc:.3g}<" in html and f">{npc:.0f}<" not in html
     assert "Yearly carrying cost (USD bn)" in html and "_" not in display.view(totals).columns.str.cat()
+
+
+def test_codes_from_the_data_read_as_words():
+    frame = pd.DataFrame({"basis": ["net_imports", "s30d_battery_share.2024", "rare_earths"],
+                          "flag": ["True", "False", "included"], "note": ["see net_imports", "a, b", "x_1"]})
+    shown = display.view(frame)
+    assert shown["Basis"].tolist() == ["net imports", "s30d battery share, 2024", "rare earths"]
+    assert shown["Flag"].tolist() == ["Yes", "No", "included"]
+    assert shown["Note"].tolist() == ["see net_imports", "a, b", "x 1"]  # text keeps its words; a code becomes words
+
+
+def test_detail_columns_wait_in_an_all_columns_block():
+    frame = display.details(pd.DataFrame({"mineral": ["copper"], "cost": [1.5], "content_note": ["refined"],
+                                          "price_source": ["World Bank"]}), ["price_source"])
+    html = display.table(frame, caption="Costs").to_html()
+    reading, block = html.split(f'<details class="{display.ALL_COLUMNS}">')
+    assert "World Bank" not in reading and "refined" not in reading  # named by the table and by DETAILS
+    assert ">Cost<" in reading and "All 4 columns" in block and "World Bank" in block and "Costs: all columns" in block
+    plain = pd.DataFrame({"mineral": ["copper"]})
+    assert display.ALL_COLUMNS not in display.table(plain).to_html()  # no details: one table, as before

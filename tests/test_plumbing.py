@@ -6,7 +6,7 @@ from __future__ import annotations
 import nbformat
 import pandas as pd
 
-from critical_minerals import figures
+from critical_minerals import display, figures
 from critical_minerals.report import plumbing
 from critical_minerals.report.chapters import render_chapter
 
@@ -83,3 +83,31 @@ def test_rendered_chapter_keeps_every_cell_once_and_moved_headings_out_of_the_co
     assert [h.title for h in chapter.headings] == ["Chapter 7 — Test", "Findings", "Conclusion"]
     assert '<h3 id="data-ch07-dataset-details">' in chapter.appendix  # one level down, under the chapter's name
     assert [c.link for c in chapter.caveats] == ["cell-ch07-names-text"]  # the methods still link to the cell
+
+
+def wide_table(rows: int, caption: str | None = None) -> str:
+    frame = pd.DataFrame({"mineral": [f"m{i}" for i in range(rows)], "cost_usd_bn": range(rows),
+                          "price_source": [f"source of row {i}" for i in range(rows)]})
+    return figures.table(display.details(frame, ["price_source"]), caption=caption).to_html()
+
+
+def test_detail_columns_move_to_the_appendix_and_the_chapter_links_to_them(tmp_path):
+    notebook = chapter_notebook()
+    notebook.cells.insert(2, code_cell(wide_table(40, "Costs by mineral"), "wide", ["collapsed"]))
+    notebook.cells.insert(3, code_cell(wide_table(3), "wide-moved", ["appendix"]))
+    reading, moved = plumbing.split(notebook, "ch07")
+    shown = reading.cells[2].outputs[0]["data"]["text/html"]
+    assert "source of row" not in shown and "Show all 40 rows" in shown  # no detail column; still folded
+    assert 'href="#cell-wide-all-columns-0">All 3 columns of this table</a> are in the data appendix' in shown
+    ids = [cell["id"] for cell in moved.cells]
+    assert ids.index("wide-all-columns-0") == ids.index("wide-all-columns-0-title") + 1
+    full = moved.cells[ids.index("wide-all-columns-0")].outputs[0]["data"]["text/html"]
+    assert full.count("<table") == 1 and "source of row 39" in full and "Costs by mineral: all columns" in full
+    title = moved.cells[ids.index("wide-all-columns-0-title")].source
+    assert "“Findings”" in title and "(#cell-wide)" in title  # names its section and links back
+    whole = moved.cells[ids.index("wide-moved")].outputs[0]["data"]["text/html"]  # a moved cell: every column, once
+    assert whole.count("<table") == 1 and "source of row 2" in whole and "All 3 columns" not in whole
+    path = tmp_path / "07_test.ipynb"
+    nbformat.write(notebook, path)
+    chapter, _ = render_chapter(path)
+    assert 'id="cell-ch07-wide-all-columns-0"' in chapter.appendix and "source of row 39" not in chapter.html

@@ -129,6 +129,31 @@ def test_report_speaks_about_its_subject_only(project):
     assert not found, [text[max(0, m.start() - 80): m.end() + 80] for m in DEVELOPMENT.finditer(text)][:5]
 
 
+# a code from the data or the package in a table cell (net_imports, low_purity), or a boolean as Python writes it
+# (a file's name, which a reader looks up in data/, is not a code)
+RAW_CODE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z]{2,4}\b)|^(?:True|False)$")
+
+
+def raw_codes(html: str) -> list[tuple[str, str]]:
+    """(table caption or header, cell) of every reading-path table cell that shows a code instead of words."""
+    return [(table["caption"] or " | ".join(table["rows"][0]), text) for table in reading(html).tables
+            for row in table["rows"] for text in row if RAW_CODE.search(text)]
+
+
+def test_raw_code_check_on_hand_cases():
+    page = ('<table><tr><th>Basis</th></tr><tr><td>net_imports</td></tr><tr><td>False</td></tr>'
+            '<tr><td>net imports</td></tr><tr><td>No</td></tr><tr><td>data/stockpile_design_x.csv</td></tr></table>'
+            '<section id="data-appendix"><table><tr><td>kept_in_appendix</td></tr></table></section>')
+    assert raw_codes(page) == [("Basis", "net_imports"), ("Basis", "False")]
+
+
+def test_reading_path_tables_show_words_not_codes(project):
+    """Regression: chapter 3's design tables showed `net_imports`, chapter 1's matches True / False."""
+    html = project.report.read_text(encoding="utf-8")
+    assert len(reading(html).tables) > 10
+    assert raw_codes(html) == []
+
+
 def test_summary_numbers_agree_with_the_results_at_the_displayed_precision(project):
     root = project.root / "build" / "default"
     html = project.report.read_text(encoding="utf-8")

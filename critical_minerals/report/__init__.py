@@ -5,7 +5,7 @@ their key figures, words and numbers from the chapters' results files), contents
 opening with its key-findings box), methods and caveats (cells tagged `caveats`), the figures gallery, the
 parameters, the data sources and licences (from the registry), the build's provenance, the key numbers of every
 chapter (statements from data/report_summary.csv) and the data tables the chapters move out of the reading path
-(cells tagged `appendix`). Everything is inlined (style, script, images), so the file can be mailed and read offline;
+(cells tagged `appendix`, and tables' detail columns) with the data dictionary (data/dictionary.csv). Everything is inlined (style, script, images), so the file can be mailed and read offline;
 there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import datasets
+from .. import data_dictionary, datasets
 from . import appendix, findings, gallery, references, summary, typeset
 from .model import Chapter, chapter_anchor, chapter_from_json
 from .compare import write_comparison
@@ -82,4 +82,5 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         parameters=appendix.parameters_by_notebook(manifest),
         differing=appendix.chosen(manifest),
         sources=appendix.sources(registry),
+        dictionary=data_dictionary.read(),
     )

@@ -7,6 +7,9 @@ Two cell tags, set in a notebook's cell metadata (no code or prose changes):
   collapsed  each table the cell shows is cut to its first PREVIEW_ROWS rows, followed by a closed block that opens
              on the whole table. For per-mineral tables and full listings that the argument rests on but need not show
              in full.
+
+A table with detail columns (display.table) shows without them and carries a block with every column; that block
+moves to the data appendix too, and the chapter keeps a line linking to it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import re
 
 import nbformat
 
+from ..display import ALL_COLUMNS
+
 APPENDIX_TAG = "appendix"
 COLLAPSED_TAG = "collapsed"
 PREVIEW_ROWS = 5
 TITLE_WORDS = 8
 
 _ROW = re.compile(r"<tr\b.*?</tr>\s*", re.S)
+_ALL_COLUMNS = re.compile(rf'<details class="{ALL_COLUMNS}"><summary>(.*?)</summary>\n(.*?)\n</details>\n?', re.S)
 
 
 def tags(cell) -> list[str]:
@@ -93,20 +99,66 @@ def pointer(moved: list, prefix: str, number: int):
     return cell
 
 
+def all_columns(cell, section: str) -> list:
+    """Move each all-columns block the cell shows out of it (in place): the cell keeps a line linking to it, and the
+    returned cells (a line naming where the table stands, and the table) go to the data appendix."""
+    moved = []
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if "text/html" not in data:
+            continue
+
+        def move(match: re.Match) -> str:
+            anchor = f"{cell['id']}-all-columns-{len(moved) // 2}"
+            where = f" in “{section}”" if section else ""
+            line = nbformat.v4.new_markdown_cell(
+                f"**{match.group(1)} of the table{where}** ([back to the chapter](#cell-{cell['id']})).")
+            line["id"] = f"{anchor}-title"
+            table = nbformat.v4.new_code_cell("")
+            table["id"] = anchor
+            table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": match.group(2)})]
+            moved.extend([line, table])
+            return (f'<p class="all-columns-pointer"><a href="#cell-{anchor}">{match.group(1)} of this table'
+                    "</a> are in the data appendix.</p>\n")
+
+        data["text/html"] = _ALL_COLUMNS.sub(move, data["text/html"])
+    return moved
+
+
+def whole(cell) -> None:
+    """A cell moved to the appendix shows its tables with every column, once (in place)."""
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        blocks = _ALL_COLUMNS.findall(data.get("text/html", ""))
+        if blocks:
+            data["text/html"] = "\n".join(table for _, table in blocks)
+
+
+def section_title(cell, current: str) -> str:
+    """The heading a markdown cell opens (its last one), else `current`."""
+    if cell.cell_type != "markdown":
+        return current
+    found = re.findall(r"^#+\s*(.+?)\s*$", cell.source, re.M)
+    return found[-1] if found else current
+
+
 def split(notebook, prefix: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode | None]:
     """The chapter as the reading path shows it (collapsed tables folded, moved cells replaced by pointer lines) and
     a notebook of the cells moved to the appendix (None when there are none). Cell ids are kept, so links to a moved
     cell (from the methods section, say) still land on it."""
     reading, moved, run = copy.deepcopy(notebook), [], []
-    cells = []
+    cells, section = [], ""
     for cell in reading.cells:
+        section = section_title(cell, section)
         if APPENDIX_TAG in tags(cell):
+            whole(cell)
             run.append(cell)
             continue
         if run:
             cells.append(pointer(run, prefix, len(moved)))
             moved.extend(run)
             run = []
+        moved.extend(all_columns(cell, section))
         if COLLAPSED_TAG in tags(cell):
             collapse(cell)
         cells.append(cell)
