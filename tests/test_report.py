@@ -535,7 +535,7 @@ def test_gallery_shows_every_figure_with_links_to_every_format(report_site):
         assert media.split(";")[0] == {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
                                        "csv": "text/csv", "txt": "text/plain"}[link["download"].rsplit(".", 1)[1]]
     for name in names:
-        caption, source = (scenario.figures / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        caption, source, _ = (scenario.figures / f"{name}.txt").read_text(encoding="utf-8").splitlines()
         shown = re.sub(r" \[\d+\]", "", gallery.text)  # the source line without its links into the references
         assert caption in shown and source in shown
     in_text = [a["href"][1:] for a in gallery.starts("a") if a["href"].startswith("#figure-")]
