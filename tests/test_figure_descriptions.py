@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from critical_minerals import figures  # noqa: E402
 from critical_minerals.display import number  # noqa: E402
-from critical_minerals.figures import cfd, complementarity, data_checks, dependence, instruments, stockpile  # noqa: E402
+from critical_minerals.figures import (cfd, complementarity, data_checks, dependence, instruments,  # noqa: E402
+                                       stockpile)
 from critical_minerals.report import gallery, typeset  # noqa: E402
 from test_report import Page, report_site  # noqa: E402,F401  (the built report, shared with test_report.py)
 

@@ -133,8 +133,9 @@ def subsidy_comparison_description(data: pd.DataFrame) -> str:
     low = data.loc[data["share_of_levelized_cost"].idxmin()]
 
     def bar(row) -> str:
-        return (f"{row['archetype']} under {REGIME_LABELS[row['regime']]} ({number(100 * row['share_of_levelized_cost'])}"
-                f" % of levelized cost, {number(row['usd_per_t'])} USD/t)")
+        return (f"{row['archetype']} under {REGIME_LABELS[row['regime']]} "
+                f"({number(100 * row['share_of_levelized_cost'])} % of levelized cost, "
+                f"{number(row['usd_per_t'])} USD/t)")
 
     return f"Bars: the largest subsidy is for {bar(high)}, the smallest for {bar(low)}."
 

@@ -116,8 +116,8 @@ def china_vs_club_description(data: pd.DataFrame) -> str:
     ties = int((data["china_pct"] == low["china_pct"]).sum()) - 1
     others = f" and {ties} other{'s' if ties > 1 else ''}" if ties else ""
     return (f"Points: China's share is highest for {high['label'].lower()} ({_pct(high['china_pct'])}) and lowest for "
-            f"{low['label'].lower()}{others} ({_pct(low['china_pct'])}); {int(data['gap'].sum())} of the {len(data)} products "
-            f"are gap minerals and {int(data['highly_concentrated'].sum())} are highly concentrated.")
+            f"{low['label'].lower()}{others} ({_pct(low['china_pct'])}); {int(data['gap'].sum())} of the {len(data)} "
+            f"products are gap minerals and {int(data['highly_concentrated'].sum())} are highly concentrated.")
 
 
 def china_vs_club(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:

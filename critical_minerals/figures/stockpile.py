@@ -98,7 +98,8 @@ def tornado_chart_description(data: pd.DataFrame) -> str:
     """Per design, the driver that moves the net present cost most."""
     def clause(design: str, part: pd.DataFrame) -> str:
         top = part.loc[part["swing_usd"].idxmax()]
-        return (f"in the {design} design it is {top['driver'].lower()} (USD {display.number(top['swing_usd'] / 1e9)} bn, "
+        return (f"in the {design} design it is {top['driver'].lower()} "
+                f"(USD {display.number(top['swing_usd'] / 1e9)} bn, "
                 f"central case {display.number(top['central_usd'] / 1e9)} bn)")
 
     return f"Bars: the driver that moves the net present cost most: {_per_design(data, clause)}."
