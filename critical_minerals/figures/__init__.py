@@ -9,6 +9,11 @@ Sizes are a journal's: every figure is drawn at the width it declares — single
 column 7.2 in (183 mm) — and saved at exactly that width (cropped to its content in height only), so its text has the
 point size the theme sets, none smaller than MIN_FONT_PT. Key figures (KEY_FIGURES) are published in a single-column
 version too, <name>_single. SVG text names a font stack that Word, Illustrator and browsers on every system resolve.
+
+Every figure carries a one-line description of what its data show ("Bars: China's share is highest for gallium
+(98 %) ..."), its text alternative with the caption: each drawing function computes it from the data it plots, with
+a `<figure>_description` function beside it, and attaches it with `described`; `publish` writes it into the caption
+file and the image's alt text.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import base64
 import html
 import io
 import math
+import weakref
 from pathlib import Path
 
 import matplotlib
@@ -72,6 +78,30 @@ _METADATA = {  # fields matplotlib would fill with the date or its version: left
 }
 
 
+_DESCRIPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # figure -> what its data show
+
+
+def described(fig: plt.Figure, description: str) -> plt.Figure:
+    """The figure, carrying the one line that says what its data show (publish writes it with the caption)."""
+    _DESCRIPTIONS[fig] = description
+    return fig
+
+
+def description_of(fig: plt.Figure, name: str) -> str:
+    """The figure's description; a figure drawn without one cannot be published, as it would lack its text
+    alternative."""
+    try:
+        return _DESCRIPTIONS[fig]
+    except KeyError:
+        raise ValueError(f"figure {name!r} has no description of what its data show; draw it with a function of "
+                         "critical_minerals.figures, or attach one line with figures.described(fig, text)") from None
+
+
+def alt_text(caption: str, description: str) -> str:
+    """A figure's text alternative: its caption, then what the data show."""
+    return f"{caption} {description}".strip()
+
+
 def use_theme() -> None:
     """The report's theme (report.mplstyle) and table display: full cell text, no truncated columns."""
     pd.set_option("display.max_colwidth", None)
@@ -110,8 +140,10 @@ def portable_svg(svg: bytes) -> bytes:
     return svg.replace(b"font-family: 'DejaVu Sans'", f"font-family: {SVG_FONT_STACK}".encode())
 
 
-def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str) -> bytes:
-    """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt.
+def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
+                description: str = "") -> bytes:
+    """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt
+    (and, on a third line, the description of what the data show).
 
     Returns the PNG's bytes, so the notebook can show them without drawing the figure again.
     """
@@ -125,7 +157,8 @@ def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, ca
     (folder / f"{name}.svg").write_bytes(portable_svg(svg.getvalue()))
     fig.savefig(folder / f"{name}.pdf", format="pdf", bbox_inches=bbox, metadata=_METADATA["pdf"])
     data.to_csv(folder / f"{name}.csv", index=False)
-    (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n", encoding="utf-8")
+    described_as = f"Description: {description}\n" if description else ""
+    (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n{described_as}", encoding="utf-8")
     return png.getvalue()
 
 
@@ -137,8 +170,9 @@ def single_column(fig: plt.Figure) -> plt.Figure:
     return fig
 
 
-def figure_html(png: bytes, name: str, caption: str, source: str, label: str) -> str:
-    """The figure as the chapter shows it: the image, its numbered caption and source, anchored at #figure-<name>.
+def figure_html(png: bytes, name: str, caption: str, source: str, label: str, description: str = "") -> str:
+    """The figure as the chapter shows it: the image (its alt text the caption and what the data show), its numbered
+    caption and source, anchored at #figure-<name>.
 
     Caption and source are escaped: they may quote data files, which must show as text, never as markup.
     """
@@ -148,7 +182,7 @@ def figure_html(png: bytes, name: str, caption: str, source: str, label: str) ->
     return (
         f'<figure class="report-figure" id="figure-{text(name)}">'
         f'<img src="data:image/png;base64,{base64.b64encode(shown).decode()}" width="{round(width * scale)}" '
-        f'height="{round(height * scale)}" alt="{text(caption)}">'
+        f'height="{round(height * scale)}" alt="{text(alt_text(caption, description))}">'
         f'<figcaption><strong>{text(label)}.</strong> {text(caption)} '
         f'<span class="figure-source">Source: {text(source)}.</span></figcaption></figure>'
     )
@@ -157,9 +191,11 @@ def figure_html(png: bytes, name: str, caption: str, source: str, label: str) ->
 def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
             label: str) -> None:
     """Save the figure in every format, show it in the chapter with its numbered caption and source, close it.
-    A key figure is saved a second time at single-column width."""
-    png = save_figure(fig, name, folder, data, caption, source)
+    A key figure is saved a second time at single-column width. Its description (what the data show) is the one its
+    drawing function attached."""
+    description = description_of(fig, name)
+    png = save_figure(fig, name, folder, data, caption, source, description)
     if name in KEY_FIGURES and fig.get_figwidth() != SINGLE_COLUMN_IN[0]:
-        save_figure(single_column(fig), name + SINGLE_SUFFIX, folder, data, caption, source)
+        save_figure(single_column(fig), name + SINGLE_SUFFIX, folder, data, caption, source, description)
     plt.close(fig)
-    display(HTML(figure_html(png, name, caption, source, label)))
+    display(HTML(figure_html(png, name, caption, source, label, description)))

@@ -12,9 +12,24 @@ from matplotlib.colors import to_rgba_array
 
 from ..complementarity import (CHINA, CLUB, GAP_CHINA_ABOVE_PCT, GAP_CLUB_BELOW_PCT, HHI_HIGHLY_CONCENTRATED,
                                PARTNERS)
-from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN
+from ..display import number
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, described
 
 ROW_IN = 0.2  # height per bar row, inches
+
+
+def _pct(value: float) -> str:
+    return f"{number(value)} %"
+
+
+def partner_shares_description(data: pd.DataFrame) -> str:
+    """The products where the partners together produce the most and the least of world output."""
+    ranked = data.sort_values(CLUB, kind="stable")
+    low, high = ranked.iloc[0], ranked.iloc[-1]
+    withheld = " (a partner's value withheld)" if isinstance(low["unknown"], str) and low["unknown"] else ""
+    return (f"Bars: together the United States, Mexico and Canada produce {_pct(high[CLUB])} of the world's "
+            f"{high['label'].lower()}, the most of the {len(data)} products, and {_pct(low[CLUB])} of its "
+            f"{low['label'].lower()}{withheld}, the least.")
 
 
 def partner_shares(classified: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -35,7 +50,7 @@ def partner_shares(classified: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     ax.set_xlim(0, min(100.0, data[CLUB].max() * 1.3 + 25))  # room for the class labels
     ax.legend(loc="lower right", ncol=3)
     ax.grid(axis="y", visible=False)
-    return fig, data
+    return described(fig, partner_shares_description(data)), data
 
 
 def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame) -> None:
@@ -63,6 +78,16 @@ def _annotated_heatmap(ax: plt.Axes, matrix: pd.DataFrame) -> None:
                     fontsize=8)
 
 
+def similarity_description(data: pd.DataFrame) -> str:
+    """The most and least similar of the marked pairs, against the median of all pairs of peers."""
+    marked = data[data["kind"] == "marked pair"].dropna(subset=["similarity"]).sort_values("similarity")
+    peers = data.loc[data["kind"] == "all peer pairs", "similarity"]
+    return (f"Heat map and histogram: of the marked pairs, {marked['pair'].iloc[-1]} is the most similar "
+            f"({number(marked['similarity'].iloc[-1])}) and {marked['pair'].iloc[0]} the least "
+            f"({number(marked['similarity'].iloc[0])}); the median of all {len(peers)} pairs of the most diversified "
+            f"producers is {number(peers.median())}.")
+
+
 def similarity(matrix: pd.DataFrame, context: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Left: Finger–Kreinin similarity among the partners. Right: every pair of the most diversified producers,
     with the partner pairs and the outside comparison pairs marked."""
@@ -81,7 +106,18 @@ def similarity(matrix: pd.DataFrame, context: pd.DataFrame) -> tuple[plt.Figure,
     data = pd.concat([context.drop(columns="partner_pair").assign(kind="marked pair"),
                       pd.DataFrame({"pair": "peer pair", "similarity": pairs, "kind": "all peer pairs"})],
                      ignore_index=True)
-    return fig, data
+    return described(fig, similarity_description(data)), data
+
+
+def china_vs_club_description(data: pd.DataFrame) -> str:
+    """Where China's share is highest and lowest, and how many products are gap minerals."""
+    ranked = data.sort_values("china_pct", kind="stable")
+    low, high = ranked.iloc[0], ranked.iloc[-1]
+    ties = int((data["china_pct"] == low["china_pct"]).sum()) - 1
+    others = f" and {ties} other{'s' if ties > 1 else ''}" if ties else ""
+    return (f"Points: China's share is highest for {high['label'].lower()} ({_pct(high['china_pct'])}) and lowest for "
+            f"{low['label'].lower()}{others} ({_pct(low['china_pct'])}); {int(data['gap'].sum())} of the {len(data)} "
+            f"products are gap minerals and {int(data['highly_concentrated'].sum())} are highly concentrated.")
 
 
 def china_vs_club(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -115,7 +151,17 @@ def china_vs_club(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame
     ax.set(xlim=(0, 100), ylim=(0, 100), xlabel="China's share of world production (%)",
            ylabel="U.S. + Canada + Mexico share (%)")
     ax.legend(loc="upper left")  # the top left is empty: no product has a large club share and China's too
-    return fig, data
+    return described(fig, china_vs_club_description(data)), data
+
+
+def pooling_description(data: pd.DataFrame) -> str:
+    """Where pooling the partners raises the HHI most, and how many products are highly concentrated either way."""
+    largest = data.loc[(data["hhi_pooled"] - data["hhi"]).idxmax()]
+    above = int((data["hhi"] > HHI_HIGHLY_CONCENTRATED).sum())
+    pooled = int((data["hhi_pooled"] > HHI_HIGHLY_CONCENTRATED).sum())
+    return (f"Dots: pooling the partners raises the HHI most for {largest['label'].lower()}, from "
+            f"{number(largest['hhi'])} to {number(largest['hhi_pooled'])}; {above} of the {len(data)} products are "
+            f"above {number(HHI_HIGHLY_CONCENTRATED)} with the partners apart, {pooled} with them pooled.")
 
 
 def pooling(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -132,7 +178,16 @@ def pooling(concentration: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     ax.set(xlim=(0, 10000), xlabel="Herfindahl–Hirschman index of world production (0–10,000)")
     ax.legend(loc="lower right")
     ax.grid(axis="y", visible=False)
-    return fig, data
+    return described(fig, pooling_description(data)), data
+
+
+def headroom_description(data: pd.DataFrame) -> str:
+    """The partner-product with the most headroom."""
+    top = data.loc[data["headroom_pp"].idxmax()]
+    partner = "The United States" if top["partner"] == "United States" else top["partner"]
+    return (f"Arrows: {partner} holds the most headroom in {top['label'].lower()}: "
+            f"{_pct(top['share_pct_production'])} of world production and {_pct(top['share_pct_reserves'])} of world "
+            f"reserves, {number(top['headroom_pp'])} percentage points more.")
 
 
 def headroom(table: pd.DataFrame, top: int = 15) -> tuple[plt.Figure, pd.DataFrame]:
@@ -151,7 +206,17 @@ def headroom(table: pd.DataFrame, top: int = 15) -> tuple[plt.Figure, pd.DataFra
     ax.set_xlim(0, data[["share_pct_production", "share_pct_reserves"]].max().max() * 1.3)  # arrows are no data
     ax.set_xlabel("Share of world production (open circle) →\nshare of world reserves (arrow head), %")
     ax.grid(axis="y", visible=False)
-    return fig, data
+    return described(fig, headroom_description(data)), data
+
+
+def trend_description(data: pd.DataFrame) -> str:
+    """In how many products China's share and the club's rose from the first year to the last."""
+    ordered = data.sort_values("year")
+    ends = ordered.groupby("label")[["club_pct", "china_pct"]].agg(["first", "last"])
+    china = int((ends[("china_pct", "last")] > ends[("china_pct", "first")]).sum())
+    club = int((ends[("club_pct", "last")] > ends[("club_pct", "first")]).sum())
+    return (f"Lines: from {ordered['year'].iloc[0]} to {ordered['year'].iloc[-1]} China's share of world production "
+            f"rose in {china} of the {len(ends)} products shown and the U.S.–Canada–Mexico share in {club}.")
 
 
 def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[plt.Figure, pd.DataFrame]:
@@ -180,4 +245,4 @@ def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[pl
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside upper center", ncol=2)
     fig.supylabel("Share of world production (%)", fontsize=8)
-    return fig, data
+    return described(fig, trend_description(data)), data

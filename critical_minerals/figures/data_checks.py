@@ -6,8 +6,20 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
 
-from ..paper import SHARE_COLUMNS
-from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN
+from ..display import number
+from ..paper import REPRODUCTION_TOLERANCE_PP, SHARE_COLUMNS
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN, described
+
+
+def paper_vs_usgs_description(data: pd.DataFrame) -> str:
+    """How many of the paper's shares lie on the line, and the one farthest from it."""
+    gap = (data["paper_pct"] - data["usgs_pct"]).abs()
+    within = int((gap <= REPRODUCTION_TOLERANCE_PP + 1e-9).sum())
+    worst = data.loc[gap.idxmax()]
+    return (f"Points: {within} of the paper's {len(data)} partner shares lie within "
+            f"{number(REPRODUCTION_TOLERANCE_PP)} percentage points of the share computed from USGS; the farthest is "
+            f"{worst['country']}'s share of {worst['mineral'].lower()}, {number(worst['paper_pct'])} % in the paper "
+            f"and {number(worst['usgs_pct'])} % from USGS.")
 
 
 def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -33,7 +45,21 @@ def paper_vs_usgs(reproduction: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]
         axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         axis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.legend(loc="upper left")
-    return fig, data
+    return described(fig, paper_vs_usgs_description(data)), data
+
+
+def price_coverage_description(data: pd.DataFrame) -> str:
+    """The number of series, the longest and the shortest."""
+    first, last = pd.to_datetime(data["first_month"]), pd.to_datetime(data["last_month"])
+    months = (last.dt.year - first.dt.year) * 12 + last.dt.month - first.dt.month
+    longest, shortest = data.loc[months.idxmax()], data.loc[months.idxmin()]
+
+    def span(row) -> str:
+        return (f"{row['commodity'].replace('_', ' ')} ({row['source']}, {pd.Timestamp(row['first_month']):%B %Y} to "
+                f"{pd.Timestamp(row['last_month']):%B %Y})")
+
+    return (f"Bars: {len(data)} monthly price series of {data['commodity'].nunique()} metals from "
+            f"{data['source'].nunique()} sources; the longest is {span(longest)}, the shortest {span(shortest)}.")
 
 
 def price_coverage(prices: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -48,4 +74,5 @@ def price_coverage(prices: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     ax.set_xlabel("Year")
     ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=c) for c in colours.values()], labels=list(colours),
               loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(colours))
-    return fig, data.rename(columns={"min": "first_month", "max": "last_month"})
+    data = data.rename(columns={"min": "first_month", "max": "last_month"})
+    return described(fig, price_coverage_description(data)), data

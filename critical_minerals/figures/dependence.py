@@ -10,11 +10,23 @@ import numpy as np
 import pandas as pd
 
 from ..dependence import CHINA_FIRST, NONE_LISTED, OTHER_FIRST, PARTNER_FIRST
-from . import COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO
+from ..display import number
+from . import COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO, described
 
 ROW_IN = 0.17  # height per bar row, inches
 GROUP_COLOURS = {PARTNER_FIRST: COUNTRY_COLOURS["Canada"], CHINA_FIRST: COUNTRY_COLOURS["China"],
                  OTHER_FIRST: COUNTRY_COLOURS["Rest of world"], NONE_LISTED: "#DDDDDD"}
+LEADERS = {PARTNER_FIRST: "Canada or Mexico", CHINA_FIRST: "China", OTHER_FIRST: "another country",
+           NONE_LISTED: "not listed"}  # the groups in a sentence: "the first import source is China for 10"
+
+
+def reliance_by_leader_description(data: pd.DataFrame) -> str:
+    """How many minerals the United States relies on imports for entirely, and who leads their import sources."""
+    whole = int(((data["nir_pct"] >= 100) & (data["nir_relation"] == "=")).sum())
+    groups = data["first_group"].value_counts()
+    leaders = ", ".join(f"{LEADERS[group]} for {int(groups[group])}" for group in GROUP_COLOURS if group in groups)
+    return (f"Bars: the United States imports all it uses of {whole} of the {len(data)} minerals (net import "
+            f"reliance 100 %); the first import source is {leaders}.")
 
 
 def reliance_by_leader(ranks: pd.DataFrame, labels: dict[str, str]) -> tuple[plt.Figure, pd.DataFrame]:
@@ -46,7 +58,18 @@ def reliance_by_leader(ranks: pd.DataFrame, labels: dict[str, str]) -> tuple[plt
     ax.set_xlabel("U.S. net import reliance (% of apparent consumption)\nhatched: USGS gives only a bound")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, title="First import source", frameon=False)
     ax.grid(axis="y", visible=False)
-    return fig, data
+    return described(fig, reliance_by_leader_description(data)), data
+
+
+def stages_description(data: pd.DataFrame) -> str:
+    """The stages where China's share is highest and lowest, and the partners' largest share."""
+    known = data.dropna(subset=["china_pct"])
+    high, low = known.loc[known["china_pct"].idxmax()], known.loc[known["china_pct"].idxmin()]
+    partners = data.dropna(subset=["partners_pct"])
+    best = partners.loc[partners["partners_pct"].idxmax()]
+    return (f"Bars: China's share of world production is highest at {high['label']} ({number(high['china_pct'])} %) "
+            f"and lowest at {low['label']} ({number(low['china_pct'])} %); the United States, Canada and Mexico "
+            f"together hold at most {number(best['partners_pct'])} % of a stage ({best['label']}).")
 
 
 def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -76,7 +99,17 @@ def stages(table: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     # would run past the column
     fig.legend(loc="outside upper center", ncol=3, frameon=False)
     ax.grid(axis="y", visible=False)
-    return fig, data
+    return described(fig, stages_description(data)), data
+
+
+def shock_cover_description(data: pd.DataFrame) -> str:
+    """The mineral most exposed to the shock, and for how many the partners could cover all or none of it."""
+    top = data.loc[data["exposed_high_pct"].idxmax()]
+    covered = int((data["cover_low_pct"] >= 100).sum())
+    none = int((data["cover_high_pct"] == 0).sum())
+    return (f"Ranges: the shock exposes most of U.S. use of {top['label'].lower()} ({number(top['exposed_low_pct'])}–"
+            f"{number(top['exposed_high_pct'])} %); Canadian and Mexican production could cover all of the exposed "
+            f"quantity for {covered} of the {len(data)} exposed minerals and none of it for {none}.")
 
 
 def shock_cover(table: pd.DataFrame, labels: dict[str, str]) -> tuple[plt.Figure, pd.DataFrame]:
@@ -104,4 +137,4 @@ def shock_cover(table: pd.DataFrame, labels: dict[str, str]) -> tuple[plt.Figure
     left.set_yticks(y, data["label"])
     left.set_xlabel("Exposed share of U.S. apparent consumption (%)")
     right.set_xlabel("Share of the exposed quantity that Canadian\nand Mexican production could cover (%)")
-    return fig, data
+    return described(fig, shock_cover_description(data)), data

@@ -7,9 +7,22 @@ from matplotlib.ticker import FuncFormatter
 import numpy as np
 import pandas as pd
 
-from . import ACCENT, DOUBLE_COLUMN_IN, OKABE_ITO
+from ..display import number
+from . import ACCENT, DOUBLE_COLUMN_IN, OKABE_ITO, described
 
 DESIGN_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"], OKABE_ITO["vermillion"])
+
+
+def floor_outlays_description(data: pd.DataFrame) -> str:
+    """The contract year of the largest expected outlay, and how the present value moves with the volatility."""
+    payments = data[data["panel"] == "outlay by year"]
+    sensitivity = data[data["panel"] == "cost by volatility"].sort_values("volatility")
+    peak = payments.loc[payments["expected outlay (USD m)"].idxmax()]
+    first, last = sensitivity.iloc[0], sensitivity.iloc[-1]
+    return (f"Bars and line: the expected outlay is largest in the contract year from {int(peak['year'])} "
+            f"({number(peak['expected outlay (USD m)'])} million USD); the present value of the outlays moves from "
+            f"{number(first['expected cost (USD m)'])} to {number(last['expected cost (USD m)'])} million USD as the "
+            f"volatility rises from {number(first['volatility'])} to {number(last['volatility'])} a year.")
 
 
 def floor_outlays(payments: pd.DataFrame, sensitivity: pd.DataFrame, central: float,
@@ -34,7 +47,16 @@ def floor_outlays(payments: pd.DataFrame, sensitivity: pd.DataFrame, central: fl
     right.legend(loc="lower right", fontsize="small")
     data = pd.concat([payments.assign(panel="outlay by year"),
                       sensitivity.assign(panel="cost by volatility")], ignore_index=True)
-    return fig, data
+    return described(fig, floor_outlays_description(data)), data
+
+
+def benchmark_months_description(data: pd.DataFrame) -> str:
+    """The benchmark sums that buy the most and the least cover, and of which design."""
+    months = "months of cover it buys"
+    high, low = data.loc[data[months].idxmax()], data.loc[data[months].idxmin()]
+    return (f"Bars: {high['benchmark']} (USD {number(high['USD bn'])} bn) buys the most cover, {number(high[months])} "
+            f"months of {high['design']}; {low['benchmark']} (USD {number(low['USD bn'])} bn) the least, "
+            f"{number(low[months])} months of {low['design']}.")
 
 
 def benchmark_months(cover: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -55,4 +77,4 @@ def benchmark_months(cover: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.set_xlabel("Months of cover of every included mineral (log scale)")
     ax.legend(title="design", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
-    return fig, data
+    return described(fig, benchmark_months_description(data)), data

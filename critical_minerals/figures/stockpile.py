@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import display
 from ..stockpile import PARTNERS, MonteCarlo, included
-from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO
+from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO, described
 
 DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 BENCHMARK_STYLES = ("--", ":")
@@ -18,6 +18,21 @@ def _panels(count: int, height: float, sharex: bool = False) -> tuple[plt.Figure
     fig, axes = plt.subplots(1, count, figsize=(DOUBLE_COLUMN_IN[0], height), sharex=sharex, squeeze=False,
                              layout="constrained")
     return fig, axes[0]
+
+
+def _per_design(data: pd.DataFrame, describe) -> str:
+    """One clause per design, in the figure's order, joined."""
+    return "; ".join(describe(design, part) for design, part in data.groupby("design", sort=False))
+
+
+def acquisition_by_mineral_description(data: pd.DataFrame) -> str:
+    """Each design's total and its most costly mineral."""
+    def clause(design: str, part: pd.DataFrame) -> str:
+        top = part.loc[part["cost_usd_bn"].idxmax()]
+        return (f"the {design} design costs USD {display.number(part['cost_usd_bn'].sum())} bn, most of it for "
+                f"{top['mineral'].lower()} ({display.number(top['cost_usd_bn'])} bn)")
+
+    return f"Bars: {_per_design(data, clause)}."
 
 
 def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
@@ -37,7 +52,18 @@ def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[pl
         ax.barh(part["mineral"], part["cost_usd_bn"], color=colour, height=0.7)
         ax.set_title(f"{name} (total {part['cost_usd_bn'].sum():.1f} bn)")
         ax.set_xlabel("Acquisition cost (USD bn)")
-    return fig, data
+    return described(fig, acquisition_by_mineral_description(data)), data
+
+
+def calibration_chart_description(data: pd.DataFrame) -> str:
+    """The range of the designs' own cover, and of the uniform cover each benchmark implies."""
+    def span(column: str) -> str:
+        low, high = data[column].min(), data[column].max()
+        return f"{display.number(low)}" + ("" if low == high else f"–{display.number(high)}") + " months"
+
+    targets = [column for column in data.columns[2:]]
+    return (f"Bars: the designs' own cover is {span(data.columns[1])}; spending what each benchmark spends buys "
+            + "; ".join(f"{span(column)} of uniform cover ({column})" for column in targets) + ".")
 
 
 def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -60,11 +86,23 @@ def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFram
     ax.set_xticks(positions, cases)
     ax.set_ylabel("Months of cover")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(data.columns))
-    return fig, data.reset_index(names="design and quantity basis")
+    data = data.reset_index(names="design and quantity basis")
+    return described(fig, calibration_chart_description(data)), data
 
 
 TORNADO_SIDES = (("npc_at_low", "low_setting", "driver at its low setting", OKABE_ITO["blue"], ""),
                  ("npc_at_high", "high_setting", "driver at its high setting", OKABE_ITO["orange"], "///"))
+
+
+def tornado_chart_description(data: pd.DataFrame) -> str:
+    """Per design, the driver that moves the net present cost most."""
+    def clause(design: str, part: pd.DataFrame) -> str:
+        top = part.loc[part["swing_usd"].idxmax()]
+        return (f"in the {design} design it is {top['driver'].lower()} "
+                f"(USD {display.number(top['swing_usd'] / 1e9)} bn, "
+                f"central case {display.number(top['central_usd'] / 1e9)} bn)")
+
+    return f"Bars: the driver that moves the net present cost most: {_per_design(data, clause)}."
 
 
 def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
@@ -98,7 +136,19 @@ def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.Dat
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(labels))
     columns = ["design", "driver", "range", "low_setting", "high_setting", "npc_at_low", "npc_at_high", "low_usd",
                "high_usd", "central_usd", "swing_usd"]
-    return fig, data[columns]
+    return described(fig, tornado_chart_description(data[columns])), data[columns]
+
+
+def monte_carlo_histogram_description(data: pd.DataFrame) -> str:
+    """Per design, the range of the simulated cost and its most frequent bin."""
+    def clause(design: str, part: pd.DataFrame) -> str:
+        mode = part.loc[part["share_of_draws"].idxmax()]
+        drawn = part[part["share_of_draws"] > 0]
+        return (f"the {design} design from USD {display.number(drawn['bin_low_usd_bn'].min())} to "
+                f"{display.number(drawn['bin_high_usd_bn'].max())} bn, most often "
+                f"{display.number(mode['bin_low_usd_bn'])}–{display.number(mode['bin_high_usd_bn'])} bn")
+
+    return f"Histograms: the simulated acquisition cost of {_per_design(data, clause)}."
 
 
 def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[str, float],
@@ -122,7 +172,19 @@ def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[s
         rows.append(pd.DataFrame({"design": name, "bin_low_usd_bn": edges[:-1], "bin_high_usd_bn": edges[1:],
                                   "share_of_draws": counts / counts.sum()}))
     axes[0].set_ylabel("Share of draws")
-    return fig, pd.concat(rows, ignore_index=True)
+    data = pd.concat(rows, ignore_index=True)
+    return described(fig, monte_carlo_histogram_description(data)), data
+
+
+def burden_chart_description(data: pd.DataFrame) -> str:
+    """Per design, the range of the United States' share of the cost across the keys."""
+    def clause(design: str, part: pd.DataFrame) -> str:
+        low, high = part.loc[part["share"].idxmin()], part.loc[part["share"].idxmax()]
+        return (f"in the {design} design from {display.number(100 * low['share'])} % ({low['key']}) to "
+                f"{display.number(100 * high['share'])} % ({high['key']})")
+
+    return (f"Bars: the {PARTNERS[0]}' share of the cost across the keys runs "
+            f"{_per_design(data[data['country'] == PARTNERS[0]], clause)}.")
 
 
 def burden_chart(burden: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
@@ -140,4 +202,5 @@ def burden_chart(burden: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFr
         ax.set_xlabel("Acquisition cost paid (USD bn)")
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(PARTNERS))
-    return fig, data[["design", "key", "country", "share", "cost_usd_bn"]]
+    data = data[["design", "key", "country", "share", "cost_usd_bn"]]
+    return described(fig, burden_chart_description(data)), data

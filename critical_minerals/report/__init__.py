@@ -31,6 +31,19 @@ def chapter_of_figure(name: str, anchors: set[str]) -> str | None:
     return anchor if anchor in anchors else None
 
 
+def cited(chapter: Chapter, bibliography: list[references.Reference]) -> Chapter:
+    """The chapter with its in-text citations ([@key]) and its figures' source lines linked to the bibliography."""
+    notebook = f"notebooks/{chapter.stem}.ipynb"
+
+    def linked(fragment: str) -> str:
+        return references.cite_in_text(fragment, bibliography, notebook)
+
+    return dataclasses.replace(
+        chapter, html=references.cite_figure_sources(linked(chapter.html), bibliography),
+        appendix=references.cite_figure_sources(linked(chapter.appendix), bibliography),
+        caveats=[dataclasses.replace(caveat, html=linked(caveat.html)) for caveat in chapter.caveats])
+
+
 def write_report(executed: list[Path], root: Path, figures: Path, scenario: str, manifest: dict,
                  destination: Path, figures_href: str, rendered: list[tuple[Chapter, str]] | None = None) -> Path:
     """The report of one built scenario, from its executed chapters, results, figures and manifest.
@@ -45,8 +58,7 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         chapters, code_css = render_chapters(executed)
     registry = datasets.load_registry()
     bibliography = references.load(registry)
-    chapters = [dataclasses.replace(chapter, html=references.cite_figure_sources(chapter.html, bibliography))
-                for chapter in chapters]
+    chapters = [cited(chapter, bibliography) for chapter in chapters]
     titles = {chapter.stem: chapter for chapter in chapters}
 
     all_results = summary.read_results(root)

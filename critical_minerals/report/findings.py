@@ -250,6 +250,7 @@ class KeyFigure:
     image: str  # data: URI
     finding: str  # id of the finding it stands beside
     number: int  # that finding's number in the summary
+    alt: str = ""  # its text alternative: the caption and what the data show
 
 
 
@@ -270,7 +271,7 @@ def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
                              fix=f"name one of {', '.join(sorted(by_name))}")
         figure = by_name.get(item.figure + SINGLE_SUFFIX, by_name[item.figure])
         shown.append(KeyFigure(figure.name, by_name[item.figure].anchor, figure.caption, figure.source,
-                               thumbnail(figure.png, width=560), item.id, number))
+                               thumbnail(figure.png, width=560), item.id, number, figure.alt))
     return shown
 
 

@@ -19,7 +19,7 @@ from ..errors import InputError
 THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density screens
 FORMATS = {"png": ("PNG", "image at 300 dpi"), "svg": ("SVG", "vector image, text editable"),
            "pdf": ("PDF", "vector image, TrueType fonts embedded"), "csv": ("CSV", "the plotted data"),
-           "txt": ("TXT", "caption and source")}
+           "txt": ("TXT", "caption, source and description")}
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv;charset=utf-8",
                "txt": "text/plain;charset=utf-8"}
 

@@ -8,6 +8,11 @@ captions cite a work (`|`-separated, matched without regard to case): "paper A",
 A source text ("USGS MCS salient statistics (cobalt); IMF Primary Commodity Prices (PCOBA)") is read part by part
 (parts are separated by `;`); each part names a work of the bibliography or is the report's own work or a
 project file (`OWN_WORK`).
+
+Chapter prose cites by key: `[@usgs_mcs2025]`, or several at once `[@brookings2025a; @brookings2025b]`, written in
+a notebook's markdown or in the prose a package function returns. The report resolves every citation to its
+number, linked to the entry (`cite_in_text`); a key the bibliography does not hold stops the build, naming the
+notebook, the cell and the key.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 from .. import paths
 from ..data_files import read_data_table
 from ..datasets import Dataset
+from ..errors import InputError
 
 REFERENCES_FILE = paths.DATA_DIR / "references.csv"
 COLUMNS = ["key", "dataset", "authors", "year", "title", "publisher", "url", "accessed", "cited_as"]
@@ -120,3 +126,48 @@ def cite_figure_sources(fragment: str, references: list[Reference]) -> str:
         return match.group(1) + with_citations(source.removesuffix(end), references) + end + match.group(3)
 
     return FIGURE_SOURCE.sub(cite, fragment)
+
+
+KEY = r"[A-Za-z0-9_-]+"
+CITATION = re.compile(rf"\[@{KEY}(?:\s*;\s*@{KEY})*\]")  # [@key] or [@key; @other]
+CELL = re.compile(r'id="cell-([^"]+)"')  # the cell anchors of a rendered chapter
+CODE = re.compile(r'<details class="cell-code">.*?</details>', re.DOTALL)  # a cell's folded code: shown as written
+
+
+def citation_keys(text: str) -> list[str]:
+    """The keys cited in a text, in order, each once."""
+    return list(dict.fromkeys(key for found in CITATION.findall(text) for key in re.findall(rf"@({KEY})", found)))
+
+
+def citation_link(reference: Reference, text: str) -> str:
+    return (f'<a class="cite" href="#{reference.anchor}" title="{html.escape(reference.text)}">'
+            f'{html.escape(text)}</a>')
+
+
+def cite_in_text(fragment: str, references: list[Reference], notebook: str) -> str:
+    """Rendered chapter HTML with every `[@key]` citation as its number linked to the bibliography: `[3]` for one
+    work, `[1, 4]` for several. An unknown key stops the build with the notebook, the cell and the key."""
+    by_key = {reference.key: reference for reference in references}
+
+    def resolve(match: re.Match, offset: int) -> str:
+        keys = re.findall(rf"@({KEY})", match.group())
+        unknown = [key for key in keys if key not in by_key]
+        if unknown:
+            cells = CELL.findall(fragment, 0, offset + match.start())  # cell-<chapter>-<the notebook's cell id>
+            cell = f", cell {cells[-1].split('-', 1)[-1]}" if cells else ""
+            raise InputError(f"cites {match.group()}, but the bibliography has no entry '{unknown[0]}'",
+                             file=f"{notebook}{cell}",
+                             fix=f"use a key of {REFERENCES_FILE.relative_to(paths.ROOT).as_posix()} (the "
+                                 "'key' column), or add the work there with its source")
+        if len(keys) == 1:
+            return citation_link(by_key[keys[0]], f"[{by_key[keys[0]].number}]")
+        return "[" + ", ".join(citation_link(by_key[key], str(by_key[key].number)) for key in keys) + "]"
+
+    def prose(start: int, end: int) -> str:
+        return CITATION.sub(lambda match: resolve(match, start), fragment[start:end])
+
+    pieces, start = [], 0
+    for code in CODE.finditer(fragment):
+        pieces += [prose(start, code.start()), code.group()]
+        start = code.end()
+    return "".join(pieces) + prose(start, len(fragment))

@@ -123,7 +123,7 @@ class Converter:
             content = trimmed(self.inlines(node))
             return [{"t": "par", "c": content}] if content else []
         if name in ("ul", "ol"):
-            items = [self.blocks(item, shift) for item in node.find_all("li", recursive=False)]
+            items = [self.anchored(item, self.blocks(item, shift)) for item in node.find_all("li", recursive=False)]
             return [{"t": "list", "ordered": name == "ol", "items": items}] if items else []
         if name == "dl":
             return [{"t": "terms", "items": [[trimmed(self.inlines(term)),
@@ -145,6 +145,14 @@ class Converter:
             content = trimmed(self.inlines(node))
             return [{"t": "par", "c": [{"t": "strong", "c": content}]}] if content else []
         return self.blocks(node, shift)
+
+    def anchored(self, item: Tag, blocks: list[dict]) -> list[dict]:
+        """A list item's blocks, its id a label the PDF's links can lead to (the bibliography's entries, which the
+        in-text citations link to): an invisible anchor at the start of its first paragraph."""
+        if not item.get("id") or not blocks or blocks[0]["t"] != "par":
+            return blocks
+        self.labels.add(item["id"])
+        return [{**blocks[0], "c": [{"t": "anchor", "id": item["id"]}, *blocks[0]["c"]]}, *blocks[1:]]
 
     def table(self, node: Tag) -> list[dict]:
         def row(tr: Tag) -> list[dict]:
