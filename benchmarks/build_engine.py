@@ -14,7 +14,8 @@ figure as a ratio of two times measured in the same run, so a loaded machine slo
               four built one after another (four `--scenario x` builds, empty cache)
               one after another / at once                     goal: >= 1.8
 Each ratio is printed as min / median / max over --repeat runs, with the load average before and after: the
-machine may be shared, and a ratio from one run compares two times measured minutes apart.
+machine may be shared, and a ratio from one run compares two times measured minutes apart. Each run also prints the
+CPU seconds of every measurement (its processes' user + system time), which a loaded machine does not inflate.
 """
 
 from __future__ import annotations
@@ -41,10 +42,29 @@ RATIOS = (  # name, numerator, denominator, goal shown
 )
 
 
+CPU: dict[str, float] = {}  # CPU seconds of the processes each measurement ran: the work, whatever the load
+
+
+def children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows: no CPU figure
+        return float("nan")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str], env: dict, cwd: Path = ROOT) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def measured(name: str, times: dict, run) -> None:
+    """times[name] = wall seconds of run(); CPU[name] = CPU seconds of the processes it waited for."""
+    cpu = children_cpu()
+    times[name] = run()
+    CPU[name] = children_cpu() - cpu
 
 
 def naive_loop(env: dict, folder: Path) -> float:
@@ -76,14 +96,15 @@ def one_run(build: list[str], tmp: Path, run: int) -> dict[str, float]:
     def env(root: str) -> dict:
         return {**os.environ, "MINERALS_OUTPUT_ROOT": str(tmp / root)}
 
-    times = {"naive": naive_loop(env("naive-root"), tmp / "naive")}
-    times["cold"] = timed(build, env("root"))
-    times["no-op"] = timed(build, env("root"))
-    times["one change"] = timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env("root"))
+    times: dict[str, float] = {}
+    measured("naive", times, lambda: naive_loop(env("naive-root"), tmp / "naive"))
+    measured("cold", times, lambda: timed(build, env("root")))
+    measured("no-op", times, lambda: timed(build, env("root")))
+    measured("one change", times, lambda: timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env("root")))
     shutil.rmtree(tmp / "root", ignore_errors=True)
-    times["sweep one after another"] = sum(timed([*build, "--scenario", name], env("sequential"))
-                                           for name in SCENARIOS)
-    times["sweep at once"] = timed([*build, "--scenario", ",".join(SCENARIOS)], env("together"))
+    measured("sweep one after another", times, lambda: sum(timed([*build, "--scenario", name], env("sequential"))
+                                                           for name in SCENARIOS))
+    measured("sweep at once", times, lambda: timed([*build, "--scenario", ",".join(SCENARIOS)], env("together")))
     return times
 
 
@@ -100,7 +121,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             runs.append(one_run(build, Path(tmp), run))
         print(f"run {run + 1}: load average {before} before, {load()} after; "
-              + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in runs[-1].items()), flush=True)
+              + ", ".join(f"{name} {seconds:.1f} s ({CPU[name]:.0f} s CPU)" for name, seconds in runs[-1].items()),
+              flush=True)
     print(f"machine: {cores()} cores, build.py -j {args.workers}, {args.repeat} run(s); "
           f"scenarios swept: {', '.join(SCENARIOS)}")
     for name in runs[0]:
