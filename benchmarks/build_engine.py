@@ -2,12 +2,20 @@
 
     python benchmarks/build_engine.py [--repeat N] [-j N]
 
-Prints, from runs on this machine (data already fetched into data/external/; outputs in a temporary folder):
-  naive      each notebook through `papermill` then `jupyter nbconvert --to html`, one after another
-  cold       `python build.py` with an empty cache                  goal: <= 0.30 x naive
-  no-op      the same build again                                   goal: <= 0.05 x cold
-  one change `-p strike_multiple=...` (only the CfD chapter and the report re-run)   goal: <= 0.40 x cold
-Each figure is the median of --repeat runs.
+Prints, from runs on this machine (data already fetched into data/external/; outputs in a temporary folder), every
+figure as a ratio of two times measured in the same run, so a loaded machine slows both sides alike:
+  naive       each notebook through `papermill` then `jupyter nbconvert --to html`, one after another
+  cold        `python build.py` with an empty cache (every chapter, report.html and report.pdf)
+              cold / naive                                    goal: <= 0.30
+  no-op       the same build again                            no-op / cold        goal: <= 0.05
+  one change  `-p strike_multiple=...`: chapter 04, then the report and PDF re-assembled
+              one change / cold                               goal: <= 0.30
+  sweep       the four scenarios of scenarios/ in one build (`--scenario a,b,c,d`, empty cache) against the same
+              four built one after another (four `--scenario x` builds, empty cache)
+              one after another / at once                     goal: >= 1.8
+Each ratio is printed as min / median / max over --repeat runs, with the load average before and after: the
+machine may be shared, and a ratio from one run compares two times measured minutes apart. Each run also prints the
+CPU seconds of every measurement (its processes' user + system time), which a loaded machine does not inflate.
 """
 
 from __future__ import annotations
@@ -24,13 +32,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
+SCENARIOS = sorted(path.stem for path in (ROOT / "scenarios").glob("*.yaml"))
 BIN = Path(sys.executable).parent
+RATIOS = (  # name, numerator, denominator, goal shown
+    ("cold / naive", "cold", "naive", "<= 0.30"),
+    ("no-op / cold", "no-op", "cold", "<= 0.05"),
+    ("one change / cold", "one change", "cold", "<= 0.30"),
+    ("sweep: one after another / at once", "sweep one after another", "sweep at once", ">= 1.8"),
+)
+
+
+CPU: dict[str, float] = {}  # CPU seconds of the processes each measurement ran: the work, whatever the load
+
+
+def children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows: no CPU figure
+        return float("nan")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(command: list[str], env: dict, cwd: Path = ROOT) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
+
+
+def measured(name: str, times: dict, run) -> None:
+    """times[name] = wall seconds of run(); CPU[name] = CPU seconds of the processes it waited for."""
+    cpu = children_cpu()
+    times[name] = run()
+    CPU[name] = children_cpu() - cpu
 
 
 def naive_loop(env: dict, folder: Path) -> float:
@@ -44,28 +78,60 @@ def naive_loop(env: dict, folder: Path) -> float:
     return time.perf_counter() - started
 
 
+def load() -> str:
+    try:
+        return "{:.1f}".format(os.getloadavg()[0])
+    except (AttributeError, OSError):  # Windows has no load average
+        return "n/a"
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may use (a container may allow fewer)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def one_run(build: list[str], tmp: Path, run: int) -> dict[str, float]:
+    def env(root: str) -> dict:
+        return {**os.environ, "MINERALS_OUTPUT_ROOT": str(tmp / root)}
+
+    times: dict[str, float] = {}
+    measured("naive", times, lambda: naive_loop(env("naive-root"), tmp / "naive"))
+    measured("cold", times, lambda: timed(build, env("root")))
+    measured("no-op", times, lambda: timed(build, env("root")))
+    measured("one change", times, lambda: timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env("root")))
+    shutil.rmtree(tmp / "root", ignore_errors=True)
+    measured("sweep one after another", times, lambda: sum(timed([*build, "--scenario", name], env("sequential"))
+                                                           for name in SCENARIOS))
+    measured("sweep at once", times, lambda: timed([*build, "--scenario", ",".join(SCENARIOS)], env("together")))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is printed")
-    parser.add_argument("-j", dest="workers", type=int, help="build.py's -j (default: build.py's, the number of cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (min / median / max printed)")
+    parser.add_argument("-j", dest="workers", type=int, default=cores(),
+                        help="build.py's -j (default: the number of cores)")
     args = parser.parse_args()
-    build = [sys.executable, str(ROOT / "build.py"), *(["-j", str(args.workers)] if args.workers else [])]
-    times: dict[str, list[float]] = {"naive": [], "cold": [], "no-op": [], "one change": []}
+    build = [sys.executable, str(ROOT / "build.py"), "-j", str(args.workers)]
+    runs = []
     for run in range(args.repeat):
+        before = load()
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-            env = {**os.environ, "MINERALS_OUTPUT_ROOT": str(Path(tmp) / "root")}
-            times["naive"].append(naive_loop(env, Path(tmp) / "naive"))
-            times["cold"].append(timed(build, env))
-            times["no-op"].append(timed(build, env))
-            times["one change"].append(timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env))
-            shutil.rmtree(Path(tmp) / "root", ignore_errors=True)
-    median = {name: statistics.median(values) for name, values in times.items()}
-    print(f"machine: {os.cpu_count()} cores, build.py -j {args.workers or 'default'}, median of {args.repeat} run(s)")
-    for name, seconds in median.items():
-        print(f"  {name:<11} {seconds:7.2f} s")
-    print(f"  cold / naive       {median['cold'] / median['naive']:.2f}   (goal <= 0.30)")
-    print(f"  no-op / cold       {median['no-op'] / median['cold']:.3f}  (goal <= 0.05)")
-    print(f"  one change / cold  {median['one change'] / median['cold']:.2f}   (goal <= 0.40)")
+            runs.append(one_run(build, Path(tmp), run))
+        print(f"run {run + 1}: load average {before} before, {load()} after; "
+              + ", ".join(f"{name} {seconds:.1f} s ({CPU[name]:.0f} s CPU)" for name, seconds in runs[-1].items()),
+              flush=True)
+    print(f"machine: {cores()} cores, build.py -j {args.workers}, {args.repeat} run(s); "
+          f"scenarios swept: {', '.join(SCENARIOS)}")
+    for name in runs[0]:
+        values = sorted(run[name] for run in runs)
+        print(f"  {name:<24} {statistics.median(values):7.1f} s   (min {values[0]:.1f}, max {values[-1]:.1f})")
+    for label, numerator, denominator, goal in RATIOS:
+        ratios = sorted(run[numerator] / run[denominator] for run in runs)
+        print(f"  {label:<36} {statistics.median(ratios):6.3f}   (min {ratios[0]:.3f}, max {ratios[-1]:.3f})"
+              f"   goal {goal}")
 
 
 if __name__ == "__main__":

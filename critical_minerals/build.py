@@ -24,11 +24,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from . import cache, datasets, declarations, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
-from . import portable
+from . import cache, datasets, declarations, digest, explain, failures, kernels, parameters, paths, plan, provenance, runner
+from . import portable, variants
 from . import publish as publishing
 from .errors import InputError
 from .parameters import ParameterErrors
@@ -37,7 +38,7 @@ from .paths import shown
 CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
 COMPARISON = "compare.html"
 COMPARED = "compare.json"  # the scenarios compare.html shows, so it is rewritten when one is republished
-NOT_STEPS = ("parameters", "checked", "keys")  # cache folders that hold no step (or report) entries
+NOT_STEPS = ("parameters", "checked", "keys", runner.THUMBNAILS)  # cache folders holding no step or report entries
 
 
 class BuildFailure(Exception):
@@ -186,11 +187,18 @@ class Progress:
         print(f"  {label:<30} {status}", flush=True)
 
 
-def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Progress) -> None:
-    """Run the jobs not in the cache, each when the steps it needs are done, `workers` at a time."""
+def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Progress,
+             follow_ups: list[tuple[set, Callable[[], tuple]]] | None = None) -> None:
+    """Run the jobs not in the cache, each when the steps it needs are done, `workers` at a time.
+
+    `follow_ups`: (job ids, make) pairs; once those jobs are done, `make()` gives a (function, *arguments) the same
+    workers run while the other jobs go on (a sweep's reports). Only a head start: their results are not used here.
+    """
     queued = [job_id for job_id, job in jobs.items() if job.status == "queued"]
     if not queued:
         return
+    follow_ups = list(follow_ups or [])
+    extra: set[futures.Future] = set()
     # Longest first (as last measured), so the slowest chapter does not start last and stretch the build.
     pending = {job_id: jobs[job_id] for job_id in sorted(queued, key=lambda job_id: -last_seconds(job_id[0]))}
     by_step = {}
@@ -207,27 +215,40 @@ def run_jobs(jobs: dict[tuple, Job], workers: int, verbose: bool, progress: Prog
     running: dict[futures.Future, tuple] = {}
     failures: list[tuple[Job, dict]] = []
     try:
-        while pending or running:
+        while True:
+            ready = [] if failures else [item for item in follow_ups if item[0] <= done]
+            if not (pending or running or extra or ready):
+                break
+            for item in ready:
+                follow_ups.remove(item)
+                extra.add(pool.submit(*item[1]()))
             for job_id, job in list(pending.items()):
-                if len(running) == slots:  # a job is "running" only when a worker has it
+                if len(running) + len(extra) >= slots:  # a job is "running" only when a worker has it
                     break
                 if failures or not all(need in done for need in job.needs) or (job.step.notebook and not checked):
                     continue
+                del pending[job_id]
+                # a chapter follows in this worker: its kernel starts (and imports) while this step runs
+                warm = not verbose and any(other.step.notebook for other in pending.values())
                 task = runner.Task(job.step, job.key, job.parameters, entry(job.step.name, job.key),
-                                   tuple(entry(*need) for need in job.needs), verbose)
+                                   tuple(entry(*need) for need in job.needs), verbose, warm)
                 task.entry.parent.mkdir(parents=True, exist_ok=True)
                 running[pool.submit(runner.run, task)] = job_id
-                del pending[job_id]
+                if warm and job.step.run:  # the workers idle during the data step start their kernels too
+                    for _ in range(slots - len(running)):
+                        pool.submit(kernels.start_spare, paths.NOTEBOOKS_DIR)
                 progress.show(job, "running")
             if not checked:  # data files validated while the data step runs, before any kernel starts
                 check_inputs([job for job in pending.values() if job.step.notebook])
                 checked = True
                 continue
-            if not running:
+            if not running and not extra:
                 break
             importlib.import_module("critical_minerals.report")  # its imports load while the workers run
-            finished, _ = futures.wait(running, return_when=futures.FIRST_COMPLETED)
-            for future in finished:
+            importlib.import_module("pandas")  # (the report's data tables need it)
+            finished, _ = futures.wait([*running, *extra], return_when=futures.FIRST_COMPLETED)
+            extra -= finished
+            for future in (future for future in finished if future in running):
                 job_id = running.pop(future)
                 try:
                     job, result = jobs[job_id], future.result()
@@ -315,7 +336,9 @@ def failure(job: Job, result: dict) -> Exception:
 def assemble(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: str = "a4") -> Path:
     """The scenario's outputs from the cache, its executed chapters, report and manifest, in a staging folder."""
     from . import report
+    from .report import thumbnails
 
+    thumbnails.use(cache_root() / runner.THUMBNAILS)  # made by the workers as each chapter finished
     staging = staging_dir(scenario)
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "figures").mkdir(parents=True)
@@ -366,6 +389,17 @@ def published_notebook(executed: Path, scenario: str) -> str:
     """An executed chapter as published: its injected parameters name the scenario it was published for."""
     notebook = parameters.with_scenario(json.loads(executed.read_text(encoding="utf-8")), scenario)
     return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def prepare_report(scenario: Scenario, steps: list[plan.Step], manifest: dict, paper: str) -> None:
+    """In a worker: the scenario's report and PDF into the cache, for `assemble` in the build's process to take.
+    A failure here is left to that `assemble`, which meets it again and reports it."""
+    try:
+        assemble(scenario, steps, manifest, paper)
+    except Exception:  # noqa: BLE001 — see above
+        pass
+    finally:
+        shutil.rmtree(staging_dir(scenario), ignore_errors=True)
 
 
 def staging_dir(scenario: Scenario) -> Path:
@@ -490,21 +524,35 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             job.status = "queued"
         if explain_only:
             return []
-        run_jobs(jobs, workers, verbose, progress)
-        reports = []
         if stale:
             files = provenance.data_files(steps, datasets.load_registry())
             packages = provenance.package_versions()
+        manifests: dict[str, dict] = {}
+
+        def manifest_of(scenario: Scenario) -> dict:
+            """Made once, when the scenario's steps are done (a sweep's report starts then, in a worker)."""
+            if scenario.name not in manifests:
+                records = []
+                for step in steps:
+                    job = jobs[(step.name, scenario.keys[step.name])]
+                    record = json.loads((entry(step.name, job.key) / runner.RECORD).read_text(encoding="utf-8"))
+                    records.append({"step": step.name, "key": job.key, "cache": "miss" if job.seconds is not None
+                                    else "hit", "seconds": round(job.seconds if job.seconds is not None
+                                                                 else record["seconds"], 2)})
+                manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
+                manifest["variant"] = scenario.variant
+                manifests[scenario.name] = manifest
+            return dict(manifests[scenario.name])
+
+        # Several scenarios: each one's report and PDF are made in a worker as soon as its steps are done, while
+        # the other scenarios' chapters run; publishing stays here, one scenario after another.
+        follow_ups = [({(step.name, scenario.keys[step.name]) for step in steps},
+                       lambda scenario=scenario: (prepare_report, scenario, steps, manifest_of(scenario), paper))
+                      for scenario in stale] if len(stale) > 1 else []
+        run_jobs(jobs, workers, verbose, progress, follow_ups)
+        reports = []
         for scenario in stale:
-            records = []
-            for step in steps:
-                job = jobs[(step.name, scenario.keys[step.name])]
-                record = json.loads((entry(step.name, job.key) / runner.RECORD).read_text(encoding="utf-8"))
-                records.append({"step": step.name, "key": job.key, "cache": "miss" if job.seconds is not None
-                                else "hit", "seconds": round(job.seconds if job.seconds is not None
-                                                             else record["seconds"], 2)})
-            manifest = provenance.manifest(scenario.name, scenario.parameters, records, files, git, packages)
-            manifest["variant"] = scenario.variant
+            manifest = manifest_of(scenario)
             started = time.perf_counter()
             try:
                 staging = assemble(scenario, steps, manifest, paper)
@@ -529,6 +577,10 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
             write_comparison(shown_in)  # a scenario the comparison shows was republished: the page follows
         prune_cache({(name, key) for scenario in scenarios
                      for name, key in [*scenario.keys.items(), ("report", scenario.report_key)]})
+        if stale:  # (a no-op build does not load the report code)
+            from .report import thumbnails
+
+            thumbnails.prune(cache_root() / runner.THUMBNAILS)
         explain.prune(cache_root() / "keys", cache_root(), {
             (step["step"], step["key"][:32]) for item in variants.published() for step in
             (item.manifest or {}).get("steps", [])})
@@ -557,7 +609,9 @@ def write_comparison(names: list[str]) -> Path | None:
     """build/compare.html from the published manifests of the named scenarios; rewritten whenever one of them is
     republished or removed, so it never shows a number its reports no longer show."""
     from . import report
+    from .report import thumbnails
 
+    thumbnails.use(cache_root() / runner.THUMBNAILS)
     destination = paths.build_dir() / COMPARISON
     shown_ = [Scenario(name, [], {}, {}) for name in names]
     shown_ = [s for s in shown_ if published_manifest(s)]

@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, plan, portable
+from . import cache, kernels, paths, plan, portable
 from .errors import InputError
 from .plan import Step
 
@@ -23,6 +23,7 @@ KERNEL = "python3"
 KERNEL_START_ATTEMPTS = 3  # parallel kernels can race for the same free ports; a retry gets new ones
 OUTPUTS, NOTEBOOK, RECORD, KERNEL_LOG = "outputs", "notebook.ipynb", cache.RECORD, "kernel.log"
 CHAPTER = "chapter.json"  # the chapter rendered for the report, so the report only assembles
+THUMBNAILS = "thumbnails"  # the memo of the report's figure thumbnails, a folder of the cache
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Task:
     entry: Path  # the cache entry to create
     inputs: tuple[Path, ...]  # cache entries of the steps it needs
     verbose: bool = False
+    warm: bool = False  # start a kernel for this worker's next chapter while this step runs
 
 
 def run(task: Task) -> dict:
@@ -49,10 +51,13 @@ def run(task: Task) -> dict:
     started = time.perf_counter()
     try:
         if task.step.run:
+            if task.warm:
+                kernels.start_spare(paths.NOTEBOOKS_DIR)
             plan.function(task.step.run)(_outputs(out))
         else:
             _execute_notebook(task, work, out)
             _render_chapter(work / NOTEBOOK, task.step.name)
+            _make_thumbnails(out / "figures", task.entry.parent.parent / THUMBNAILS)
         seconds = time.perf_counter() - started
         for relative in copied:
             (out / relative).unlink()
@@ -126,6 +131,19 @@ def _render_chapter(executed: Path, stem: str) -> None:
     (executed.parent / CHAPTER).write_text(chapter_to_json(*render_chapter(executed, stem=stem)), encoding="utf-8")
 
 
+def _make_thumbnails(figures: Path, memo: Path) -> None:
+    """The report's thumbnails of the chapter's figures, made here in parallel with the other chapters and memoised
+    for the report (gallery width for every figure, the summary's width for the key figures)."""
+    from .report import findings, gallery, thumbnails
+
+    thumbnails.use(memo)
+    key = set(findings.key_figures())
+    for png in sorted(figures.glob("*.png")):
+        gallery.thumbnail(png)
+        if png.stem.removesuffix(findings.SINGLE_SUFFIX) in key:
+            gallery.thumbnail(png, width=findings.KEY_FIGURE_PX)
+
+
 def _copy_tree(source: Path, target: Path) -> list[Path]:
     copied = []
     for path in source.rglob("*"):
@@ -143,6 +161,9 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
     from nbclient.exceptions import DeadKernelError
 
     parameters = {**task.parameters, "scenario": "build", "output_dir": str(out)}
+    manager, manager_log = kernels.take_spare(task.step.notebook.parent)  # started ahead, modules imported
+    if task.warm:
+        kernels.start_spare(task.step.notebook.parent)
     log = open(work / KERNEL_LOG, "w", encoding="utf-8")  # kernels inherit stderr: keep their warnings out of sight
     saved_stderr = os.dup(2)
     if not task.verbose:
@@ -154,6 +175,7 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
                     str(task.step.notebook), str(work / NOTEBOOK), parameters=parameters, kernel_name=KERNEL,
                     cwd=str(task.step.notebook.parent), progress_bar=task.verbose,
                     request_save_on_cell_execute=False,  # one write at the end, not two per cell
+                    **({"km": manager} if manager is not None and attempt == 1 else {}),
                 )
                 return
             except (RuntimeError, TimeoutError, zmq.ZMQError) as err:  # the kernel did not start or died
@@ -162,6 +184,8 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
                 print(f"{task.step.name}: kernel failed ({err}); retrying", file=log, flush=True)
                 time.sleep(0.2 * attempt + random.random() * 0.3)
     finally:
+        if manager is not None:  # papermill shuts down only the kernels it starts
+            log.write(kernels.stop(manager, manager_log))
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
         log.close()

@@ -159,3 +159,22 @@ def test_list_params_shows_type_default_allowed_values_and_help(project):
     assert "allowed: one of gbm, mean_reverting" in result.stdout
     assert "allowed: one of copper, graphite, lithium, nickel" in result.stdout  # from data/project_archetypes.csv
     assert "output_dir" not in result.stdout  # set by the build
+
+
+def test_a_sweep_makes_each_report_beside_the_other_chapters_and_publishes_every_one(project):
+    """Two scenarios to build: each one's report and PDF are made in a worker as soon as its chapters are done (the
+    build's process takes them from the cache), and both are published whole, with nothing left in staging."""
+    for name, regime in (("sweep_a", "us_45x_current_law"), ("sweep_b", "us_45x_permanent")):
+        (project.root / f"scenarios/{name}.yaml").write_text(
+            "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + f"subsidy_regime: {regime}\n")
+    result = project.build("--scenario", "sweep_a,sweep_b")
+    assert result.returncode == 0, result.stderr
+    for name in ("sweep_a", "sweep_b"):
+        record = manifest(project, name)
+        report = project.root / "build" / name / "report.html"
+        cached = project.root / "build/.cache/report" / record["report_key"][:32]
+        assert (cached / "report.html").read_bytes() == report.read_bytes()
+        assert (cached / "report.pdf").read_bytes() == (report.parent / "report.pdf").read_bytes()
+        assert f"build/{name}/report.pdf" in record["outputs"]
+    assert not list((project.root / "build").glob(".staging-*"))
+    assert (project.root / "build/compare.html").is_file()

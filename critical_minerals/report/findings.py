@@ -40,6 +40,7 @@ PLACES = ("summary", "chapter", "both")
 MISSING = "–"
 SUMMARY_FINDINGS = (5, 8)  # how many findings the executive summary holds
 KEY_FIGURES = (2, 4)  # how many figures stand in it
+KEY_FIGURE_PX = 560  # the summary's figures: thumbnails at most this many pixels wide
 
 
 # ------------------------------------------------------------------ rules: results -> which of the words
@@ -271,7 +272,7 @@ def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
                              fix=f"name one of {', '.join(sorted(by_name))}")
         figure = by_name.get(item.figure + SINGLE_SUFFIX, by_name[item.figure])
         shown.append(KeyFigure(figure.name, by_name[item.figure].anchor, figure.caption, figure.source,
-                               thumbnail(figure.png, width=560), item.id, number, figure.alt))
+                               thumbnail(figure.png, width=KEY_FIGURE_PX), item.id, number, figure.alt))
     return shown
 
 

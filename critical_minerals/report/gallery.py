@@ -7,6 +7,7 @@ mailed alone (all formats of all figures add about 4 MB to the page).
 from __future__ import annotations
 
 import base64
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..images import reduced_png
+from . import thumbnails
 from ..errors import InputError
 
 THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density screens
@@ -86,8 +88,12 @@ def figures_in(folder: Path) -> list[Figure]:
 
 
 def thumbnail(png: Path, width: int = THUMBNAIL_WIDTH_PX) -> str:
-    """A small copy of the 300-dpi PNG as a data: URI, at most `width` pixels wide."""
-    with Image.open(png) as image:
+    """A small copy of the 300-dpi PNG as a data: URI, at most `width` pixels wide (memoised in a build)."""
+    return thumbnails.memoised(png.read_bytes(), width, _reduced)
+
+
+def _reduced(png: bytes, width: int) -> str:
+    with Image.open(io.BytesIO(png)) as image:
         factor = max(1, math.ceil(image.width / width))
-    small, _ = reduced_png(png.read_bytes(), factor)
+    small, _ = reduced_png(png, factor)
     return "data:image/png;base64," + base64.b64encode(small).decode()

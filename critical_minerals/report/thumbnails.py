@@ -1,0 +1,56 @@
+"""The report's figure thumbnails, memoised by the content of the figure's PNG: a build reduces only the figures
+whose image changed (a one-chapter change: that chapter's), and the build's workers make a chapter's thumbnails
+as soon as it has run, in parallel with the other chapters, so assembling the report only reads them.
+
+The memo is used only where the build switches it on (`use`); elsewhere every thumbnail is made afresh. Each memo
+file carries the digest of its content: a damaged one is made again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+KEPT = 2000  # memo files kept (oldest used first removed): about 20 scenarios' worth of figures at three widths
+_folder: Path | None = None
+
+
+def use(folder: Path | None) -> None:
+    """Memoise thumbnails in `folder` (None: switch the memo off)."""
+    global _folder
+    _folder = folder
+
+
+def memoised(png: bytes, width: int, make: Callable[[bytes, int], str]) -> str:
+    """`make(png, width)`, taken from the memo when it holds it for these bytes and width."""
+    if _folder is None:
+        return make(png, width)
+    path = _folder / f"{hashlib.sha256(png).hexdigest()[:40]}-{width}.txt"
+    try:
+        check, value = path.read_text(encoding="utf-8").split("\n", 1)
+        if hashlib.sha256(value.encode()).hexdigest() == check:
+            os.utime(path)  # recently used: kept by `prune`
+            return value
+    except (OSError, ValueError):
+        pass
+    value = make(png, width)
+    try:
+        _folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(f"{hashlib.sha256(value.encode()).hexdigest()}\n{value}", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # only a memo: a folder that cannot be written costs time, not the report
+        pass
+    return value
+
+
+def prune(folder: Path, kept: int = KEPT) -> None:
+    """Keep the `kept` most recently used memo files."""
+    try:
+        files = sorted(folder.glob("*.txt"), key=lambda path: path.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for path in files[kept:]:
+        path.unlink(missing_ok=True)
