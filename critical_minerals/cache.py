@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .digest import combine, file_digest
-from .paths import shown
+from .paths import project_path
 
 RECORD = "record.json"
 
@@ -81,7 +81,7 @@ def usable(folder: Path) -> bool:
 
 
 def discard(path: Path, reason: str) -> None:
-    print(f"cache: {shown(path)} is damaged ({reason}); discarded, computing it again", file=sys.stderr,
+    print(f"cache: {project_path(path)} is damaged ({reason}); discarded, computing it again", file=sys.stderr,
           flush=True)
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)

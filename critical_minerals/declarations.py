@@ -11,7 +11,7 @@ from pathlib import Path
 from . import cache
 from .errors import InputError
 from .parameters import BUILD_PARAMETERS, SPEC_FILE, TYPES, Parameter, load_spec
-from .paths import shown
+from .paths import project_path
 
 
 def notebook_parameters(notebook: Path, cache_dir: Path | None = None) -> list[dict]:
@@ -38,7 +38,7 @@ def declared_parameters(notebooks: list[Path], spec_file: Path = SPEC_FILE,
     for notebook in notebooks:
         for item in notebook_parameters(notebook, cache_dir):
             name, kind = item["name"], item["type"]
-            where = f"{shown(notebook)}, parameters cell"
+            where = f"{project_path(notebook)}, parameters cell"
             if kind not in TYPES:
                 raise InputError(f"type {kind!r} is not one the build can check", file=where, field=name,
                                  fix=f"annotate it as one of {TYPES}")
@@ -48,14 +48,14 @@ def declared_parameters(notebooks: list[Path], spec_file: Path = SPEC_FILE,
                 raise InputError("default is not a literal", file=where, field=name, value=item["default"],
                                  fix="give a plain literal default (a string, number or True/False)") from None
             if name not in BUILD_PARAMETERS and name not in spec:
-                raise InputError("parameter has no rule", file=shown(spec_file), field=name,
-                                 fix=f"add `{name}: {{...}}` (allowed values) to {shown(spec_file)}")
+                raise InputError("parameter has no rule", file=project_path(spec_file), field=name,
+                                 fix=f"add `{name}: {{...}}` (allowed values) to {project_path(spec_file)}")
             found.append(Parameter(notebook.stem, name, kind, default, item["help"], spec.get(name, {})))
     names = [p.name for p in found if p.name not in BUILD_PARAMETERS]
     if duplicated := sorted({name for name in names if names.count(name) > 1}):
         raise InputError("parameter declared by more than one chapter", field=duplicated[0],
                          fix="give each chapter's parameters their own names")
     if unused := sorted(set(spec) - set(names)):
-        raise InputError("rule for a parameter no notebook declares", file=shown(spec_file), field=unused[0],
+        raise InputError("rule for a parameter no notebook declares", file=project_path(spec_file), field=unused[0],
                          fix="remove it or correct its name")
     return found

@@ -21,7 +21,7 @@ import yaml
 from . import paths
 from .data_files import read_rows
 from .errors import InputError
-from .paths import shown
+from .paths import project_path
 
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
 BUILD_PARAMETERS = ("scenario", "output_dir")  # set by the build for every chapter, never by users
@@ -74,7 +74,7 @@ class Parameter:
 def load_spec(path: Path = SPEC_FILE) -> dict[str, dict]:
     """The rules file, read strictly: every way it can be wrong is one message naming the file, the rule and the fix
     (a traceback here would come before any check, with nothing to say which line to correct)."""
-    where, fix_text = shown(path), "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)"
+    where, fix_text = project_path(path), "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)"
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
@@ -253,8 +253,8 @@ def load_scenario(name: str, folder: Path = paths.SCENARIOS_DIR) -> dict:
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         close = suggestion(name, known)
         hint = f"did you mean {close!r}? " if close else ""
-        raise InputError("scenario not found", file=shown(path), field="--scenario", value=name,
-                         fix=f"{hint}choose one of {known} or create {shown(path)}")
+        raise InputError("scenario not found", file=project_path(path), field="--scenario", value=name,
+                         fix=f"{hint}choose one of {known} or create {project_path(path)}")
     return read_scenario_file(path)
 
 
@@ -262,35 +262,35 @@ def read_scenario_file(path: Path) -> dict:
     """Strict reading: UTF-8, bounded size, no aliases (refused before anything is expanded or shown), no key
     twice, a flat mapping of single values."""
     if path.stat().st_size > SCENARIO_FILE_BYTES:
-        raise InputError(f"file too large for a scenario ({path.stat().st_size} bytes)", file=shown(path),
+        raise InputError(f"file too large for a scenario ({path.stat().st_size} bytes)", file=project_path(path),
                          fix=f"a scenario is a few `name: value` lines (at most {SCENARIO_FILE_BYTES} bytes)")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text (byte {err.start})", file=shown(path),
+        raise InputError(f"not UTF-8 text (byte {err.start})", file=project_path(path),
                          fix="save the file as UTF-8 (in most editors: Save As, encoding UTF-8)") from None
     try:
         values = yaml.load(text, Loader=ScenarioLoader)  # noqa: S506 — a SafeLoader that keeps scalars as text
     except ScenarioSyntax as err:
-        raise InputError(err.problem, file=shown(path), field=err.field, fix=err.fix) from None
+        raise InputError(err.problem, file=project_path(path), field=err.field, fix=err.fix) from None
     except RecursionError:
-        raise InputError("nested too deeply", file=shown(path), fix="write one `name: value` per line") from None
+        raise InputError("nested too deeply", file=project_path(path), fix="write one `name: value` per line") from None
     except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML ({cut(' '.join(str(err).split()))})", file=shown(path),
+        raise InputError(f"not valid YAML ({cut(' '.join(str(err).split()))})", file=project_path(path),
                          fix="correct the YAML syntax: one `name: value` per line") from None
     values = {} if values is None else values
     if not isinstance(values, dict):
-        raise InputError("a scenario is a flat mapping of parameter: value", file=shown(path), value=cut(values),
+        raise InputError("a scenario is a flat mapping of parameter: value", file=project_path(path), value=cut(values),
                          fix="write one `name: value` per line")
     for key, value in values.items():
         if isinstance(value, dict) and value and (paths.NOTEBOOKS_DIR / f"{key}.ipynb").is_file():
             inner, inner_value = next(iter(value.items()))
-            raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=shown(path),
+            raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=project_path(path),
                              field=str(key), fix=f"write `{inner}: {cut(inner_value)}` at the top level, "
                                                  f"without `{key}:` above it")
         if isinstance(value, (dict, list)) or value is None:
-            raise InputError("a scenario value must be a single string, number or true/false", file=shown(path),
+            raise InputError("a scenario value must be a single string, number or true/false", file=project_path(path),
                              field=str(key), value=cut(value), fix=f"write `{key}: <value>`")
     return values
 

@@ -51,7 +51,7 @@ def mirror_dir() -> Path | None:
     return path if path.is_absolute() else (ROOT / path).resolve()
 
 
-def shown(path: Path | str) -> str:
+def project_path(path: Path | str) -> str:
     """A path as users should read it: relative to the project when inside it."""
     path = Path(path)
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
