@@ -28,7 +28,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from . import cache, datasets, declarations, digest, explain, failures, kernels, parameters, paths, plan, provenance, runner
+from . import cache, official_datasets, declarations, digest, explain, failures, kernels, parameters, paths, plan, provenance, runner
 from . import portable, variants
 from . import publish as publishing
 from .errors import InputError
@@ -485,7 +485,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
     check_output_root()
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps, given_name)
-    print(f"data: {datasets.fetch(rehash=force).summary()}", flush=True)
+    print(f"data: {official_datasets.fetch(rehash=force).summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
         scenario.report_key = report_key(scenario, git, paper)
@@ -525,7 +525,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
         if explain_only:
             return []
         if stale:
-            files = provenance.data_files(steps, datasets.load_registry())
+            files = provenance.data_files(steps, official_datasets.load_registry())
             packages = provenance.package_versions()
         manifests: dict[str, dict] = {}
 

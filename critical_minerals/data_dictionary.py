@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths
-from .data_files import read_data_table, read_rows
+from .handwritten_tables import read_data_table, read_rows
 
 DICTIONARY = "dictionary.csv"
 FIELDS = ["file", "field", "description", "unit"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
-from .data_files import read_rows
+from .handwritten_tables import read_rows
 from .errors import InputError
 from .paths import project_path
 

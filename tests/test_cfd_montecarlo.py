@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import cfd, cfd_montecarlo, parameters, paths, prices, project_finance
+from critical_minerals import cfd, cfd_montecarlo, parameters, paths, price_models, project_finance
 
-MEAN_REVERTING = prices.PriceModel("mean_reverting", "nickel", 18_800.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
+MEAN_REVERTING = price_models.PriceModel("mean_reverting", "nickel", 18_800.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
 
 
 def test_antithetic_paths_mirror_each_other_around_the_mean_log_price():
     # path i and i + n/2 use opposite draws: their log prices average to the deterministic mean of ln P_t exactly,
     # so the mean of any payoff odd in ln P_t - E[ln P_t] is exact
     n_paths, months = 200, 30
-    chunk = prices.simulate_prices(MEAN_REVERTING, n_paths, months, prices.generator(3)).astype(float)
+    chunk = price_models.simulate_prices(MEAN_REVERTING, n_paths, months, price_models.generator(3)).astype(float)
     t = np.arange(1, months + 1) / 12
     mean_log = MEAN_REVERTING.theta + (np.log(MEAN_REVERTING.price0) - MEAN_REVERTING.theta) * np.exp(
         -MEAN_REVERTING.kappa * t)
@@ -64,7 +64,7 @@ def chapter_defaults() -> dict:
     return {item["name"]: ast.literal_eval(item["default"]) for item in found}
 
 
-def default_setup(model: prices.PriceModel) -> cfd.Setup:
+def default_setup(model: price_models.PriceModel) -> cfd.Setup:
     """Chapter 04's default contract on the nickel archetype, strike at the reference price."""
     d = chapter_defaults()
     archetype = project_finance.read_archetypes()[d["project_archetype"]]
@@ -77,7 +77,7 @@ def default_setup(model: prices.PriceModel) -> cfd.Setup:
     return replace(setup, contract=replace(contract, strike=strike))
 
 
-@pytest.mark.parametrize("model", [MEAN_REVERTING, prices.PriceModel("gbm", "nickel", 18_800.0, 0.29)])
+@pytest.mark.parametrize("model", [MEAN_REVERTING, price_models.PriceModel("gbm", "nickel", 18_800.0, 0.29)])
 def test_expected_payments_are_the_closed_form_with_no_variance(model):
     setup = default_setup(model)
     results = cfd.value_paths(cfd.simulate_paths(setup.price_model, 2_000, setup.n_months, 5), setup)

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from critical_minerals import datasets, paths
+from critical_minerals import official_datasets, paths
 from critical_minerals.errors import InputError
 from critical_minerals.report import references, typeset
 from test_figure_descriptions import parts_of
@@ -19,7 +19,7 @@ NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
 @pytest.fixture(scope="module")
 def bibliography():
-    return references.load(datasets.load_registry())
+    return references.load(official_datasets.load_registry())
 
 
 def test_a_citation_becomes_its_number_linked_to_the_entry(bibliography):
@@ -82,4 +82,4 @@ def test_the_pdf_links_each_citation_to_its_entry(report_site):  # noqa: F811
     assert refs and set(refs) <= set(anchors)
     assert len(anchors) == len(set(anchors))
     entries = [anchor for anchor in anchors if anchor.startswith("ref-")]
-    assert entries == [ref.anchor for ref in references.load(datasets.load_registry())]  # every entry, in order
+    assert entries == [ref.anchor for ref in references.load(official_datasets.load_registry())]  # every entry, in order

@@ -129,4 +129,4 @@ def test_titles_come_from_the_report_and_figures_follow_its_numbering(tmp_path, 
     changed, _ = compare.figure_rows(scenarios, ["", "b: x 1 → 2"], figures)
     assert [row.name for row in changed] == ["04_b", "04_a"]  # the report's order, not the files'
     assert changed[0].title == "Figure 5.1. Bankability of the project: P(NPV < 0)."
-    assert changed[0].shown[1][1] == "04_b caption [b: x 1 → 2]" and changed[0].shared
+    assert changed[0].panels[1][1] == "04_b caption [b: x 1 → 2]" and changed[0].shared

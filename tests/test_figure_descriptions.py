@@ -1,7 +1,7 @@
 """Every figure's text alternative: its caption plus one computed line of what its data show.
 
 The line is written by a function beside the figure's drawing code, from the data the figure plots (the data its
-CSV file holds), with the report's one number formatter; figures.publish writes it into the caption file, the
+CSV file holds), with the report's one number formatter; figures.save writes it into the caption file, the
 chapter's image alt text and, through the HTML, the PDF's figure alt text.
 """
 
@@ -104,7 +104,7 @@ def test_publish_writes_the_description_into_the_caption_file_and_the_alt_text(t
     data = pd.DataFrame({"label": ["Gallium", "Copper"], "china_pct": [98.0, 8.0], "club_pct": [0.0, 20.0],
                          "hhi": [9613.0, 1200.0], "highly_concentrated": [True, False], "gap": [True, False]})
     fig, _ = complementarity.china_vs_club(data)
-    figures.publish(fig, "02_example", tmp_path, data, "China against the club.", "USGS", "Figure 9.9")
+    figures.save(fig, "02_example", tmp_path, data, "China against the club.", "USGS", "Figure 9.9")
     line = complementarity.china_vs_club_description(data)
     assert (tmp_path / "02_example.txt").read_text(encoding="utf-8").splitlines() == [
         "China against the club.", "Source: USGS", f"Description: {line}"]
@@ -117,7 +117,7 @@ def test_a_figure_without_a_description_is_not_published(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "display", lambda *_: None)
     fig, ax = plt.subplots(figsize=figures.SINGLE_COLUMN_IN)
     with pytest.raises(ValueError, match="no description of what its data show"):
-        figures.publish(fig, "odd", tmp_path, pd.DataFrame({"x": [1]}), "Caption.", "Source", "Figure 1")
+        figures.save(fig, "odd", tmp_path, pd.DataFrame({"x": [1]}), "Caption.", "Source", "Figure 1")
     plt.close(fig)
     assert not (tmp_path / "odd.png").exists()
 

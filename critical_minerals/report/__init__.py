@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import data_dictionary, datasets
+from .. import data_dictionary, official_datasets
 from . import appendix, findings, gallery, references, summary, typeset
 from .model import Chapter, chapter_anchor, chapter_from_json
 from .compare import write_comparison
@@ -56,7 +56,7 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         from .chapters import render_chapters  # nbconvert: only when the chapters come unrendered
 
         chapters, code_css = render_chapters(executed)
-    registry = datasets.load_registry()
+    registry = official_datasets.load_registry()
     bibliography = references.load(registry)
     chapters = [cited(chapter, bibliography) for chapter in chapters]
     titles = {chapter.stem: chapter for chapter in chapters}

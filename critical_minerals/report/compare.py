@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
 from ..parameters import BUILD_PARAMETERS, load_spec
 from . import appendix, compare_figures, gallery, summary
 from .model import chapter_anchor, run_in_anchor
@@ -55,9 +55,9 @@ def parameter_rows(manifests: list[dict]) -> list[Row]:
             cells[position] = parameter
     rows = []
     for (notebook, name), parameters in keyed.items():
-        shown = [appendix.shown_value(p["value"]) if p else None for p in parameters]
-        rows.append(Row(notebook, name, [Cell(text) if text is not None else None for text in shown],
-                        len(set(shown)) > 1))
+        texts = [appendix.shown_value(p["value"]) if p else None for p in parameters]
+        rows.append(Row(notebook, name, [Cell(text) if text is not None else None for text in texts],
+                        len(set(texts)) > 1))
     return rows
 
 
@@ -199,8 +199,8 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
             href = f"{hrefs[position]}#{anchor}" if hrefs and anchor else ""
             cells.append(Cell(f"{statement.value} {statement.unit}".strip(),
                               statement.label if statement.label != label else "", change, flag, href))
-        shown = {cell.text if cell else None for cell in cells}
-        rows.append(Row(chapter, label, cells, len(shown) > 1))
+        distinct = {cell.text if cell else None for cell in cells}
+        rows.append(Row(chapter, label, cells, len(distinct) > 1))
     return rows
 
 
@@ -208,7 +208,7 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
 class FigureRow:
     name: str
     title: str  # its number and caption as the first scenario's report shows them
-    shown: list[tuple[str, str] | None]  # per scenario: (image, caption), None where a scenario lacks the figure
+    panels: list[tuple[str, str] | None]  # per scenario: (image, caption), None where a scenario lacks the figure
     shared: bool  # drawn again on shared axes from the plotted data; else the published images, own axes
     axes: str  # the shared limits, or the ranges each image plots on its own axes
 
@@ -234,13 +234,13 @@ def figure_rows(scenarios: list[dict], differing: list[str] | None = None,
         redrawn = compare_figures.redraw(name, [png.with_suffix(".csv") if png else None for png in pngs])
         if redrawn:
             spec = compare_figures.spec_for(name)
-            shown = [(item.png, text) if item else None for item, text in zip(redrawn, captions)]
+            panels = [(item.png, text) if item else None for item, text in zip(redrawn, captions)]
             axes = compare_figures.limits_text(next(item for item in redrawn if item), spec)
         else:
-            shown = [(gallery.thumbnail(png, COMPARE_THUMBNAIL_PX), text) if png else None
+            panels = [(gallery.thumbnail(png, COMPARE_THUMBNAIL_PX), text) if png else None
                      for png, text in zip(pngs, captions)]
             axes = " · ".join(range_notes(pngs, names))
-        changed.append(FigureRow(name, (titles or {}).get(name, name), shown, bool(redrawn), axes))
+        changed.append(FigureRow(name, (titles or {}).get(name, name), panels, bool(redrawn), axes))
     order = {name: position for position, name in enumerate(titles or {})}  # as the report numbers them
     changed.sort(key=lambda row: order.get(row.name, len(order)))
     return changed, sorted(unchanged, key=lambda name: order.get(name, len(order)))
