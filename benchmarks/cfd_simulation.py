@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from critical_minerals import cfd, prices, project_finance
+from critical_minerals import cfd, price_models, project_finance
 
 
 def peak_memory_mb() -> float:
@@ -47,27 +47,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=300)
-    parser.add_argument("--model", choices=prices.MODELS, default="mean_reverting")
+    parser.add_argument("--model", choices=price_models.MODELS, default="mean_reverting")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
-    model = prices.PriceModel(args.model, "synthetic", 18_000.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
+    model = price_models.PriceModel(args.model, "synthetic", 18_000.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
     setup, years = setup_for(args.months)
     steps = args.paths * setup.n_months
     print(f"{args.paths:,} paths x {setup.n_months} monthly steps ({years} years valued), model {args.model}, "
           f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, antithetic pairs")
 
-    rng = prices.generator(args.seed)
+    rng = price_models.generator(args.seed)
     start = time.perf_counter()
     for size in cfd.chunk_sizes(args.paths):
-        rng.standard_normal((setup.n_months, size // 2), dtype=prices.SIMULATION_DTYPE)
+        rng.standard_normal((setup.n_months, size // 2), dtype=price_models.SIMULATION_DTYPE)
     draws = time.perf_counter() - start
     print(f"random draws alone ({steps // 2:,} normals): {draws:.2f} s")
 
-    buffer = np.empty((setup.n_months, cfd.CHUNK_PATHS), dtype=prices.SIMULATION_DTYPE)
+    buffer = np.empty((setup.n_months, cfd.CHUNK_PATHS), dtype=price_models.SIMULATION_DTYPE)
     start = time.perf_counter()
     for size in cfd.chunk_sizes(args.paths):
-        prices.simulate_prices(model, size, setup.n_months, rng,
+        price_models.simulate_prices(model, size, setup.n_months, rng,
                                out=buffer if size == cfd.CHUNK_PATHS else None)
     simulation = time.perf_counter() - start
     print(f"price simulation alone: {simulation:.2f} s")

@@ -26,10 +26,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, datasets, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
+from . import cache, official_datasets, digest, explain, failures, parameters, paths, plan, provenance, runner, variants
 from . import publish as publishing
 from .errors import InputError
-from .parameters import ParameterErrors, shown
+from .parameters import ParameterErrors, project_path
 
 CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent parameter sets rebuild instantly
 COMPARISON = "compare.html"
@@ -91,7 +91,7 @@ def prepare(names: list[str], overrides: list[str], steps: list[plan.Step],
     for name in names:
         try:
             values = parameters.load_scenario(name)
-            chosen = parameters.resolve(values, shown(paths.SCENARIOS_DIR / f"{name}.yaml"), overrides, declared)
+            chosen = parameters.resolve(values, project_path(paths.SCENARIOS_DIR / f"{name}.yaml"), overrides, declared)
             variant = None
             if overrides or given_name is not None:
                 changed = parameters.resolve({}, "", overrides, declared)
@@ -291,9 +291,9 @@ def failure(job: Job, result: dict) -> Exception:
             shutil.rmtree(failed.parent.parent, ignore_errors=True)
             failed.parent.mkdir(parents=True)
             shutil.copy2(work / runner.NOTEBOOK, failed)
-            kept.append(shown(failed))
+            kept.append(project_path(failed))
     shutil.rmtree(work, ignore_errors=True)
-    where = shown(job.step.notebook) if job.step.notebook else job.step.name
+    where = project_path(job.step.notebook) if job.step.notebook else job.step.name
     if result["kind"] == "cell":
         where += f", cell {result['cell']} (execution count {result['count']})"
     text = f"{where}: {result['message']}"
@@ -450,7 +450,7 @@ def check_output_root() -> None:
     for folder in (paths.build_dir(), paths.figures_dir()):
         for existing in (path for path in (folder, *folder.parents) if path.exists()):
             if not existing.is_dir():
-                raise BuildFailure(f"the output folder {shown(folder)} cannot be made: {shown(existing)} is a file. "
+                raise BuildFailure(f"the output folder {project_path(folder)} cannot be made: {project_path(existing)} is a file. "
                                    f"Fix: move the file away, or set {paths.OUTPUT_ROOT_ENV} to a folder")
             break
 
@@ -461,7 +461,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
     check_output_root()
     steps = plan.load_steps()
     scenarios = prepare(names, overrides, steps, given_name)
-    print(f"data: {datasets.fetch(rehash=force).summary()}", flush=True)
+    print(f"data: {official_datasets.fetch(rehash=force).summary()}", flush=True)
     git = provenance.git_state()
     for scenario in scenarios:
         scenario.report_key = report_key(scenario, git, paper)
@@ -473,7 +473,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
         stale = [scenario for scenario in scenarios if force or not up_to_date(scenario, git)]
         for scenario in scenarios:
             if scenario not in stale:
-                print(f"{scenario.name}: up to date ({shown(scenario.published / 'report.html')})", flush=True)
+                print(f"{scenario.name}: up to date ({project_path(scenario.published / 'report.html')})", flush=True)
         jobs: dict[tuple, Job] = {}
         for scenario in stale:
             for step in steps:
@@ -503,7 +503,7 @@ def build(names: list[str], overrides: list[str], workers: int, force: bool = Fa
         run_jobs(jobs, workers, verbose, progress)
         reports = []
         if stale:
-            files = provenance.data_files(steps, datasets.load_registry())
+            files = provenance.data_files(steps, official_datasets.load_registry())
             packages = provenance.package_versions()
         for scenario in stale:
             records = []
@@ -639,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
                 removed = variants.remove(args.remove, args.force)
                 if args.remove in compared():
                     write_comparison([name for name in compared() if name != args.remove])
-            print(f"removed {', '.join(shown(folder) for folder in removed)}")
+            print(f"removed {', '.join(project_path(folder) for folder in removed)}")
             return 0
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
@@ -667,5 +667,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 — a full disk, an unwritable folder, a bug: one message, details logged
         print(f"build failed: {failures.message(err, failures.write_log(traceback.format_exc()))}", file=sys.stderr)
         return 1
-    print(f"report: {', '.join(shown(path) for path in reports)} ({time.perf_counter() - started:.1f} s)")
+    print(f"report: {', '.join(project_path(path) for path in reports)} ({time.perf_counter() - started:.1f} s)")
     return 0

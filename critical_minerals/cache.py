@@ -80,9 +80,9 @@ def usable(folder: Path) -> bool:
 
 
 def discard(path: Path, reason: str) -> None:
-    from .parameters import shown  # (parameters reads its cache through this module)
+    from .parameters import project_path  # (parameters reads its cache through this module)
 
-    print(f"cache: {shown(path)} is damaged ({reason}); discarded, computing it again", file=sys.stderr,
+    print(f"cache: {project_path(path)} is damaged ({reason}); discarded, computing it again", file=sys.stderr,
           flush=True)
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)

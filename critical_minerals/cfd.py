@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from . import prices, project_finance
+from . import price_models, project_finance
 from .errors import InputError
 from .project_finance import Archetype
 
@@ -273,10 +273,10 @@ def chunk_sizes(n_paths: int) -> list[int]:
     return sizes
 
 
-def simulate_paths(model: prices.PriceModel, n_paths: int, n_months: int, seed: int) -> list[np.ndarray]:
+def simulate_paths(model: price_models.PriceModel, n_paths: int, n_months: int, seed: int) -> list[np.ndarray]:
     """Price paths as a list of (months, chunk) float32 arrays; the same seed gives the same paths."""
-    rng = prices.generator(seed)
-    return [prices.simulate_prices(model, size, n_months, rng) for size in chunk_sizes(n_paths)]
+    rng = price_models.generator(seed)
+    return [price_models.simulate_prices(model, size, n_months, rng) for size in chunk_sizes(n_paths)]
 
 
 def value_paths(paths: list[np.ndarray], setup: Setup, instruments=INSTRUMENTS) -> dict:
@@ -288,21 +288,21 @@ def value_paths(paths: list[np.ndarray], setup: Setup, instruments=INSTRUMENTS) 
     return _concatenate(chunks)
 
 
-def simulate_and_value(model: prices.PriceModel, setup: Setup, n_paths: int, seed: int,
+def simulate_and_value(model: price_models.PriceModel, setup: Setup, n_paths: int, seed: int,
                        instruments=INSTRUMENTS) -> dict:
     """Stream: simulate each chunk a few years of months at a time, keep only its annual sums, value it. Memory holds
     BLOCK_YEARS of one chunk's paths whatever n_paths is; the paths equal those of `simulate_paths` (same seed)."""
-    rng = prices.generator(seed)
+    rng = price_models.generator(seed)
     contract = setup.contract
-    strike = prices.SIMULATION_DTYPE(contract.strike / contract.basis_factor)
-    cap = prices.SIMULATION_DTYPE(contract.cap_multiple * strike)
+    strike = price_models.SIMULATION_DTYPE(contract.strike / contract.basis_factor)
+    cap = price_models.SIMULATION_DTYPE(contract.cap_multiple * strike)
     block_years = [min(BLOCK_YEARS, setup.years - start) for start in range(0, setup.years, BLOCK_YEARS)]
     blocks = ([setup.offset_months] if setup.offset_months else []) + [MONTHS_PER_YEAR * y for y in block_years]
     chunks, buffers = [], {}
     for size in chunk_sizes(n_paths):
         buffer = buffers.setdefault(size, {})
         sums = [np.empty((setup.years, size)) for _ in range(3)]
-        stream = prices.price_blocks(model, size, blocks, rng, buffers=buffer)
+        stream = price_models.price_blocks(model, size, blocks, rng, buffers=buffer)
         if setup.offset_months:
             next(stream)
         first = 0
@@ -564,7 +564,7 @@ def black76_call(forward, strike, sigma, maturity) -> np.ndarray:
     return black76_put(forward, strike, sigma, maturity) + np.asarray(forward, dtype=float) - strike
 
 
-def closed_form_values(model: prices.PriceModel, setup: Setup) -> dict:
+def closed_form_values(model: price_models.PriceModel, setup: Setup) -> dict:
     """Government PV of the floor (a strip of monthly Black-76 puts) and of the symmetric CfD (a strip of forwards)
     with the same volumes, basis and discounting as the simulation. GBM only."""
     if model.kind != "gbm":
@@ -582,7 +582,7 @@ def closed_form_values(model: prices.PriceModel, setup: Setup) -> dict:
     return {"floor": float(weights @ puts), "cfd": float(weights @ (strike - forwards))}
 
 
-def closed_form_check(model: prices.PriceModel, setup: Setup, results: dict, regime: str = "none") -> pd.DataFrame:
+def closed_form_check(model: price_models.PriceModel, setup: Setup, results: dict, regime: str = "none") -> pd.DataFrame:
     """Simulated against closed-form government PV for the floor and the CfD, in Monte Carlo standard errors."""
     exact = closed_form_values(model, setup)
     rows = []
@@ -724,30 +724,30 @@ def calibrated_metals(prices_monthly: pd.DataFrame, archetypes: dict) -> tuple:
     """The metals to calibrate: the chapter's list plus any archetype metal the price panel has."""
     available = set(prices_monthly["commodity"])
     extra = [a.price_metal for a in archetypes.values()
-             if a.price_metal in available and a.price_metal not in prices.CALIBRATION_METALS]
-    return tuple(prices.CALIBRATION_METALS) + tuple(dict.fromkeys(extra))
+             if a.price_metal in available and a.price_metal not in price_models.CALIBRATION_METALS]
+    return tuple(price_models.CALIBRATION_METALS) + tuple(dict.fromkeys(extra))
 
 
 def archetype_price_model(archetype: Archetype, calibration: pd.DataFrame, kind: str,
-                          drift_from_data: bool = False) -> prices.PriceModel:
+                          drift_from_data: bool = False) -> price_models.PriceModel:
     """The price model of an archetype's reference price (USD per tonne of product, benchmark-equivalent).
 
     A metal with monthly prices: its calibrated model, converted to product units. A metal without (graphite):
     the median dynamics of the calibrated metals around the archetype's reference price.
     """
     if archetype.price_metal in calibration.index:
-        model = prices.model_from_calibration(calibration, archetype.price_metal, kind, drift_from_data)
+        model = price_models.model_from_calibration(calibration, archetype.price_metal, kind, drift_from_data)
         return model.scaled(1.0 / archetype.product_t_per_t_metal)
     if np.isnan(archetype.reference_price_usd_per_t):
         raise InputError(f"metal {archetype.price_metal!r} has no price history and the archetype gives no "
                          "reference price", field="price_metal", value=archetype.price_metal,
                          fix=f"use a metal with monthly prices ({sorted(calibration.index)}) or fill "
                              "reference_price_usd_per_t in data/project_archetypes.csv")
-    return prices.proxy_model(calibration, archetype.price_metal, kind, archetype.reference_price_usd_per_t,
+    return price_models.proxy_model(calibration, archetype.price_metal, kind, archetype.reference_price_usd_per_t,
                               calibration["last_month"].max())
 
 
-def make_setup(archetype: Archetype, model: prices.PriceModel, contract: Contract, start_year: int,
+def make_setup(archetype: Archetype, model: price_models.PriceModel, contract: Contract, start_year: int,
                government_rate: float, regimes: pd.DataFrame, thresholds: tuple, subsidy_regimes=("none",),
                compute_irr: bool = True, keep_annual: bool = True) -> Setup:
     offset = months_before_start(model.last_month, start_year)
@@ -756,7 +756,7 @@ def make_setup(archetype: Archetype, model: prices.PriceModel, contract: Contrac
                  compute_irr, keep_annual)
 
 
-def reference_price(model: prices.PriceModel, setup: Setup) -> float:
+def reference_price(model: price_models.PriceModel, setup: Setup) -> float:
     """What strike multiples refer to: the long-run mean price (mean reversion) or the average forward price over
     the contract's months (GBM)."""
     if model.kind == "mean_reverting":

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from . import cfd, prices, units
+from . import cfd, price_models, units
 from .project_finance import Archetype
 from .tables import read_table
 
@@ -17,7 +17,7 @@ FAN_YEARS, FAN_PATHS = 10, 4000  # the fan chart: ten years of 4,000 paths per m
 
 def deflator(prices_monthly: pd.DataFrame, out, real: bool) -> pd.Series | None:
     """The MUV index that puts prices in constant dollars, or None for nominal prices."""
-    return prices.muv_deflator(prices_monthly, read_table("prices_annual_real", out)) if real else None
+    return price_models.muv_deflator(prices_monthly, read_table("prices_annual_real", out)) if real else None
 
 
 def contract(policy: dict, *, revenue_share: float, cap_multiple: float, support_years: int, basis: str,
@@ -32,7 +32,7 @@ def thresholds(policy: dict) -> tuple[float, float]:
     return policy["dpa_title_iii_threshold_usd"], policy["dpa_proposed_threshold_usd"]
 
 
-def struck_setup(archetype: Archetype, model: prices.PriceModel, unstruck: cfd.Contract, start_year: int,
+def struck_setup(archetype: Archetype, model: price_models.PriceModel, unstruck: cfd.Contract, start_year: int,
                  government_rate: float, regimes: pd.DataFrame, policy: dict, regime: str, strike_multiple: float,
                  strike_usd_per_t: float) -> tuple[cfd.Setup, float]:
     """The valuation set-up at the chosen strike — `strike_usd_per_t`, or `strike_multiple` times the reference
@@ -46,7 +46,7 @@ def struck_setup(archetype: Archetype, model: prices.PriceModel, unstruck: cfd.C
                           limits, (regime,)), reference
 
 
-def timed_valuation(model: prices.PriceModel, setup: cfd.Setup, n_paths: int, seed: int) -> tuple[list, dict, float]:
+def timed_valuation(model: price_models.PriceModel, setup: cfd.Setup, n_paths: int, seed: int) -> tuple[list, dict, float]:
     """The simulated paths, every instrument valued on them, and the seconds both took."""
     started = time.perf_counter()
     paths = cfd.simulate_paths(model, n_paths, setup.n_months, seed)
@@ -58,11 +58,11 @@ def fan_charts(archetype: Archetype, calibration: pd.DataFrame, prices_monthly: 
                deflator: pd.Series | None, drift_from_data: bool, seed: int) -> tuple[dict, bool]:
     """The fan chart's data under each price model, in the product's units, and whether the metal has a history."""
     has_history = archetype.price_metal in calibration.index
-    history = (prices.monthly_series(prices_monthly, archetype.price_metal, start_year, deflator)
+    history = (price_models.monthly_series(prices_monthly, archetype.price_metal, start_year, deflator)
                if has_history else None)
-    fans = {kind: prices.fan_chart_data(cfd.archetype_price_model(archetype, calibration, kind, drift_from_data)
+    fans = {kind: price_models.fan_chart_data(cfd.archetype_price_model(archetype, calibration, kind, drift_from_data)
                                         .scaled(archetype.product_t_per_t_metal), history, FAN_YEARS, FAN_PATHS, seed)
-            for kind in prices.MODELS}
+            for kind in price_models.MODELS}
     return fans, has_history
 
 
@@ -79,4 +79,4 @@ def closed_form_check(archetype: Archetype, calibration: pd.DataFrame, setup: cf
 
 def lithium_check(prices_monthly: pd.DataFrame, salient: pd.DataFrame) -> pd.DataFrame:
     """USGS lithium carbonate prices against the IMF lithium metal price per tonne of carbonate (LCE)."""
-    return prices.usgs_price_ratio(prices_monthly, salient, "lithium", "", 1 / units.T_LCE_PER_T_LI)
+    return price_models.usgs_price_ratio(prices_monthly, salient, "lithium", "", 1 / units.T_LCE_PER_T_LI)

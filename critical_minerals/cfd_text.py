@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import cfd, prices, units
+from . import cfd, price_models, units
 from .cfd_results import budget_floor, tariff_ends
 from .project_finance import Archetype
 
@@ -22,7 +22,7 @@ def _million(value: float) -> str:
 
 def sample_text(start_year: int, deflator: pd.Series | None, last_month: pd.Timestamp) -> str:
     """The calibration sample and the dollars its prices are in."""
-    dollars = prices.constant_dollars_text(deflator, last_month) if deflator is not None else "nominal US dollars"
+    dollars = price_models.constant_dollars_text(deflator, last_month) if deflator is not None else "nominal US dollars"
     return (f"Sample: monthly prices from {start_year} (or the first month available) to the last month published; "
             f"prices per tonne in {dollars}.")
 
@@ -68,7 +68,7 @@ def lithium_check_text(check: pd.DataFrame, payable_share: float) -> str:
 def run_text(archetype: Archetype, price_model: str, n_paths: int, seconds: float, seed: int, reference: float,
              strike: float, support_years: int, start_year: int, regime: str) -> str:
     """What was simulated, with the reference price and the strike."""
-    return (f"**Run.** {archetype.name} project ({archetype.product}), {prices.MODEL_LABELS[price_model]}, "
+    return (f"**Run.** {archetype.name} project ({archetype.product}), {price_models.MODEL_LABELS[price_model]}, "
             f"{n_paths:,} paths simulated and valued in {seconds:.1f} s (seed {seed}). Reference price "
             f"{reference:,.0f} USD/t; strike {strike:,.0f} USD/t ({strike / reference:.2f} × reference); support for "
             f"{support_years} years of production from {start_year + archetype.construction_years}; "

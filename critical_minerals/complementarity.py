@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths, usgs_world
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .countries import OTHER, PARTNERS, WORLD
 from .critical_lists import critical_lists, list_commodities
 from .errors import InputError

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import paths
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .usgs_csv import clean_text
 
 COUNTRY, OTHER, WORLD, GROUP, UNKNOWN = "country", "other_countries", "world_total", "group", "unknown"

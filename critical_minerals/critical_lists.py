@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 LISTS_FILE = paths.DATA_DIR / "us_critical_minerals.csv"

@@ -18,7 +18,7 @@ from . import paths
 from .complementarity import hhi, listing, supply
 from .countries import PARTNERS
 from .critical_lists import entered, list_commodities
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 NEIGHBOURS = ("Canada", "Mexico")  # the United States' two partners: the import sources that count as partners

@@ -124,17 +124,17 @@ def view(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.reset_index()
     if isinstance(frame.columns, pd.MultiIndex):
         frame = frame.set_axis([" ".join(str(part) for part in name if str(part)) for name in frame.columns], axis=1)
-    shown = pd.DataFrame(index=frame.index)
+    view = pd.DataFrame(index=frame.index)
     for position, name in enumerate(frame.columns):
         values = frame.iloc[:, position]
         year = is_year_column(name, values)
-        shown[position] = [cell(value, year) for value in values]
-    shown.columns = [header(name) for name in frame.columns]
+        view[position] = [cell(value, year) for value in values]
+    view.columns = [header(name) for name in frame.columns]
     if not _row_numbers(frame.index):
         year = is_year_column(frame.index.name, frame.index.to_series())
-        shown.index = pd.Index([cell(value, year) for value in frame.index],
+        view.index = pd.Index([cell(value, year) for value in frame.index],
                                name=header(frame.index.name) if frame.index.name is not None else None)
-    return shown
+    return view
 
 
 def table(frame: pd.DataFrame, caption: str | None = None) -> Styler:

@@ -58,17 +58,17 @@ def write_log(text: str) -> Path | None:
 
 
 def where_logged(log: Path | None) -> str:
-    from .parameters import shown
+    from .parameters import project_path
 
-    return f"details in {shown(log)}" if log else "the details could not be saved either (is the disk full?)"
+    return f"details in {project_path(log)}" if log else "the details could not be saved either (is the disk full?)"
 
 
 def message(error: BaseException, log: Path | None) -> str:
     """One paragraph: what failed (the file), why in words, the fix, and where the details are."""
     if isinstance(error, OSError) and error.errno in CAUSES:
-        from .parameters import shown
+        from .parameters import project_path
 
-        target = f" on {shown(error.filename)}" if error.filename else ""
+        target = f" on {project_path(error.filename)}" if error.filename else ""
         fix = FIXES.get(error.errno, "build again; if it happens again, report it with the log")
         return f"failed{target}: {CAUSES[error.errno]}. Fix: {fix}. Nothing half-built was published; " \
                f"{where_logged(log)}"

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from . import cfd, paths, prices, stockpile, units
-from .data_files import read_data_table
+from . import cfd, paths, price_models, stockpile, units
+from .handwritten_tables import read_data_table
 from .errors import InputError
 from .project_finance import Archetype
 
@@ -154,7 +154,7 @@ def volatility_grid(vol: Volatility, points: int = 5, also=()) -> np.ndarray:
 def monthly_reference_volatility(prices_monthly: pd.DataFrame, first_year: int) -> dict:
     """GBM volatility of the monthly IMF rare-earth carbonate price from `first_year` (nominal), with its standard
     error: a second, denser reading of rare-earth price risk over the same years as the USGS series."""
-    row = prices.calibration_table(prices_monthly, first_year, None, metals=("rare_earths",)).loc["rare_earths"]
+    row = price_models.calibration_table(prices_monthly, first_year, None, metals=("rare_earths",)).loc["rare_earths"]
     return {"sigma": float(row["gbm_sigma"]), "se": float(row["gbm_sigma_se"]), "months": int(row["months"]),
             "first": f"{row['first_month']:%b %Y}", "last": f"{row['last_month']:%b %Y}"}
 
@@ -192,9 +192,9 @@ def floor_terms(facts: pd.DataFrame, floor_usd_per_kg: float, years: int, volume
                                   verified))
 
 
-def floor_model(price_usd_per_kg: float, sigma: float, last_year: int) -> prices.PriceModel:
+def floor_model(price_usd_per_kg: float, sigma: float, last_year: int) -> price_models.PriceModel:
     """Driftless GBM of the NdPr oxide price in USD per tonne from the last annual USGS price (its mid-year)."""
-    return prices.validate_model(prices.PriceModel("gbm", NDPR, price_usd_per_kg * KG_PER_T, sigma,
+    return price_models.validate_model(price_models.PriceModel("gbm", NDPR, price_usd_per_kg * KG_PER_T, sigma,
                                                    last_month=pd.Timestamp(year=last_year, month=6, day=30)))
 
 
@@ -220,7 +220,7 @@ def floor_setup(terms: FloorTerms, first_year: int, last_year: int, thresholds: 
                      subsidies={"none": np.zeros(archetype.years)}, thresholds=tuple(thresholds), compute_irr=False)
 
 
-def value_floor(model: prices.PriceModel, setup: cfd.Setup, n_paths: int, seed: int) -> dict:
+def value_floor(model: price_models.PriceModel, setup: cfd.Setup, n_paths: int, seed: int) -> dict:
     """Per-path results of the floor and the symmetric CfD on the same paths (chapter 04's engine)."""
     return cfd.simulate_and_value(model, setup, n_paths, seed, instruments=FLOOR_INSTRUMENTS)
 
@@ -252,7 +252,7 @@ def floor_summary(results: dict, setup: cfd.Setup, first_year: int) -> dict:
     }
 
 
-def closed_form_check(model: prices.PriceModel, setup: cfd.Setup, results: dict) -> pd.DataFrame:
+def closed_form_check(model: price_models.PriceModel, setup: cfd.Setup, results: dict) -> pd.DataFrame:
     """Chapter 04's check of simulated against closed-form (Black-76 strip) values, at the floor's start."""
     table = cfd.closed_form_check(model, setup, results)
     factor = restate(setup)
@@ -500,7 +500,7 @@ def design_costs(designs: str, salient: pd.DataFrame, prices_monthly: pd.DataFra
     data_year = stockpile.default_data_year(salient, settings.usgs_edition)
     annual = stockpile.annual_quantities(salient, minerals, settings.usgs_edition, data_year)
     history = stockpile.price_history(prices_monthly, salient, minerals)
-    index = prices.muv_deflator(prices_monthly, prices_annual_real)
+    index = price_models.muv_deflator(prices_monthly, prices_annual_real)
     inputs = stockpile.Inputs(minerals, annual, history, index, data_year, 0.0)
     return ({name: stockpile.cost_table(stockpile.read_design(name, minerals), inputs, settings)
              for name in settings.designs}, data_year)

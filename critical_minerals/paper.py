@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from . import paths
 from .countries import PARTNERS, WORLD
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 PAPER_TABLE = paths.DATA_DIR / "paper_a_production_shares.csv"

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from . import cache, paths
-from .data_files import read_rows
+from .handwritten_tables import read_rows
 from .errors import InputError
 
 SPEC_FILE = paths.NOTEBOOKS_DIR / "parameters.yaml"
@@ -96,7 +96,7 @@ def declared_parameters(notebooks: list[Path], spec_file: Path = SPEC_FILE,
     for notebook in notebooks:
         for item in notebook_parameters(notebook, cache_dir):
             name, kind = item["name"], item["type"]
-            where = f"{shown(notebook)}, parameters cell"
+            where = f"{project_path(notebook)}, parameters cell"
             if kind not in TYPES:
                 raise InputError(f"type {kind!r} is not one the build can check", file=where, field=name,
                                  fix=f"annotate it as one of {TYPES}")
@@ -106,15 +106,15 @@ def declared_parameters(notebooks: list[Path], spec_file: Path = SPEC_FILE,
                 raise InputError("default is not a literal", file=where, field=name, value=item["default"],
                                  fix="give a plain literal default (a string, number or True/False)") from None
             if name not in BUILD_PARAMETERS and name not in spec:
-                raise InputError("parameter has no rule", file=shown(spec_file), field=name,
-                                 fix=f"add `{name}: {{...}}` (allowed values) to {shown(spec_file)}")
+                raise InputError("parameter has no rule", file=project_path(spec_file), field=name,
+                                 fix=f"add `{name}: {{...}}` (allowed values) to {project_path(spec_file)}")
             found.append(Parameter(notebook.stem, name, kind, default, item["help"], spec.get(name, {})))
     names = [p.name for p in found if p.name not in BUILD_PARAMETERS]
     if duplicated := sorted({name for name in names if names.count(name) > 1}):
         raise InputError("parameter declared by more than one chapter", field=duplicated[0],
                          fix="give each chapter's parameters their own names")
     if unused := sorted(set(spec) - set(names)):
-        raise InputError("rule for a parameter no notebook declares", file=shown(spec_file), field=unused[0],
+        raise InputError("rule for a parameter no notebook declares", file=project_path(spec_file), field=unused[0],
                          fix="remove it or correct its name")
     return found
 
@@ -123,13 +123,13 @@ def load_spec(path: Path = SPEC_FILE) -> dict[str, dict]:
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
-        raise InputError(f"cannot read the parameter rules ({err})", file=shown(path)) from None
+        raise InputError(f"cannot read the parameter rules ({err})", file=project_path(path)) from None
     for name, rule in spec.items():
         if not isinstance(rule, dict):
-            raise InputError("a rule is a mapping", file=shown(path), field=name, value=rule,
+            raise InputError("a rule is a mapping", file=project_path(path), field=name, value=rule,
                              fix=f"write e.g. `{name}: {{min: 0, max: 1}}`, or `{name}: {{}}` for any value")
         if unknown := sorted(set(rule) - RULE_KEYS):
-            raise InputError("unknown rule", file=shown(path), field=name, value=unknown,
+            raise InputError("unknown rule", file=project_path(path), field=name, value=unknown,
                              fix=f"use only {sorted(RULE_KEYS)}")
     return spec
 
@@ -254,8 +254,8 @@ def load_scenario(name: str, folder: Path = paths.SCENARIOS_DIR) -> dict:
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         close = suggestion(name, known)
         hint = f"did you mean {close!r}? " if close else ""
-        raise InputError("scenario not found", file=shown(path), field="--scenario", value=name,
-                         fix=f"{hint}choose one of {known} or create {shown(path)}")
+        raise InputError("scenario not found", file=project_path(path), field="--scenario", value=name,
+                         fix=f"{hint}choose one of {known} or create {project_path(path)}")
     return read_scenario_file(path)
 
 
@@ -263,35 +263,35 @@ def read_scenario_file(path: Path) -> dict:
     """Strict reading: UTF-8, bounded size, no aliases (refused before anything is expanded or shown), no key
     twice, a flat mapping of single values."""
     if path.stat().st_size > SCENARIO_FILE_BYTES:
-        raise InputError(f"file too large for a scenario ({path.stat().st_size} bytes)", file=shown(path),
+        raise InputError(f"file too large for a scenario ({path.stat().st_size} bytes)", file=project_path(path),
                          fix=f"a scenario is a few `name: value` lines (at most {SCENARIO_FILE_BYTES} bytes)")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text (byte {err.start})", file=shown(path),
+        raise InputError(f"not UTF-8 text (byte {err.start})", file=project_path(path),
                          fix="save the file as UTF-8 (in most editors: Save As, encoding UTF-8)") from None
     try:
         values = yaml.load(text, Loader=ScenarioLoader)  # noqa: S506 — a SafeLoader that keeps scalars as text
     except ScenarioSyntax as err:
-        raise InputError(err.problem, file=shown(path), field=err.field, fix=err.fix) from None
+        raise InputError(err.problem, file=project_path(path), field=err.field, fix=err.fix) from None
     except RecursionError:
-        raise InputError("nested too deeply", file=shown(path), fix="write one `name: value` per line") from None
+        raise InputError("nested too deeply", file=project_path(path), fix="write one `name: value` per line") from None
     except yaml.YAMLError as err:
-        raise InputError(f"not valid YAML ({cut(' '.join(str(err).split()))})", file=shown(path),
+        raise InputError(f"not valid YAML ({cut(' '.join(str(err).split()))})", file=project_path(path),
                          fix="correct the YAML syntax: one `name: value` per line") from None
     values = {} if values is None else values
     if not isinstance(values, dict):
-        raise InputError("a scenario is a flat mapping of parameter: value", file=shown(path), value=cut(values),
+        raise InputError("a scenario is a flat mapping of parameter: value", file=project_path(path), value=cut(values),
                          fix="write one `name: value` per line")
     for key, value in values.items():
         if isinstance(value, dict) and value and (paths.NOTEBOOKS_DIR / f"{key}.ipynb").is_file():
             inner, inner_value = next(iter(value.items()))
-            raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=shown(path),
+            raise InputError(f"{str(key)!r} is not a parameter: scenario files are flat", file=project_path(path),
                              field=str(key), fix=f"write `{inner}: {cut(inner_value)}` at the top level, "
                                                  f"without `{key}:` above it")
         if isinstance(value, (dict, list)) or value is None:
-            raise InputError("a scenario value must be a single string, number or true/false", file=shown(path),
+            raise InputError("a scenario value must be a single string, number or true/false", file=project_path(path),
                              field=str(key), value=cut(value), fix=f"write `{key}: <value>`")
     return values
 
@@ -442,7 +442,7 @@ def effective(declared: list[Parameter], chosen: dict) -> list[dict]:
     return rows
 
 
-def shown(path: Path | str) -> str:
+def project_path(path: Path | str) -> str:
     """A path as users should read it: relative to the project when inside it."""
     path = Path(path)
     return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)

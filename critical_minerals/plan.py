@@ -19,7 +19,7 @@ import yaml
 
 from . import digest, paths
 from .errors import InputError
-from .parameters import shown
+from .parameters import project_path
 
 STEPS_FILE = paths.NOTEBOOKS_DIR / "chapters.yaml"
 STEP_KEYS = {"run", "needs", "reads", "checks", "writes"}
@@ -46,7 +46,7 @@ class Step:
 
 def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[Step]:
     """The steps in order, checked: known keys, needs on earlier steps, one entry per chapter notebook."""
-    where = shown(path)
+    where = project_path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, ValueError, yaml.YAMLError) as err:  # ValueError: not UTF-8
@@ -71,7 +71,7 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
         step = Step(name, entry.get("run"), **lists)
         if step.notebook and not step.notebook.is_file():
             raise InputError("no notebook for this step", file=where, field=name,
-                             fix=f"create {shown(step.notebook)} or give the step a `run:` function")
+                             fix=f"create {project_path(step.notebook)} or give the step a `run:` function")
         steps.append(step)
     listed = {step.name for step in steps}
     for notebook in sorted(notebooks_dir.glob("[0-9][0-9]*_*.ipynb")):

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths, section_45x, units
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 ARCHETYPES_FILE = paths.DATA_DIR / "project_archetypes.csv"

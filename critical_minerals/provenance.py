@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import datasets, digest, paths, plan
+from . import official_datasets, digest, paths, plan
 
 MANIFEST = "manifest.json"
 
@@ -41,7 +41,7 @@ def package_versions(requirements: Path = plan.REQUIREMENTS_FILE) -> dict[str, s
     return versions
 
 
-def data_files(steps: list[plan.Step], registry: dict[str, datasets.Dataset]) -> list[dict]:
+def data_files(steps: list[plan.Step], registry: dict[str, official_datasets.Dataset]) -> list[dict]:
     """Every fetched file (with the SHA-256 it was verified against) and every project data file the steps read."""
     rows = [{"path": f"data/external/{name}/{file.path}", "dataset": name, "sha256": file.sha256}
             for name, dataset in registry.items() for file in dataset.files]

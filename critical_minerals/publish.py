@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from . import paths
-from .parameters import shown
+from .parameters import project_path
 
 
 class PublishFailed(Exception):
@@ -59,7 +59,7 @@ def publish(scenario: str, pairs: list[tuple[Path, Path]]) -> None:
             journal.unlink(missing_ok=True)
             if not isinstance(err, OSError):
                 raise
-            raise PublishFailed(f"could not replace {shown(move['published'])} ({err.strerror or err}). Fix: make "
+            raise PublishFailed(f"could not replace {project_path(move['published'])} ({err.strerror or err}). Fix: make "
                                 f"it and the folder it is in writable, then build again. The last good report and "
                                 f"its figures are unchanged") from err
     _write_journal(journal, {"state": "committed", "moves": moves})

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 FORMS_FILE = paths.DATA_DIR / "us_45x_forms.csv"

@@ -23,7 +23,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import display, paths, units
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 DESIGN_PREFIX = "stockpile_design_"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import datasets, digest, paper, plan, paths, price_data, usgs_salient, usgs_world
+from . import official_datasets, digest, paper, plan, paths, wb_imf_prices, usgs_salient, usgs_world
 from .countries import OTHER, UNKNOWN, WORLD
 from .errors import InputError
 from .results import Outputs
@@ -40,9 +40,9 @@ def build_tables(external_dir: Path | None = None) -> Built:
     root = external_dir or paths.external_dir()
     checks: list[dict] = []
 
-    problems = datasets.verify(dest=root)
+    problems = official_datasets.verify(dest=root)
     _check(checks, "fetched files match their recorded SHA-256", "data/datasets.yaml",
-           not problems, f"{sum(len(d.files) for d in datasets.load_registry().values())} files verified"
+           not problems, f"{sum(len(d.files) for d in official_datasets.load_registry().values())} files verified"
            if not problems else "; ".join(problems[:3]))
     if problems:
         raise InputError("fetched data do not match the registry:\n  " + "\n  ".join(problems[:10]))
@@ -80,9 +80,9 @@ def build_tables(external_dir: Path | None = None) -> Built:
     _check(checks, "USGS salient statistics: schema", "usgs_mcs2023-2025 salient files", True,
            f"{len(salient):,} rows; {len(skipped)} file(s) skipped")
 
-    wb_monthly = price_data.read_worldbank_monthly(root / "worldbank_pinksheet" / "CMO-Historical-Data-Monthly.xlsx")
-    imf_monthly = price_data.read_imf_monthly(root / "imf_pcps" / "external-data-v2.xls")
-    prices = price_data.price_panel(wb_monthly, imf_monthly)
+    wb_monthly = wb_imf_prices.read_worldbank_monthly(root / "worldbank_pinksheet" / "CMO-Historical-Data-Monthly.xlsx")
+    imf_monthly = wb_imf_prices.read_imf_monthly(root / "imf_pcps" / "external-data-v2.xls")
+    prices = wb_imf_prices.price_panel(wb_monthly, imf_monthly)
     _check(checks, "price panel: schema (positive prices, monthly dates, one row per commodity and month)",
            "World Bank Pink Sheet, IMF PCPS", True, f"{len(prices):,} rows, {prices['commodity'].nunique()} metals")
     agreement = source_agreement(wb_monthly, imf_monthly)
@@ -91,7 +91,7 @@ def build_tables(external_dir: Path | None = None) -> Built:
     _check(checks, "price panel: World Bank and IMF agree on the metals both publish (median monthly difference "
            "< 1 %; iron ore excluded, contract vs spot until 2008)", "World Bank Pink Sheet, IMF PCPS",
            bool(worst < 0.01), f"largest median difference {worst:.2%} ({base['median_abs_rel_diff'].idxmax()})")
-    real = price_data.read_worldbank_annual(root / "worldbank_pinksheet" / "CMO-Historical-Data-Annual.xlsx", "real")
+    real = wb_imf_prices.read_worldbank_annual(root / "worldbank_pinksheet" / "CMO-Historical-Data-Annual.xlsx", "real")
 
     shares = paper.partner_shares(world, paper.usgs_map())
     candidates = paper.reproduction_candidates(table, shares)
@@ -118,7 +118,7 @@ REPORTED = "reported"  # a finding listed for the reader, not a pass/fail test
 
 def source_agreement(worldbank_monthly: pd.DataFrame, imf_monthly: pd.DataFrame) -> pd.DataFrame:
     """Per metal published by both: months compared and the median absolute relative difference IMF vs World Bank."""
-    overlap = price_data.overlapping_prices(worldbank_monthly, imf_monthly)
+    overlap = wb_imf_prices.overlapping_prices(worldbank_monthly, imf_monthly)
     return overlap.assign(abs_diff=overlap["rel_diff"].abs()).groupby("commodity").agg(
         months=("abs_diff", "size"), median_abs_rel_diff=("abs_diff", "median"), max_abs_rel_diff=("abs_diff", "max"))
 
@@ -307,7 +307,7 @@ def is_fresh(out: Outputs) -> bool:
 def ensure_tables(out: Outputs) -> None:
     """Tables written by the build's data step for these inputs, or built now (a chapter run on its own)."""
     if not is_fresh(out):
-        datasets.fetch()
+        official_datasets.fetch()
         build_step(out)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 
 COMMODITY_MAP = paths.DATA_DIR / "usgs_commodities.csv"
@@ -29,7 +29,7 @@ def read_rows(path: Path) -> list[list[str]]:
     except UnicodeDecodeError as err:
         raise InputError(f"not UTF-8 text ({err.reason})", file=path, fix="fetch the file again") from None
     except FileNotFoundError:
-        raise InputError("file not found", file=path, fix="run `python -m critical_minerals.datasets fetch`") from None
+        raise InputError("file not found", file=path, fix="run `python -m critical_minerals.official_datasets fetch`") from None
     rows = [row for row in csv.reader(text.splitlines()) if any(clean_text(cell) for cell in row)]
     if not rows:
         raise InputError("file is empty", file=path, fix="fetch the file again")

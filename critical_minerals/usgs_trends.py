@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import paths
 from .countries import COUNTRY, normalise_country
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .errors import InputError
 from .usgs_csv import clean_text, read_rows
 

@@ -38,7 +38,7 @@ import pandera.pandas as pa
 
 from . import paths, units
 from .countries import COUNTRY, GROUP, OTHER, UNKNOWN, WORLD, normalise_country
-from .data_files import read_data_table
+from .handwritten_tables import read_data_table
 from .usgs_csv import ZERO_MARKERS, clean_text, commodity_for_code, load_commodity_map, read_rows
 from .errors import InputError
 
@@ -377,7 +377,7 @@ def read_world(external_dir: Path | None = None, editions: tuple[int, ...] = EDI
         files = world_files(folder, edition)
         if not files or not all(path.is_file() for path in files):
             raise InputError(f"MCS {edition} world files not found", file=folder,
-                             fix="run `python -m critical_minerals.datasets fetch`")
+                             fix="run `python -m critical_minerals.official_datasets fetch`")
         for path in files:
             records.extend(read_world_2025(path) if edition == 2025 else read_world_file(path, edition))
     table = pd.DataFrame.from_records(records, columns=COLUMNS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from critical_minerals import datasets, paths
+from critical_minerals import official_datasets, paths
 
 DEFAULT_MIRROR = paths.ROOT.parent / "shared" / "data"
 
@@ -31,7 +31,7 @@ def external_dir(tmp_path_factory) -> Path:
     """data/external as the build would have it; skips the test when no mirror of the official data is present."""
     source = required_mirror()
     dest = tmp_path_factory.mktemp("external")
-    datasets.fetch(mirror=source, dest=dest)
+    official_datasets.fetch(mirror=source, dest=dest)
     return dest
 
 

@@ -142,7 +142,7 @@ CASES = [
          args=("-p", "stockpile_design=defence,unicorn")),
     Case("cli-no-equals", ("command line", "'comparison_year'", "name=value"), args=("-p", "comparison_year")),
     Case("cli-zero-workers", ("-j", "0"), args=("-j", "0")),
-    # one reader for every hand-written table (data_files.read_data_table), also where parameters' allowed values are
+    # one reader for every hand-written table (handwritten_tables.read_data_table), also where parameters' allowed values are
     # read (subsidy_regimes.csv, project_archetypes.csv): what it cannot read unambiguously is refused at read time
     Case("table-not-utf8", ("subsidy_regimes.csv", "row 2", "not UTF-8", "0xe9", "save the file as UTF-8"), SUBSIDIES,
          latin1('"No subsidy"', '"No subsidé"')),

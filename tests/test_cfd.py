@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from critical_minerals import cfd, paths, prices, project_finance
+from critical_minerals import cfd, paths, price_models, project_finance
 from critical_minerals.errors import InputError
 
 PRICES = np.array([0.0, 50.0, 99.0, 100.0, 101.0, 140.0, 160.0, 400.0])
@@ -100,7 +100,7 @@ def prices_calibration():
     frames = [pd.DataFrame({"commodity": metal, "date": dates, "price": level,
                             "price_usd_per_t": level * np.exp(np.cumsum(rng.normal(0, 0.05, 240)) * 0.3)})
               for metal, level in (("nickel", 18_000.0), ("copper", 9_000.0))]
-    return prices.calibration_table(pd.concat(frames), 2000, None, ("nickel", "copper"))
+    return price_models.calibration_table(pd.concat(frames), 2000, None, ("nickel", "copper"))
 
 
 # ---------------------------------------------------------------- valuation on paths
@@ -116,12 +116,12 @@ def toy_setup(contract=None, regimes=("none",), **changes):
     return replace(setup, **changes)
 
 
-GBM = prices.PriceModel("gbm", "nickel", 18_000.0, 0.3, mu=0.02)
+GBM = price_models.PriceModel("gbm", "nickel", 18_000.0, 0.3, mu=0.02)
 
 
 def test_annual_sums_equal_the_direct_payoffs():
     setup = toy_setup()
-    chunk = prices.simulate_prices(GBM, 100, setup.n_months, np.random.default_rng(1))
+    chunk = price_models.simulate_prices(GBM, 100, setup.n_months, np.random.default_rng(1))
     sums = cfd.annual_sums(chunk, setup.offset_months, setup.years, 19_000.0, 1.4 * 19_000.0)
     months = chunk[setup.offset_months:].astype(float).reshape(setup.years, 12, 100)
     np.testing.assert_allclose(sums.floor, np.maximum(19_000.0 - months, 0).sum(axis=1), rtol=1e-5, atol=1.0)
@@ -157,7 +157,7 @@ def test_black76_put_by_hand_and_parity():
 
 
 def test_closed_form_refuses_mean_reversion():
-    model = prices.PriceModel("mean_reverting", "x", 100.0, 0.2, kappa=0.5, theta=np.log(100.0))
+    model = price_models.PriceModel("mean_reverting", "x", 100.0, 0.2, kappa=0.5, theta=np.log(100.0))
     with pytest.raises(InputError, match="GBM only"):
         cfd.closed_form_values(model, toy_setup())
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from critical_minerals import cache, datasets
-from critical_minerals.datasets import DataFile, Dataset
+from critical_minerals import cache, official_datasets
+from critical_minerals.official_datasets import DataFile, Dataset
 from critical_minerals.errors import InputError
 from critical_minerals.report.chapters import followable, render_chapter
 
@@ -168,13 +168,13 @@ def test_memo_rehashes_a_file_altered_in_place_with_size_and_mtime_kept(tmp_path
     (mirror / "d").mkdir(parents=True)
     (mirror / "d" / "f.csv").write_bytes(b"a,b\n1,2\n")
     registry = one_file_registry(b"a,b\n1,2\n")
-    datasets.fetch(registry, mirror=mirror, dest=dest)
+    official_datasets.fetch(registry, mirror=mirror, dest=dest)
     target = dest / "d" / "f.csv"
     before = target.stat()
     target.chmod(0o644)
     target.write_bytes(b"a,b\n9,2\n")  # same size
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # same mtime
-    assert datasets.verify(registry, dest) != []  # the memo does not vouch for it: ctime changed
+    assert official_datasets.verify(registry, dest) != []  # the memo does not vouch for it: ctime changed
 
 
 def test_force_and_verify_hash_every_file(tmp_path, monkeypatch):
@@ -182,17 +182,17 @@ def test_force_and_verify_hash_every_file(tmp_path, monkeypatch):
     (mirror / "d").mkdir(parents=True)
     (mirror / "d" / "f.csv").write_bytes(b"x\n")
     registry = one_file_registry(b"x\n")
-    datasets.fetch(registry, mirror=mirror, dest=dest)
+    official_datasets.fetch(registry, mirror=mirror, dest=dest)
     hashed = []
-    real = datasets.sha256_of
+    real = official_datasets.sha256_of
     monkeypatch.setattr(datasets, "sha256_of", lambda path: hashed.append(path) or real(path))
-    datasets.fetch(registry, mirror=mirror, dest=dest)
+    official_datasets.fetch(registry, mirror=mirror, dest=dest)
     assert hashed == []  # unchanged and proven so by the memo
-    datasets.fetch(registry, mirror=mirror, dest=dest, rehash=True)
+    official_datasets.fetch(registry, mirror=mirror, dest=dest, rehash=True)
     assert len(hashed) == 1
     monkeypatch.setattr(datasets, "load_registry", lambda: registry)
     monkeypatch.setenv("MINERALS_DATA_DIR", str(dest))
-    assert datasets.main(["verify"]) == 0 and len(hashed) == 2  # the command reads every byte
+    assert official_datasets.main(["verify"]) == 0 and len(hashed) == 2  # the command reads every byte
 
 
 @pytest.mark.parametrize("linked", ["file", "folder"])
@@ -201,7 +201,7 @@ def test_fetch_refuses_a_symlink_and_never_writes_through_it(tmp_path, linked):
     (mirror / "d").mkdir(parents=True)
     (mirror / "d" / "f.csv").write_bytes(b"x\n")
     registry = one_file_registry(b"x\n")
-    datasets.fetch(registry, mirror=mirror, dest=dest)
+    official_datasets.fetch(registry, mirror=mirror, dest=dest)
     outside.mkdir()
     (outside / "f.csv").write_bytes(b"private\n")
     (outside / "f.csv").chmod(0o600)
@@ -212,7 +212,7 @@ def test_fetch_refuses_a_symlink_and_never_writes_through_it(tmp_path, linked):
         shutil.rmtree(dest / "d")
         (dest / "d").symlink_to(outside)
     with pytest.raises(InputError, match="symbolic link"):
-        datasets.fetch(registry, mirror=mirror, dest=dest)
+        official_datasets.fetch(registry, mirror=mirror, dest=dest)
     assert stat.S_IMODE((outside / "f.csv").stat().st_mode) == 0o600
     assert (outside / "f.csv").read_bytes() == b"private\n"
 

@@ -21,7 +21,7 @@ import pytest
 from critical_minerals.cfd import INSTRUMENT_LABELS, REGIME_LABELS
 from critical_minerals.figures import COUNTRY_COLOURS, KEY_FIGURES, SINGLE_SUFFIX
 from critical_minerals.figures.stockpile import TORNADO_SIDES
-from critical_minerals.prices import MODEL_LABELS
+from critical_minerals.price_models import MODEL_LABELS
 
 SVG = "{http://www.w3.org/2000/svg}"
 

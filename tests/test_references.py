@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from critical_minerals import datasets, paths
+from critical_minerals import official_datasets, paths
 from critical_minerals.report import references
 from test_report import Page, report_site, section  # noqa: F401  (the built report, shared with test_report.py)
 
 
 @pytest.fixture(scope="module")
 def bibliography():
-    return references.load(datasets.load_registry())
+    return references.load(official_datasets.load_registry())
 
 
 def data_row_sources() -> list[tuple[str, str]]:
@@ -43,7 +43,7 @@ def test_the_bibliography_holds_the_papers_and_every_dataset(bibliography):
     assert references.cited("paper B (critical-minerals club)", bibliography).key == "brookings2025b"
     with open(references.REFERENCES_FILE, encoding="utf-8") as handle:
         linked = {row["dataset"] for row in csv.DictReader(handle) if row["dataset"]}
-    assert linked == set(datasets.load_registry())
+    assert linked == set(official_datasets.load_registry())
     by_key = {ref.key: ref for ref in bibliography}
     assert "10.5066/P13XCP3R" in by_key["usgs_mcs2025"].text  # the registry's citation, not a second copy
     assert references.cited("26 U.S.C. 45X(c)(6) list of applicable critical minerals", bibliography).key == "usc_45x"

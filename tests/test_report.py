@@ -31,7 +31,7 @@ import pytest
 from markupsafe import escape
 from PIL import Image
 
-from critical_minerals import datasets, figures, paths
+from critical_minerals import official_datasets, figures, paths
 from critical_minerals.errors import InputError
 from critical_minerals.parameters import BUILD_PARAMETERS
 from critical_minerals.report import findings, plumbing, summary, write_comparison, write_report
@@ -285,7 +285,7 @@ def manifest_for(scenario: str, values: dict) -> dict:
                                "value": value, "default": default, "differs": value != default,
                                "allowed": "any", "help": item["help"]})
     return {"scenario": scenario, "parameters": parameters,
-            "data_files": [{"path": "data/countries.csv", "sha256": datasets.sha256_of(paths.DATA_DIR / "countries.csv")}],
+            "data_files": [{"path": "data/countries.csv", "sha256": official_datasets.sha256_of(paths.DATA_DIR / "countries.csv")}],
             "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
             "packages": {"matplotlib": matplotlib.__version__, "pandas": pd.__version__},
             "built_at": "2025-07-04T14:03:00+00:00"}
@@ -492,7 +492,7 @@ def test_parameters_appendix_lists_every_parameter_and_marks_those_that_differ(r
 def test_sources_appendix_comes_from_the_registry(report_site):
     html = report_site.default.report.read_text(encoding="utf-8")
     appendix = section(html, "sources")
-    for name, dataset in datasets.load_registry().items():
+    for name, dataset in official_datasets.load_registry().items():
         for key in ("title", "publisher", "licence", "url"):
             assert str(dataset.meta[key]) in appendix.text, (name, key)
         assert f"{len(dataset.files)} file" in appendix.text
@@ -588,7 +588,7 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
     registry_file.write_text(json.dumps({"datasets": {"hostile": {
         "title": HOSTILE, "publisher": HOSTILE, "citation": HOSTILE, "licence": HOSTILE,
         "url": "javascript:alert(1)", "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}}}}}))
-    load_registry = datasets.load_registry
+    load_registry = official_datasets.load_registry
     monkeypatch.setattr(datasets, "load_registry", lambda: load_registry(registry_file))
 
     chapter = nbformat.read(scenario.executed[0], as_version=4)

@@ -26,8 +26,8 @@ from IPython.display import HTML, display
 from matplotlib.transforms import Bbox
 
 from ..display import table  # noqa: F401  (the chapters' tables: figures.table)
-from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
-from ..images import reduced_png
+from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..png_copies import reduced_png
 
 STYLE_FILE = Path(__file__).with_name("report.mplstyle")
 _THEME = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)
@@ -142,19 +142,19 @@ def figure_html(png: bytes, name: str, caption: str, source: str, label: str) ->
 
     Caption and source are escaped: they may quote data files, which must show as text, never as markup.
     """
-    shown, (width, height) = reduced_png(png, SCREEN_REDUCTION)
+    screen_png, (width, height) = reduced_png(png, SCREEN_REDUCTION)
     scale = SCREEN_DPI / (SAVE_DPI / SCREEN_REDUCTION)  # the size the figure had when IPython drew it inline
     text = html.escape
     return (
         f'<figure class="report-figure" id="figure-{text(name)}">'
-        f'<img src="data:image/png;base64,{base64.b64encode(shown).decode()}" width="{round(width * scale)}" '
+        f'<img src="data:image/png;base64,{base64.b64encode(screen_png).decode()}" width="{round(width * scale)}" '
         f'height="{round(height * scale)}" alt="{text(caption)}">'
         f'<figcaption><strong>{text(label)}.</strong> {text(caption)} '
         f'<span class="figure-source">Source: {text(source)}.</span></figcaption></figure>'
     )
 
 
-def publish(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
+def save(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
             label: str) -> None:
     """Save the figure in every format, show it in the chapter with its numbered caption and source, close it.
     A key figure is saved a second time at single-column width."""

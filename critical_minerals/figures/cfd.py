@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..cfd import INSTRUMENT_LABELS, REGIME_LABELS
-from ..prices import MODEL_LABELS
+from ..price_models import MODEL_LABELS
 from . import ACCENT, DOUBLE_COLUMN_IN, SINGLE_COLUMN_IN
 
 # Okabe-Ito colours not used for countries, one per instrument

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import datasets
+from .. import official_datasets
 from . import appendix, findings, gallery, references, summary, typeset
 from .model import Chapter, chapter_anchor, chapter_from_json
 from .compare import write_comparison
@@ -43,7 +43,7 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
         from .chapters import render_chapters  # nbconvert: only when the chapters come unrendered
 
         chapters, code_css = render_chapters(executed)
-    registry = datasets.load_registry()
+    registry = official_datasets.load_registry()
     bibliography = references.load(registry)
     chapters = [dataclasses.replace(chapter, html=references.cite_figure_sources(chapter.html, bibliography))
                 for chapter in chapters]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from ..datasets import Dataset
+from ..official_datasets import Dataset
 from ..parameters import BUILD_PARAMETERS
 
 REGISTRY_FIELDS = (("publisher", "Publisher"), ("licence", "Licence"), ("citation", "Citation"),

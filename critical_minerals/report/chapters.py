@@ -92,8 +92,8 @@ class _HeadingRenderer(IPythonRenderer):
         return html.escape(striptags(text)) if f'src="{REFUSED}"' in rendered else rendered
 
     def heading(self, text: str, level: int, **attrs) -> str:
-        shown = min(level + self.anchors.shift, 6)
-        return f'<h{shown} id="{self.anchors.add(level, text)}">{text}</h{shown}>\n'
+        html_level = min(level + self.anchors.shift, 6)
+        return f'<h{html_level} id="{self.anchors.add(level, text)}">{text}</h{html_level}>\n'
 
 
 class ChapterExporter(HTMLExporter):

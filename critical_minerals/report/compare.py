@@ -51,9 +51,9 @@ def parameter_rows(manifests: list[dict]) -> list[Row]:
             cells[position] = parameter
     rows = []
     for (notebook, name), parameters in keyed.items():
-        shown = [appendix.shown_value(p["value"]) if p else None for p in parameters]
-        rows.append(Row(notebook, name, [Cell(text) if text is not None else None for text in shown],
-                        len(set(shown)) > 1))
+        texts = [appendix.shown_value(p["value"]) if p else None for p in parameters]
+        rows.append(Row(notebook, name, [Cell(text) if text is not None else None for text in texts],
+                        len(set(texts)) > 1))
     return rows
 
 
@@ -139,8 +139,8 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
             href = f"{hrefs[position]}#{anchor}" if hrefs and anchor else ""
             cells.append(Cell(f"{statement.value} {statement.unit}".strip(),
                               statement.label if statement.label != label else "", change, flag, href))
-        shown = {cell.text if cell else None for cell in cells}
-        rows.append(Row(chapter, label, cells, len(shown) > 1))
+        distinct = {cell.text if cell else None for cell in cells}
+        rows.append(Row(chapter, label, cells, len(distinct) > 1))
     return rows
 
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..data_files import read_data_table
+from ..handwritten_tables import read_data_table
 from ..errors import InputError
-from ..images import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
 from .model import chapter_anchor
 from .summary import MissingKey, lookup, placeholders
 
@@ -97,7 +97,7 @@ def joined(items: list) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def shown(value, spec: str) -> str:
+def format_value(value, spec: str) -> str:
     """A value as a finding shows it, by the placeholder's format."""
     if is_missing(value):
         return MISSING
@@ -125,7 +125,7 @@ class _Row:
     def fill(self, template: str, results: dict, field: str, words: str = "") -> str:
         def formatted(value, spec: str) -> str:
             try:
-                return shown(value, spec)
+                return format_value(value, spec)
             except (ValueError, TypeError) as err:
                 raise self.error(f"format does not apply to {value!r} ({err})", field, spec,
                                  "use a number format such as ',.1f', '.0%' or '.1f/1e9', 'list' or 'count'") from None
@@ -260,7 +260,7 @@ def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
     from .gallery import thumbnail
 
     by_name = {figure.name: figure for figure in published}
-    shown = []
+    key_figures = []
     for number, item in enumerate([f for f in found if f.in_summary], start=1):
         if not item.figure:
             continue
@@ -269,9 +269,9 @@ def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
                              field="figure", value=f"{item.id}: {item.figure}",
                              fix=f"name one of {', '.join(sorted(by_name))}")
         figure = by_name.get(item.figure + SINGLE_SUFFIX, by_name[item.figure])
-        shown.append(KeyFigure(figure.name, by_name[item.figure].anchor, figure.caption, figure.source,
+        key_figures.append(KeyFigure(figure.name, by_name[item.figure].anchor, figure.caption, figure.source,
                                thumbnail(figure.png, width=560), item.id, number))
-    return shown
+    return key_figures
 
 
 def key_figures(path: Path | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..images import reduced_png
+from ..png_copies import reduced_png
 from ..errors import InputError
 
 THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density screens
@@ -49,7 +49,7 @@ class Figure:
 
     @property
     def anchor(self) -> str:
-        """Where the chapter shows it (figures.publish writes this id)."""
+        """Where the chapter shows it (figures.save writes this id)."""
         return f"figure-{self.name}"
 
 
@@ -60,10 +60,10 @@ def read_caption(path: Path) -> tuple[str, str, str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise InputError("figure has no caption file", file=path,
-                         fix="save figures with figures.publish, which writes the caption and source") from None
+                         fix="save figures with figures.save, which writes the caption and source") from None
     if len(lines) < 2 or not lines[1].startswith("Source: "):
         raise InputError("expected the caption, then a line 'Source: ...'", file=path,
-                         fix="save figures with figures.publish, which writes the caption and source")
+                         fix="save figures with figures.save, which writes the caption and source")
     description = next((line.removeprefix("Description: ") for line in lines[2:]
                         if line.startswith("Description: ")), "")
     return lines[0], lines[1].removeprefix("Source: "), description

@@ -25,7 +25,7 @@ def environment() -> Environment:
     """
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(size=size_text, web_link=web_link, shown=shown_value)
+    env.filters.update(size=size_text, web_link=web_link, shown_value=shown_value)
     env.globals.update(style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
                        script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
                        report_title=REPORT_TITLE, report_subtitle=REPORT_SUBTITLE)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..data_files import read_data_table
-from ..datasets import Dataset
+from ..handwritten_tables import read_data_table
+from ..official_datasets import Dataset
 
 REFERENCES_FILE = paths.DATA_DIR / "references.csv"
 COLUMNS = ["key", "dataset", "authors", "year", "title", "publisher", "url", "accessed", "cited_as"]
@@ -101,12 +101,12 @@ def uncited(source: str, references: list[Reference]) -> list[str]:
 
 def with_citations(source: str, references: list[Reference]) -> str:
     """A source text as HTML, each part that names a work followed by its numbered link into the bibliography."""
-    shown = []
+    linked = []
     for part in parts(source):
         reference = cited(part, references)
         link = f' <a class="cite" href="#{reference.anchor}">[{reference.number}]</a>' if reference else ""
-        shown.append(html.escape(part) + link)
-    return "; ".join(shown)
+        linked.append(html.escape(part) + link)
+    return "; ".join(linked)
 
 
 FIGURE_SOURCE = re.compile(r'(<span class="figure-source">Source: )(.*?)(</span>)', re.DOTALL)

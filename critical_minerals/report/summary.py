@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..data_files import read_data_table
+from ..handwritten_tables import read_data_table
 from ..errors import InputError
 
 SUMMARY_FILE = paths.DATA_DIR / "report_summary.csv"
@@ -78,9 +78,9 @@ def number_text(value, spec: str, scale: float) -> str:
     return format(value / scale, spec) if scale != 1 else format(value, spec)
 
 
-def placeholders(template: str, results: dict, given: dict[str, str], shown: Callable[[object, str], str],
+def placeholders(template: str, results: dict, given: dict[str, str], formatted: Callable[[object, str], str],
                  missing: Callable[[str], Exception]) -> str:
-    """`template` with its `{path}` / `{path:format}` placeholders replaced from the results (`shown` formats a
+    """`template` with its `{path}` / `{path:format}` placeholders replaced from the results (`formatted` formats a
     value), and those named in `given` (such as `{*}` or `{words}`) by their text; `missing(placeholder)` is the
     error for a path the results do not hold. The summary's statements and the findings both write their text so."""
     def replace(match: re.Match) -> str:
@@ -91,7 +91,7 @@ def placeholders(template: str, results: dict, given: dict[str, str], shown: Cal
             value = lookup(results, key)
         except MissingKey:
             raise missing(match.group(0)) from None
-        return shown(value, spec)
+        return formatted(value, spec)
 
     return PLACEHOLDER.sub(replace, template)
 

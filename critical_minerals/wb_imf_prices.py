@@ -60,7 +60,7 @@ KNOWN_UNITS = ("USD/t", "USD/dmt", "USc/dmtu", "USD/troy_oz", "USD/lb")
 _MISSING = {"", "…", "...", "..", "n.a.", "na"}
 _MONTH_RE = re.compile(r"^\s*(\d{4})M(\d{1,2})\s*$")  # '1960M01' (World Bank), '1990M1' (IMF)
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*$")
-_FETCH_FIX = "fetch the official file again (`python -m critical_minerals.datasets fetch`) or pass the right path"
+_FETCH_FIX = "fetch the official file again (`python -m critical_minerals.official_datasets fetch`) or pass the right path"
 
 
 # --- World Bank ------------------------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def _worldbank_long(rows: list[tuple], where: str, key) -> dict[str, np.ndarray]
                 file=where,
                 field=series.name,
                 fix=f"the names row (Excel row {names_at + 1}) must contain {series.name!r}; if the World Bank renamed "
-                "the series, update _WB_SERIES in critical_minerals/price_data.py",
+                "the series, update _WB_SERIES in critical_minerals/wb_imf_prices.py",
             )
         label = str(units[col] or "").strip()
         if label != series.unit_label:
@@ -318,7 +318,7 @@ def read_imf_monthly(path: str | Path) -> pd.DataFrame:
                     field=series.code or series.description,
                     fix=f"the description row needs a cell starting {series.description!r}"
                     + (f" or the codes row the code {series.code!r}" if series.code else "")
-                    + "; if the IMF renamed the series, update _IMF_SERIES in critical_minerals/price_data.py",
+                    + "; if the IMF renamed the series, update _IMF_SERIES in critical_minerals/wb_imf_prices.py",
                 )
             continue
         description = str(descriptions[col] or "").strip()
@@ -552,7 +552,7 @@ def _number(cell, where: str, row: int, field: str) -> float:
             row=row + 1,
             field=field,
             value=cell,
-            fix="correct the cell or add the marker to _MISSING in critical_minerals/price_data.py",
+            fix="correct the cell or add the marker to _MISSING in critical_minerals/wb_imf_prices.py",
         ) from None
 
 

@@ -3,7 +3,7 @@
 Each file is copied from a local mirror (``$MINERALS_DATA_MIRROR``, same layout as ``../shared/data``) when one is set,
 otherwise downloaded from the official address — directly, or as a member of the official ZIP archive. Every file's
 SHA-256 is checked against data/datasets.yaml before it is put in place; raw files are written once, read-only, and
-never modified. Run alone with ``python -m critical_minerals.datasets fetch``.
+never modified. Run alone with ``python -m critical_minerals.official_datasets fetch``.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def refuse_symlinks(target: Path, root: Path) -> None:
         if path.is_symlink():
             raise InputError("is a symbolic link; fetched data must be real files", file=path,
                              value=os.readlink(path),
-                             fix="delete the link and run `python -m critical_minerals.datasets fetch`")
+                             fix="delete the link and run `python -m critical_minerals.official_datasets fetch`")
 
 
 def load_registry(path: Path = paths.REGISTRY_FILE) -> dict[str, Dataset]:
@@ -260,9 +260,9 @@ def fetch(
     verified.save()
     if report.problems:
         report.problems = list(dict.fromkeys(report.problems))  # files of one failed archive: one line
-        shown = report.problems[:20]
-        more = len(report.problems) - len(shown)
-        text = "\n  ".join(shown) + (f"\n  ... and {more} more" if more else "")
+        listed = report.problems[:20]
+        more = len(report.problems) - len(listed)
+        text = "\n  ".join(listed) + (f"\n  ... and {more} more" if more else "")
         if any(": download from " in problem for problem in report.problems):
             text += f"\n  {DOWNLOAD_FIX}"
         raise InputError(f"{len(report.problems)} dataset file(s) could not be fetched and verified:\n  {text}")
@@ -346,7 +346,7 @@ def verify(registry: dict[str, Dataset] | None = None, dest: Path | None = None,
         for file in dataset.files:
             target = local_path(dataset.name, file.path, dest)
             if not target.is_symlink() and not target.is_file():
-                problems.append(f"{target}: missing; run `python -m critical_minerals.datasets fetch`")
+                problems.append(f"{target}: missing; run `python -m critical_minerals.official_datasets fetch`")
             elif (actual := verified.sha256(target)) != file.sha256:
                 problems.append(f"{target}: SHA-256 {actual}, expected {file.sha256}; delete it and fetch again")
     verified.save()
@@ -354,7 +354,7 @@ def verify(registry: dict[str, Dataset] | None = None, dest: Path | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m critical_minerals.datasets", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m critical_minerals.official_datasets", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_cmd = sub.add_parser("fetch", help="copy or download every registered file and verify its checksum")
     fetch_cmd.add_argument("--dataset", action="append", help="only this dataset (repeatable)")

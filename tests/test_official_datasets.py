@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from critical_minerals import datasets
+from critical_minerals import official_datasets
 from critical_minerals.errors import InputError
 
 CSV = b"Source,Country\nMCS2025,Canada\n"
@@ -60,16 +60,16 @@ def write_registry(path: Path, base_url: str, csv_sha: str = sha(CSV), xls_sha: 
 
 
 def test_download_path_fetches_direct_files_and_archive_members(tmp_path, served):
-    registry = datasets.load_registry(write_registry(tmp_path / "reg.yaml", served))
+    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", served))
     dest = tmp_path / "external"
-    report = datasets.fetch(registry, mirror=None, dest=dest)
+    report = official_datasets.fetch(registry, mirror=None, dest=dest)
     assert report.downloaded == 2
     assert (dest / "demo/world/world.csv").read_bytes() == CSV
     assert (dest / "demo/prices.xls").read_bytes() == XLS
     # a second run verifies and does nothing
-    again = datasets.fetch(registry, mirror=None, dest=dest)
+    again = official_datasets.fetch(registry, mirror=None, dest=dest)
     assert (again.present, again.downloaded) == (2, 0)
-    assert datasets.verify(registry, dest) == []
+    assert official_datasets.verify(registry, dest) == []
 
 
 def test_mirror_is_preferred_and_copied_read_only(tmp_path):
@@ -77,8 +77,8 @@ def test_mirror_is_preferred_and_copied_read_only(tmp_path):
     (mirror / "demo/world").mkdir(parents=True)
     (mirror / "demo/world/world.csv").write_bytes(CSV)
     (mirror / "demo/prices.xls").write_bytes(XLS)
-    registry = datasets.load_registry(write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9"))  # never contacted
-    report = datasets.fetch(registry, mirror=mirror, dest=tmp_path / "external")
+    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9"))  # never contacted
+    report = official_datasets.fetch(registry, mirror=mirror, dest=tmp_path / "external")
     assert report.copied == 2
     target = tmp_path / "external/demo/world/world.csv"
     assert target.read_bytes() == CSV
@@ -87,9 +87,9 @@ def test_mirror_is_preferred_and_copied_read_only(tmp_path):
 
 def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, served):
     wrong = "0" * 64
-    registry = datasets.load_registry(write_registry(tmp_path / "reg.yaml", served, xls_sha=wrong))
+    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", served, xls_sha=wrong))
     with pytest.raises(InputError) as err:
-        datasets.fetch(registry, mirror=None, dest=tmp_path / "external")
+        official_datasets.fetch(registry, mirror=None, dest=tmp_path / "external")
     message = str(err.value)
     assert "demo/prices.xls" in message
     assert f"expected {wrong}" in message and f"got {sha(XLS)}" in message
@@ -101,9 +101,9 @@ def test_checksum_mismatch_names_file_expected_and_actual(tmp_path, served):
 def test_missing_mirror_file_says_where_and_what_to_do(tmp_path):
     mirror = tmp_path / "mirror"
     mirror.mkdir()
-    registry = datasets.load_registry(write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9"))
+    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9"))
     with pytest.raises(InputError) as err:
-        datasets.fetch(registry, mirror=mirror, dest=tmp_path / "external")
+        official_datasets.fetch(registry, mirror=mirror, dest=tmp_path / "external")
     message = str(err.value)
     assert "2 dataset file(s)" in message
     assert "demo/world/world.csv: missing from the mirror" in message
@@ -117,21 +117,21 @@ def test_missing_archive_member_and_unreachable_server(tmp_path, served):
     raw["datasets"]["demo"]["files"]["prices.xls"]["url"] = "http://127.0.0.1:9/prices.xls"  # port 9: nothing listens
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(InputError) as err:
-        datasets.fetch(datasets.load_registry(path), mirror=None, dest=tmp_path / "external")
+        official_datasets.fetch(official_datasets.load_registry(path), mirror=None, dest=tmp_path / "external")
     message = str(err.value)
     assert "member 'renamed.csv' not found in World.zip" in message
     assert "download from http://127.0.0.1:9/prices.xls failed" in message
 
 
 def test_altered_local_file_is_replaced_by_a_verified_copy(tmp_path, served):
-    registry = datasets.load_registry(write_registry(tmp_path / "reg.yaml", served))
+    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", served))
     dest = tmp_path / "external"
-    datasets.fetch(registry, mirror=None, dest=dest)
+    official_datasets.fetch(registry, mirror=None, dest=dest)
     target = dest / "demo/prices.xls"
     target.chmod(0o644)
     target.write_bytes(b"edited by hand")
-    assert any("prices.xls" in problem for problem in datasets.verify(registry, dest))
-    datasets.fetch(registry, mirror=None, dest=dest)
+    assert any("prices.xls" in problem for problem in official_datasets.verify(registry, dest))
+    official_datasets.fetch(registry, mirror=None, dest=dest)
     assert target.read_bytes() == XLS
 
 
@@ -149,12 +149,12 @@ def test_malformed_registry_entries_are_named(tmp_path, mutate, field):
     mutate(raw["datasets"])
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(InputError) as err:
-        datasets.load_registry(path)
+        official_datasets.load_registry(path)
     assert f"field {field!r}" in str(err.value)
 
 
 def test_project_registry_records_provenance_for_every_dataset():
-    registry = datasets.load_registry()
+    registry = official_datasets.load_registry()
     assert {"usgs_mcs2023", "usgs_mcs2024", "usgs_mcs2025", "worldbank_pinksheet", "imf_pcps"} <= set(registry)
     for dataset in registry.values():
         assert dataset.meta["url"].startswith("https://")

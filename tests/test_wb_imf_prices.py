@@ -1,4 +1,4 @@
-"""Tests of critical_minerals.price_data: real World Bank / IMF workbooks from the mirror, synthetic ones for errors."""
+"""Tests of critical_minerals.wb_imf_prices: real World Bank / IMF workbooks from the mirror, synthetic ones for errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from critical_minerals import price_data as pdm
+from critical_minerals import wb_imf_prices as pdm
 from critical_minerals.errors import InputError
 from critical_minerals.paths import ROOT, mirror_dir
 from critical_minerals.units import POUND_T, TROY_OUNCE_T
