@@ -185,12 +185,12 @@ def test_force_and_verify_hash_every_file(tmp_path, monkeypatch):
     official_datasets.fetch(registry, mirror=mirror, dest=dest)
     hashed = []
     real = official_datasets.sha256_of
-    monkeypatch.setattr(datasets, "sha256_of", lambda path: hashed.append(path) or real(path))
+    monkeypatch.setattr(official_datasets, "sha256_of", lambda path: hashed.append(path) or real(path))
     official_datasets.fetch(registry, mirror=mirror, dest=dest)
     assert hashed == []  # unchanged and proven so by the memo
     official_datasets.fetch(registry, mirror=mirror, dest=dest, rehash=True)
     assert len(hashed) == 1
-    monkeypatch.setattr(datasets, "load_registry", lambda: registry)
+    monkeypatch.setattr(official_datasets, "load_registry", lambda: registry)
     monkeypatch.setenv("MINERALS_DATA_DIR", str(dest))
     assert official_datasets.main(["verify"]) == 0 and len(hashed) == 2  # the command reads every byte
 

@@ -589,7 +589,7 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
         "title": HOSTILE, "publisher": HOSTILE, "citation": HOSTILE, "licence": HOSTILE,
         "url": "javascript:alert(1)", "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}}}}}))
     load_registry = official_datasets.load_registry
-    monkeypatch.setattr(datasets, "load_registry", lambda: load_registry(registry_file))
+    monkeypatch.setattr(official_datasets, "load_registry", lambda: load_registry(registry_file))
 
     chapter = nbformat.read(scenario.executed[0], as_version=4)
     png = next(scenario.figures.glob("*.png")).read_bytes()
