@@ -72,15 +72,26 @@ def naive_loop(env: dict, folder: Path) -> float:
     started = time.perf_counter()
     for notebook in NOTEBOOKS:
         executed = folder / notebook.name
-        timed([str(BIN / "papermill"), str(notebook), str(executed), "-p", "output_dir", str(folder / "out"),
-               "--cwd", str(notebook.parent)], env)
+        timed(
+            [
+                str(BIN / "papermill"),
+                str(notebook),
+                str(executed),
+                "-p",
+                "output_dir",
+                str(folder / "out"),
+                "--cwd",
+                str(notebook.parent),
+            ],
+            env,
+        )
         timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed)], env)
     return time.perf_counter() - started
 
 
 def load() -> str:
     try:
-        return "{:.1f}".format(os.getloadavg()[0])
+        return f"{os.getloadavg()[0]:.1f}"
     except (AttributeError, OSError):  # Windows has no load average
         return "n/a"
 
@@ -102,8 +113,11 @@ def one_run(build: list[str], tmp: Path, run: int) -> dict[str, float]:
     measured("no-op", times, lambda: timed(build, env("root")))
     measured("one change", times, lambda: timed([*build, "-p", f"strike_multiple={1.05 + run / 100}"], env("root")))
     shutil.rmtree(tmp / "root", ignore_errors=True)
-    measured("sweep one after another", times, lambda: sum(timed([*build, "--scenario", name], env("sequential"))
-                                                           for name in SCENARIOS))
+    measured(
+        "sweep one after another",
+        times,
+        lambda: sum(timed([*build, "--scenario", name], env("sequential")) for name in SCENARIOS),
+    )
     measured("sweep at once", times, lambda: timed([*build, "--scenario", ",".join(SCENARIOS)], env("together")))
     return times
 
@@ -111,8 +125,9 @@ def one_run(build: list[str], tmp: Path, run: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (min / median / max printed)")
-    parser.add_argument("-j", dest="workers", type=int, default=cores(),
-                        help="build.py's -j (default: the number of cores)")
+    parser.add_argument(
+        "-j", dest="workers", type=int, default=cores(), help="build.py's -j (default: the number of cores)"
+    )
     args = parser.parse_args()
     build = [sys.executable, str(ROOT / "build.py"), "-j", str(args.workers)]
     runs = []
@@ -120,18 +135,24 @@ def main() -> None:
         before = load()
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             runs.append(one_run(build, Path(tmp), run))
-        print(f"run {run + 1}: load average {before} before, {load()} after; "
-              + ", ".join(f"{name} {seconds:.1f} s ({CPU[name]:.0f} s CPU)" for name, seconds in runs[-1].items()),
-              flush=True)
-    print(f"machine: {cores()} cores, build.py -j {args.workers}, {args.repeat} run(s); "
-          f"scenarios swept: {', '.join(SCENARIOS)}")
+        print(
+            f"run {run + 1}: load average {before} before, {load()} after; "
+            + ", ".join(f"{name} {seconds:.1f} s ({CPU[name]:.0f} s CPU)" for name, seconds in runs[-1].items()),
+            flush=True,
+        )
+    print(
+        f"machine: {cores()} cores, build.py -j {args.workers}, {args.repeat} run(s); "
+        f"scenarios swept: {', '.join(SCENARIOS)}"
+    )
     for name in runs[0]:
         values = sorted(run[name] for run in runs)
         print(f"  {name:<24} {statistics.median(values):7.1f} s   (min {values[0]:.1f}, max {values[-1]:.1f})")
     for label, numerator, denominator, goal in RATIOS:
         ratios = sorted(run[numerator] / run[denominator] for run in runs)
-        print(f"  {label:<36} {statistics.median(ratios):6.3f}   (min {ratios[0]:.3f}, max {ratios[-1]:.3f})"
-              f"   goal {goal}")
+        print(
+            f"  {label:<36} {statistics.median(ratios):6.3f}   (min {ratios[0]:.3f}, max {ratios[-1]:.3f})"
+            f"   goal {goal}"
+        )
 
 
 if __name__ == "__main__":

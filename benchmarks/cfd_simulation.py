@@ -24,7 +24,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from critical_minerals import cfd, price_models, project_finance
+from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.prices import model as price_models
+from critical_minerals.models.project_finance import model as project_finance
 
 
 def peak_memory_mb() -> float:
@@ -40,10 +42,16 @@ def setup_for(months: int) -> tuple[cfd.Setup, int]:
     regimes = project_finance.read_subsidy_regimes()
     policy = project_finance.read_policy_parameters()
     contract = cfd.Contract(strike=20_000.0, support_years=archetype.life_years)
-    setup = cfd.Setup(archetype, contract, offset_months=months - 12 * years, government_rate=0.02,
-                      subsidies={"none": project_finance.subsidy_cash_flows(archetype, regimes, "none", 2027)},
-                      thresholds=(policy["dpa_title_iii_threshold_usd"], policy["dpa_proposed_threshold_usd"]),
-                      compute_irr=False, keep_annual=False)
+    setup = cfd.Setup(
+        archetype,
+        contract,
+        offset_months=months - 12 * years,
+        government_rate=0.02,
+        subsidies={"none": project_finance.subsidy_cash_flows(archetype, regimes, "none", 2027)},
+        thresholds=(policy["dpa_title_iii_threshold_usd"], policy["dpa_proposed_threshold_usd"]),
+        compute_irr=False,
+        keep_annual=False,
+    )
     return setup, years
 
 
@@ -76,35 +84,49 @@ def main(argv: list[str] | None = None) -> int:
     setup, years = setup_for(args.months)
     setup = replace(setup, price_model=model)  # the chapter's valuation: with the strip's control variates
     steps = args.paths * setup.n_months
-    print(f"{args.paths:,} paths x {setup.n_months} monthly steps ({years} years valued), model {args.model}, "
-          f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, antithetic pairs")
+    print(
+        f"{args.paths:,} paths x {setup.n_months} monthly steps ({years} years valued), model {args.model}, "
+        f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, antithetic pairs"
+    )
 
     rng = price_models.generator(args.seed)
-    normals = {size: np.empty((setup.n_months, size // 2), dtype=price_models.SIMULATION_DTYPE)
-               for size in set(cfd.chunk_sizes(args.paths))}
+    normals = {
+        size: np.empty((setup.n_months, size // 2), dtype=price_models.SIMULATION_DTYPE)
+        for size in set(cfd.chunk_sizes(args.paths))
+    }
+
     def draws():
         for size in cfd.chunk_sizes(args.paths):
             rng.standard_normal(out=normals[size], dtype=price_models.SIMULATION_DTYPE)
+
     walls, cpus, _ = timed(draws, args.runs)
     print(f"random draws alone ({steps // 2:,} normals): wall {spread(walls)}; CPU {spread(cpus)}")
 
     buffer = np.empty((setup.n_months, cfd.CHUNK_PATHS), dtype=price_models.SIMULATION_DTYPE)
+
     def simulation():
         for size in cfd.chunk_sizes(args.paths):
-            price_models.simulate_prices(model, size, setup.n_months, rng, out=buffer if size == cfd.CHUNK_PATHS else None)
+            price_models.simulate_prices(
+                model, size, setup.n_months, rng, out=buffer if size == cfd.CHUNK_PATHS else None
+            )
+
     walls, cpus, _ = timed(simulation, args.runs)
     print(f"price simulation alone: wall {spread(walls)}; CPU {spread(cpus)}")
 
     walls, cpus, results = timed(lambda: cfd.simulate_and_value(model, setup, args.paths, args.seed), args.runs)
-    print(f"simulation + valuation of {len(cfd.INSTRUMENTS)} instruments: wall {spread(walls)}; CPU {spread(cpus)} "
-          f"= {steps / statistics.median(walls) / 1e6:,.1f} million path-steps per second at the median")
+    print(
+        f"simulation + valuation of {len(cfd.INSTRUMENTS)} instruments: wall {spread(walls)}; CPU {spread(cpus)} "
+        f"= {steps / statistics.median(walls) / 1e6:,.1f} million path-steps per second at the median"
+    )
     floor = results["none"]["floor"]
     plain = cfd.describe(floor["government_pv"], ("mean",))
     controlled = cfd.describe(floor["government_pv"], ("mean",), floor[cfd.CONTROLS])
     exact = cfd.closed_form_values(model, setup)["floor"]
-    print(f"check: mean floor cost {plain['mean'] / 1e6:,.2f} M USD (SE {plain['mean_se'] / 1e6:.2f}) from the "
-          f"antithetic pairs, {controlled['mean'] / 1e6:,.2f} (SE {controlled['mean_se'] / 1e6:.2g}) with the control "
-          f"variate; closed form {exact / 1e6:,.2f}")
+    print(
+        f"check: mean floor cost {plain['mean'] / 1e6:,.2f} M USD (SE {plain['mean_se'] / 1e6:.2f}) from the "
+        f"antithetic pairs, {controlled['mean'] / 1e6:,.2f} (SE {controlled['mean_se'] / 1e6:.2g}) with the control "
+        f"variate; closed form {exact / 1e6:,.2f}"
+    )
     print(f"peak memory (max RSS): {peak_memory_mb():,.0f} MB")
     return 0
 

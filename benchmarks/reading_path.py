@@ -42,8 +42,9 @@ def measure(report: Path) -> dict:
         browser = Browser(chromium(), Path(profile))
         try:
             browser.open(report.resolve().as_uri())
-            browser.send("Emulation.setDeviceMetricsOverride", width=WIDTH, height=SCREEN, deviceScaleFactor=1,
-                         mobile=False)
+            browser.send(
+                "Emulation.setDeviceMetricsOverride", width=WIDTH, height=SCREEN, deviceScaleFactor=1, mobile=False
+            )
             return browser.evaluate(MEASURE)
         finally:
             browser.close()

@@ -13,14 +13,24 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import official_datasets, digest, paper, paths, wb_imf_prices, usgs_salient, usgs_world
-from .countries import OTHER, UNKNOWN, WORLD
-from .errors import InputError
-from .results import Outputs
+from .chapter.results import Outputs
+from .core import digest, paths
+from .core.errors import InputError
+from .sources import official_datasets, paper, usgs_salient, usgs_world, wb_imf_prices
+from .sources.countries import OTHER, UNKNOWN, WORLD
 
 TABLE_NAMES = (
-    "world", "salient", "prices_monthly", "prices_annual_real", "paper_table", "paper_table_corrected",
-    "paper_problems", "paper_claims", "paper_claims_vs_usgs", "paper_reproduction", "paper_reproduction_candidates",
+    "world",
+    "salient",
+    "prices_monthly",
+    "prices_annual_real",
+    "paper_table",
+    "paper_table_corrected",
+    "paper_problems",
+    "paper_claims",
+    "paper_claims_vs_usgs",
+    "paper_reproduction",
+    "paper_reproduction_candidates",
 )
 # Consecutive editions whose world totals for one series and year differ by more than this factor point to a unit error.
 EDITION_RATIO_LIMIT = 3.0
@@ -42,71 +52,130 @@ def build_tables(external_dir: Path | None = None) -> Built:
     checks: list[dict] = []
 
     problems = official_datasets.verify(dest=root)
-    _check(checks, "fetched files match their recorded SHA-256", "data/datasets.yaml",
-           not problems, f"{sum(len(d.files) for d in official_datasets.load_registry().values())} files verified"
-           if not problems else "; ".join(problems[:3]))
+    _check(
+        checks,
+        "fetched files match their recorded SHA-256",
+        "data/datasets.yaml",
+        not problems,
+        f"{sum(len(d.files) for d in official_datasets.load_registry().values())} files verified"
+        if not problems
+        else "; ".join(problems[:3]),
+    )
     if problems:
         raise InputError("fetched data do not match the registry:\n  " + "\n  ".join(problems[:10]))
 
     table = paper.read_paper_table()
-    _check(checks, "paper table: shares in [0, 100], total = sum of partners within 0.1 pp, one row per mineral",
-           "paper_a_production_shares.csv", True, f"{len(table)} rows")
+    _check(
+        checks,
+        "paper table: shares in [0, 100], total = sum of partners within 0.1 pp, one row per mineral",
+        "paper_a_production_shares.csv",
+        True,
+        f"{len(table)} rows",
+    )
     claims = paper.read_claims()
     problems_found = paper.source_problems(table, claims)
-    _check(checks, "paper: spelling, swapped cells, text claims against the table", "paper_a_production_shares.csv",
-           REPORTED, f"{len(problems_found)} problem(s) reported below, none fixed in the source file")
+    _check(
+        checks,
+        "paper: spelling, swapped cells, text claims against the table",
+        "paper_a_production_shares.csv",
+        REPORTED,
+        f"{len(problems_found)} problem(s) reported below, none fixed in the source file",
+    )
 
     world = usgs_world.read_world(root)
-    _check(checks, "USGS world: schema (types, ranges, units, unique key)", "usgs_mcs2023-2025 world files",
-           True, f"{len(world):,} rows")
-    _check(checks, "USGS world: every country name recognised", "data/countries.csv",
-           not (world["country_kind"] == UNKNOWN).any(),
-           f"{(world['country_kind'] == UNKNOWN).sum()} unrecognised name(s)")
+    _check(
+        checks,
+        "USGS world: schema (types, ranges, units, unique key)",
+        "usgs_mcs2023-2025 world files",
+        True,
+        f"{len(world):,} rows",
+    )
+    _check(
+        checks,
+        "USGS world: every country name recognised",
+        "data/countries.csv",
+        not (world["country_kind"] == UNKNOWN).any(),
+        f"{(world['country_kind'] == UNKNOWN).sum()} unrecognised name(s)",
+    )
     ratio = edition_consistency(world)
-    _check(checks, f"USGS world: world totals of consecutive editions within a factor {EDITION_RATIO_LIMIT:g}",
-           "usgs_mcs2023-2025 world files", ratio.empty, f"{len(ratio)} series-year(s) outside")
+    _check(
+        checks,
+        f"USGS world: world totals of consecutive editions within a factor {EDITION_RATIO_LIMIT:g}",
+        "usgs_mcs2023-2025 world files",
+        ratio.empty,
+        f"{len(ratio)} series-year(s) outside",
+    )
     sums = world_sum_gaps(world)
-    _check(checks, f"USGS world: countries + 'Other countries' within {WORLD_SUM_TOLERANCE:.0%} of the world total",
-           "usgs_mcs2023-2025 world files", REPORTED,
-           f"{len(sums)} of {world_sum_count(world)} production series-years outside (listed below; "
-           f"mostly rounding of small totals or withheld U.S. values)")
+    _check(
+        checks,
+        f"USGS world: countries + 'Other countries' within {WORLD_SUM_TOLERANCE:.0%} of the world total",
+        "usgs_mcs2023-2025 world files",
+        REPORTED,
+        f"{len(sums)} of {world_sum_count(world)} production series-years outside (listed below; "
+        f"mostly rounding of small totals or withheld U.S. values)",
+    )
 
     salient, skipped = [], []
     for edition in usgs_world.EDITIONS:
         part, skipped_here = usgs_salient.read_salient_edition(
-            root / f"usgs_mcs{edition}" / "salient", edition, usgs_world.commodity_map())
+            root / f"usgs_mcs{edition}" / "salient", edition, usgs_world.commodity_map()
+        )
         salient.append(part)
         skipped.extend(skipped_here)
     salient = pd.concat(salient, ignore_index=True)
-    _check(checks, "USGS salient statistics: schema", "usgs_mcs2023-2025 salient files", True,
-           f"{len(salient):,} rows; {len(skipped)} file(s) skipped")
+    _check(
+        checks,
+        "USGS salient statistics: schema",
+        "usgs_mcs2023-2025 salient files",
+        True,
+        f"{len(salient):,} rows; {len(skipped)} file(s) skipped",
+    )
 
     wb_monthly = wb_imf_prices.read_worldbank_monthly(root / "worldbank_pinksheet" / "CMO-Historical-Data-Monthly.xlsx")
     imf_monthly = wb_imf_prices.read_imf_monthly(root / "imf_pcps" / "external-data-v2.xls")
     prices = wb_imf_prices.price_panel(wb_monthly, imf_monthly)
-    _check(checks, "price panel: schema (positive prices, monthly dates, one row per commodity and month)",
-           "World Bank Pink Sheet, IMF PCPS", True, f"{len(prices):,} rows, {prices['commodity'].nunique()} metals")
+    _check(
+        checks,
+        "price panel: schema (positive prices, monthly dates, one row per commodity and month)",
+        "World Bank Pink Sheet, IMF PCPS",
+        True,
+        f"{len(prices):,} rows, {prices['commodity'].nunique()} metals",
+    )
     agreement = source_agreement(wb_monthly, imf_monthly)
     base = agreement.drop(index="iron_ore", errors="ignore")  # iron ore: contract vs spot price until 2008
     worst = base["median_abs_rel_diff"].max()
-    _check(checks, "price panel: World Bank and IMF agree on the metals both publish (median monthly difference "
-           "< 1 %; iron ore excluded, contract vs spot until 2008)", "World Bank Pink Sheet, IMF PCPS",
-           bool(worst < 0.01), f"largest median difference {worst:.2%} ({base['median_abs_rel_diff'].idxmax()})")
+    _check(
+        checks,
+        "price panel: World Bank and IMF agree on the metals both publish (median monthly difference "
+        "< 1 %; iron ore excluded, contract vs spot until 2008)",
+        "World Bank Pink Sheet, IMF PCPS",
+        bool(worst < 0.01),
+        f"largest median difference {worst:.2%} ({base['median_abs_rel_diff'].idxmax()})",
+    )
     real = wb_imf_prices.read_worldbank_annual(root / "worldbank_pinksheet" / "CMO-Historical-Data-Annual.xlsx", "real")
 
     shares = paper.partner_shares(world, paper.usgs_map())
     candidates = paper.reproduction_candidates(table, shares)
     best = candidates.iloc[0]
     reproduction = paper.reproduce(table, shares, int(best["edition"]), int(best["year"]))
-    _check(checks, "paper table reproduced from USGS within 0.1 pp", "paper vs USGS world",
-           bool(reproduction["matches"].all()),
-           f"{int(reproduction['matches'].sum())} of {len(reproduction)} minerals, "
-           f"MCS {int(best['edition'])} production year {int(best['year'])}")
+    _check(
+        checks,
+        "paper table reproduced from USGS within 0.1 pp",
+        "paper vs USGS world",
+        bool(reproduction["matches"].all()),
+        f"{int(reproduction['matches'].sum())} of {len(reproduction)} minerals, "
+        f"MCS {int(best['edition'])} production year {int(best['year'])}",
+    )
 
     tables = {
-        "world": world, "salient": salient, "prices_monthly": prices, "prices_annual_real": real,
-        "paper_table": table, "paper_table_corrected": paper.table_for_analysis(table, problems_found),
-        "paper_problems": problems_found, "paper_claims": claims,
+        "world": world,
+        "salient": salient,
+        "prices_monthly": prices,
+        "prices_annual_real": real,
+        "paper_table": table,
+        "paper_table_corrected": paper.table_for_analysis(table, problems_found),
+        "paper_problems": problems_found,
+        "paper_claims": claims,
         "paper_claims_vs_usgs": paper.claims_against_usgs(claims, world, paper.usgs_map()),
         "paper_reproduction": reproduction,
         "paper_reproduction_candidates": candidates,
@@ -120,8 +189,15 @@ REPORTED = "reported"  # a finding listed for the reader, not a pass/fail test
 def source_agreement(worldbank_monthly: pd.DataFrame, imf_monthly: pd.DataFrame) -> pd.DataFrame:
     """Per metal published by both: months compared and the median absolute relative difference IMF vs World Bank."""
     overlap = wb_imf_prices.overlapping_prices(worldbank_monthly, imf_monthly)
-    return overlap.assign(abs_diff=overlap["rel_diff"].abs()).groupby("commodity").agg(
-        months=("abs_diff", "size"), median_abs_rel_diff=("abs_diff", "median"), max_abs_rel_diff=("abs_diff", "max"))
+    return (
+        overlap.assign(abs_diff=overlap["rel_diff"].abs())
+        .groupby("commodity")
+        .agg(
+            months=("abs_diff", "size"),
+            median_abs_rel_diff=("abs_diff", "median"),
+            max_abs_rel_diff=("abs_diff", "max"),
+        )
+    )
 
 
 def _check(checks: list[dict], check: str, subject: str, passed: bool | str, detail: str) -> None:
@@ -130,6 +206,7 @@ def _check(checks: list[dict], check: str, subject: str, passed: bool | str, det
 
 
 # ---------------------------------------------------------------- cross-checks on the USGS world table
+
 
 def _world_totals(world: pd.DataFrame) -> pd.DataFrame:
     rows = world[(world["country_kind"] == WORLD) & world["value"].notna()]
@@ -144,8 +221,9 @@ def edition_consistency(world: pd.DataFrame) -> pd.DataFrame:
     """
     totals = _world_totals(world)
     totals.loc[totals["measure"] == "reserves", "year"] = 0  # compare reserves edition to edition
-    wide = totals.pivot_table(index=["commodity", "series", "stage", "measure", "year"], columns="edition",
-                              values="value")
+    wide = totals.pivot_table(
+        index=["commodity", "series", "stage", "measure", "year"], columns="edition", values="value"
+    )
     flagged = []
     editions = sorted(wide.columns)
     for older, newer in zip(editions, editions[1:]):
@@ -178,17 +256,28 @@ def world_sum_gaps(world: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- data quality summaries
 
+
 def rows_read(world: pd.DataFrame, salient: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
     by_edition = world.groupby("edition").agg(
-        files=("source_file", "nunique"), rows=("value", "size"), commodities=("commodity", "nunique"),
-        countries=("country", "nunique"), years=("year", lambda s: f"{s.min()}–{s.max()}"))
+        files=("source_file", "nunique"),
+        rows=("value", "size"),
+        commodities=("commodity", "nunique"),
+        countries=("country", "nunique"),
+        years=("year", lambda s: f"{s.min()}–{s.max()}"),
+    )
     by_edition.index = [f"USGS MCS {edition} world" for edition in by_edition.index]
-    salient_by = salient.groupby("edition").agg(files=("source_file", "nunique"), rows=("value", "size"),
-                                                commodities=("commodity", "nunique"),
-                                                years=("year", lambda s: f"{s.min()}–{s.max()}"))
+    salient_by = salient.groupby("edition").agg(
+        files=("source_file", "nunique"),
+        rows=("value", "size"),
+        commodities=("commodity", "nunique"),
+        years=("year", lambda s: f"{s.min()}–{s.max()}"),
+    )
     salient_by.index = [f"USGS MCS {edition} salient" for edition in salient_by.index]
-    price_by = prices.groupby("source").agg(rows=("price", "size"), commodities=("commodity", "nunique"),
-                                            years=("date", lambda s: f"{s.min():%Y-%m}–{s.max():%Y-%m}"))
+    price_by = prices.groupby("source").agg(
+        rows=("price", "size"),
+        commodities=("commodity", "nunique"),
+        years=("date", lambda s: f"{s.min():%Y-%m}–{s.max():%Y-%m}"),
+    )
     combined = pd.concat([by_edition, salient_by, price_by])
     for column in ("files", "rows", "commodities", "countries"):
         combined[column] = combined[column].astype("Int64")
@@ -198,9 +287,11 @@ def rows_read(world: pd.DataFrame, salient: pd.DataFrame, prices: pd.DataFrame) 
 def withheld_summary(world: pd.DataFrame) -> pd.DataFrame:
     """Withheld values per edition and country (USGS withholds to avoid disclosing company data)."""
     rows = world[world["withheld"]]
-    return (rows.groupby(["edition", "country"]).agg(values=("value", "size"),
-                                                     commodities=("commodity", lambda s: ", ".join(sorted(set(s)))))
-            .reset_index())
+    return (
+        rows.groupby(["edition", "country"])
+        .agg(values=("value", "size"), commodities=("commodity", lambda s: ", ".join(sorted(set(s)))))
+        .reset_index()
+    )
 
 
 def renamed_names(world: pd.DataFrame) -> pd.DataFrame:
@@ -208,8 +299,12 @@ def renamed_names(world: pd.DataFrame) -> pd.DataFrame:
     rows = world[["country_raw", "country", "country_kind", "country_detail"]].drop_duplicates().copy()
     rows["raw_cleaned"] = rows["country_raw"].str.replace("\xa0", " ").str.split().str.join(" ")
     changed = rows[rows["raw_cleaned"] != rows["country"]]
-    return (changed.groupby(["raw_cleaned", "country", "country_kind", "country_detail"]).size()
-            .reset_index(name="variants").rename(columns={"raw_cleaned": "as written"}))
+    return (
+        changed.groupby(["raw_cleaned", "country", "country_kind", "country_detail"])
+        .size()
+        .reset_index(name="variants")
+        .rename(columns={"raw_cleaned": "as written"})
+    )
 
 
 SNAPSHOT_COMMODITIES = ("copper", "nickel", "lithium", "cobalt", "graphite", "zinc", "molybdenum", "rare_earths")
@@ -218,24 +313,35 @@ SNAPSHOT_COUNTRIES = ("United States", "Mexico", "Canada", "China", "World total
 
 def partner_snapshot(world: pd.DataFrame, commodities=SNAPSHOT_COMMODITIES) -> pd.DataFrame:
     """Latest edition, mine production of its latest year and reserves, for the partners, China and the world."""
-    latest = world[(world["edition"] == world["edition"].max()) & world["commodity"].isin(commodities)
-                   & (world["stage"] == "mine") & world["country"].isin(SNAPSHOT_COUNTRIES)
-                   & (world["country_detail"].eq("") | world["country_kind"].eq(WORLD))]
+    latest = world[
+        (world["edition"] == world["edition"].max())
+        & world["commodity"].isin(commodities)
+        & (world["stage"] == "mine")
+        & world["country"].isin(SNAPSHOT_COUNTRIES)
+        & (world["country_detail"].eq("") | world["country_kind"].eq(WORLD))
+    ]
     latest = latest[(latest["measure"] == "reserves") | (latest["year"] == latest["year"].max())]
+
     def cell_text(row):
         if row["missing"]:  # say why there is no number, as USGS does
             return usgs_world.MISSING_WORDS[row["missing"]]
         return "" if pd.isna(row["value"]) else f"{row['value']:,.0f}" + (" (bound)" if row["bound"] else "")
-    latest = latest.assign(cell_text=latest.apply(cell_text, axis=1),
-                           column=latest["measure"] + " " + latest["year"].astype(str) + " (t)")
-    return latest.pivot_table(index=["commodity", "column"], columns="country", values="cell_text", aggfunc="first",
-                              fill_value="")[list(SNAPSHOT_COUNTRIES)]
+
+    latest = latest.assign(
+        cell_text=latest.apply(cell_text, axis=1), column=latest["measure"] + " " + latest["year"].astype(str) + " (t)"
+    )
+    return latest.pivot_table(
+        index=["commodity", "column"], columns="country", values="cell_text", aggfunc="first", fill_value=""
+    )[list(SNAPSHOT_COUNTRIES)]
 
 
 def salient_snapshot(salient: pd.DataFrame, commodities=SNAPSHOT_COMMODITIES) -> pd.DataFrame:
     """Latest edition: U.S. net import reliance per year for a few commodities (percent)."""
-    latest = salient[(salient["edition"] == salient["edition"].max()) & salient["commodity"].isin(commodities)
-                     & (salient["measure"] == "net_import_reliance")]
+    latest = salient[
+        (salient["edition"] == salient["edition"].max())
+        & salient["commodity"].isin(commodities)
+        & (salient["measure"] == "net_import_reliance")
+    ]
     return latest.pivot_table(index="commodity", columns="year", values="value", aggfunc="first")
 
 
@@ -289,8 +395,9 @@ def inputs_stamp() -> str:
     """What the tables are built from: the files their step reads (the build's own list, read here without the
     engine, as a chapter run alone needs it) and the package code."""
     reads = yaml.safe_load(paths.STEPS_FILE.read_text(encoding="utf-8"))[STEP]["reads"]
-    return digest.combine(digest.files_digest(digest.matching(list(reads))),
-                          digest.files_digest(digest.package_sources()))
+    return digest.combine(
+        digest.files_digest(digest.matching(list(reads))), digest.files_digest(digest.package_sources())
+    )
 
 
 def build_step(out: Outputs, external_dir: Path | None = None) -> Built:
@@ -321,9 +428,12 @@ def load_built(out: Outputs) -> Built:
     """The data step's tables with its checks, building them first when missing or stale."""
     ensure_tables(out)
     tables = {name: pd.read_parquet(out.tables / f"{name}.parquet") for name in TABLE_NAMES}
-    return Built(tables, pd.read_parquet(out.tables / f"{CHECKS_TABLE}.parquet"),
-                 pd.read_parquet(out.tables / f"{AGREEMENT_TABLE}.parquet"),
-                 json.loads((out.tables / SKIPPED_FILE).read_text(encoding="utf-8")))
+    return Built(
+        tables,
+        pd.read_parquet(out.tables / f"{CHECKS_TABLE}.parquet"),
+        pd.read_parquet(out.tables / f"{AGREEMENT_TABLE}.parquet"),
+        json.loads((out.tables / SKIPPED_FILE).read_text(encoding="utf-8")),
+    )
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Outputs) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from critical_minerals import official_datasets, paths
+from critical_minerals.core import paths
+from critical_minerals.sources import official_datasets
 
 DEFAULT_MIRROR = paths.ROOT.parent / "shared" / "data"
 
@@ -37,7 +38,7 @@ def external_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def world(external_dir):
-    from critical_minerals.usgs_world import read_world
+    from critical_minerals.sources.usgs_world import read_world
 
     return read_world(external_dir)
 
@@ -58,8 +59,13 @@ def chapter01(tmp_path_factory, external_dir) -> Path:
 
     out = tmp_path_factory.mktemp("chapter01")
     with data_environment(external_dir):
-        papermill.execute_notebook(str(paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"), str(out / "01.ipynb"),
-                                   parameters={"output_dir": str(out)}, kernel_name="python3", progress_bar=False)
+        papermill.execute_notebook(
+            str(paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"),
+            str(out / "01.ipynb"),
+            parameters={"output_dir": str(out)},
+            kernel_name="python3",
+            progress_bar=False,
+        )
     return out
 
 
@@ -78,7 +84,11 @@ def data_environment(external_dir: Path):
                 os.environ[name] = value
 
 
-SMALL = {"simulation_paths": 2000, "stockpile_mc_draws": 2000, "instruments_paths": 2000}  # the end-to-end build's small parameters
+SMALL = {
+    "simulation_paths": 2000,
+    "stockpile_mc_draws": 2000,
+    "instruments_paths": 2000,
+}  # the end-to-end build's small parameters
 
 
 class Project:
@@ -96,8 +106,14 @@ class Project:
         import subprocess
         import sys
 
-        return subprocess.run([sys.executable, "build.py", *args], cwd=self.root, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "build.py", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     @property
     def report(self) -> Path:
@@ -106,8 +122,12 @@ class Project:
     def published(self) -> dict[str, bytes]:
         """Every published file of the default scenario, by path, with its bytes."""
         folders = (self.root / "build" / "default", self.root / "figures" / "default")
-        return {str(path.relative_to(self.root)): path.read_bytes()
-                for folder in folders for path in sorted(folder.rglob("*")) if path.is_file()}
+        return {
+            str(path.relative_to(self.root)): path.read_bytes()
+            for folder in folders
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,27 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from critical_minerals import cfd
-from critical_minerals import project_finance as pf
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.project_finance import model as pf
 
 LAST_MONTH = pd.Timestamp("2024-12-01")
 
 
 def flat_calibration(metal: str, price: float) -> pd.DataFrame:
     """A calibration row for a benchmark that never moves (GBM without volatility or drift)."""
-    return pd.DataFrame({"last_price": [price], "gbm_sigma": [0.0], "gbm_mu": [0.0], "ou_sigma": [0.2],
-                         "ou_kappa": [0.5], "ou_long_run_price": [price], "last_month": [LAST_MONTH]},
-                        index=pd.Index([metal], name="metal"))
+    return pd.DataFrame(
+        {
+            "last_price": [price],
+            "gbm_sigma": [0.0],
+            "gbm_mu": [0.0],
+            "ou_sigma": [0.2],
+            "ou_kappa": [0.5],
+            "ou_long_run_price": [price],
+            "last_month": [LAST_MONTH],
+        },
+        index=pd.Index([metal], name="metal"),
+    )
 
 
 def full_capacity_year(archetype: pf.Archetype, calibration: pd.DataFrame) -> dict:
@@ -31,9 +40,12 @@ def full_capacity_year(archetype: pf.Archetype, calibration: pd.DataFrame) -> di
     revenue = pf.market_revenue(archetype, sums.price)
     year = archetype.construction_years + archetype.ramp_up_years  # first year at capacity
     income = pf.income_before_support(archetype, revenue)
-    return {"output": pf.production(archetype)[year], "revenue": revenue[year, 0],
-            "opex": archetype.opex_usd_per_t * pf.production(archetype)[year],
-            "income_before_tax": income.taxable[year, 0] + pf.depreciation(archetype)[year]}
+    return {
+        "output": pf.production(archetype)[year],
+        "revenue": revenue[year, 0],
+        "opex": archetype.opex_usd_per_t * pf.production(archetype)[year],
+        "income_before_tax": income.taxable[year, 0] + pf.depreciation(archetype)[year],
+    }
 
 
 def test_payable_metal_is_paid_once_nickel():
@@ -90,12 +102,17 @@ def write_archetypes(tmp_path, old: str, new: str):
     return path
 
 
-@pytest.mark.parametrize("old, new", [
-    ("nickel,opex_usd_per_t,11000,USD per t Ni payable", "nickel,opex_usd_per_t,11000,USD per t Ni contained"),
-    ("lithium,capacity_t_per_year,40000,t LCE per year", "lithium,capacity_t_per_year,40000,t Li per year"),
-    ("graphite,reference_price_usd_per_t,1070,USD per t graphite concentrate",
-     "graphite,reference_price_usd_per_t,1070,USD/t"),
-])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("nickel,opex_usd_per_t,11000,USD per t Ni payable", "nickel,opex_usd_per_t,11000,USD per t Ni contained"),
+        ("lithium,capacity_t_per_year,40000,t LCE per year", "lithium,capacity_t_per_year,40000,t Li per year"),
+        (
+            "graphite,reference_price_usd_per_t,1070,USD per t graphite concentrate",
+            "graphite,reference_price_usd_per_t,1070,USD/t",
+        ),
+    ],
+)
 def test_a_unit_that_disagrees_with_the_product_stops_the_chapter(tmp_path, old, new):
     with pytest.raises(InputError, match=r"row \d+, field 'unit'.*does not match the archetype's product.*Fix: state"):
         pf.read_archetypes(write_archetypes(tmp_path, old, new))

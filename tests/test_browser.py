@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_report import report_site  # noqa: F401  (the built report, shared with test_report.py)
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -48,11 +47,27 @@ class Browser:
             os.dup2(from_browser_write, 4)
 
         self.process = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-             f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-             "--disable-background-networking", "--disable-sync", "--hide-scrollbars", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire_pipes, pass_fds=(3, 4))
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire_pipes,
+            pass_fds=(3, 4),
+        )
         os.close(to_browser_read)
         os.close(from_browser_write)
         self._buffer = b""
@@ -174,7 +189,7 @@ AXE_RUN = """axe.run(document, {runOnly: {type: "tag", values: %s}, resultTypes:
                                      where: v.nodes.slice(0, 3).map(n => n.target.join(" "))})))"""
 
 
-def serious_violations(browser: "Browser") -> list[dict]:
+def serious_violations(browser: Browser) -> list[dict]:
     """WCAG 2.1 A and AA violations of impact serious or critical on the open page."""
     browser.evaluate(axe_script())
     violations = browser.evaluate(AXE_RUN % json.dumps(WCAG_TAGS))
@@ -255,12 +270,18 @@ def test_report_meets_wcag_aa_and_its_tables_fit(browser, report_site):
       alt: [...f.querySelectorAll("img")].every(i => i.alt.trim().length > 20),
       caption: (f.querySelector("figcaption")?.textContent || "").trim().length > 20}))""")
     assert figures and all(f["alt"] and f["caption"] for f in figures)
-    assert browser.evaluate("[...document.querySelectorAll('main table')].filter(t => t.rows.length > 1"
-                            " && !t.querySelector('th')).length") == 0
+    assert (
+        browser.evaluate(
+            "[...document.querySelectorAll('main table')].filter(t => t.rows.length > 1"
+            " && !t.querySelector('th')).length"
+        )
+        == 0
+    )
 
     # at 1280 px: a table wider than the text column scrolls in a box the keyboard reaches, first column in view
-    browser.send("Emulation.setDeviceMetricsOverride", width=READER_WIDTH_PX, height=900, deviceScaleFactor=1,
-                 mobile=False)
+    browser.send(
+        "Emulation.setDeviceMetricsOverride", width=READER_WIDTH_PX, height=900, deviceScaleFactor=1, mobile=False
+    )
     browser.send("Page.reload")
     browser.wait_for("Page.loadEventFired")
     tables = browser.evaluate(WIDE_TABLES)
@@ -270,10 +291,11 @@ def test_report_meets_wcag_aa_and_its_tables_fit(browser, report_site):
     assert tables["wide"] <= WIDE_TABLES_AT_MOST
 
 
-def press(browser: "Browser", key: str, code: str, key_code: int, text: str = "") -> None:
+def press(browser: Browser, key: str, code: str, key_code: int, text: str = "") -> None:
     """A key pressed and released, as a keyboard sends it (the text makes Enter and Space activate)."""
-    browser.send("Input.dispatchKeyEvent", type="keyDown", key=key, code=code, windowsVirtualKeyCode=key_code,
-                 text=text)
+    browser.send(
+        "Input.dispatchKeyEvent", type="keyDown", key=key, code=code, windowsVirtualKeyCode=key_code, text=text
+    )
     browser.send("Input.dispatchKeyEvent", type="keyUp", key=key, code=code, windowsVirtualKeyCode=key_code)
 
 

@@ -13,8 +13,14 @@ import time
 from conftest import SMALL
 from filelock import FileLock
 
-CHAPTERS = ("01_minerals_tables", "02_complementarity", "02b_import_dependence", "03_stockpile_cost",
-            "04_price_support", "05_instruments_2025_26")
+CHAPTERS = (
+    "01_minerals_tables",
+    "02_complementarity",
+    "02b_import_dependence",
+    "03_stockpile_cost",
+    "04_price_support",
+    "05_instruments_2025_26",
+)
 
 
 def status(output: str) -> dict[str, str]:
@@ -47,7 +53,8 @@ def test_first_build_publishes_report_tables_figures_and_provenance(project):
     executed = json.loads((project.root / "build/default/notebooks/04_price_support.ipynb").read_text(encoding="utf-8"))
     injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
     assert 'scenario = "default"' in "".join(injected["source"]) and "simulation_paths = 2000" in "".join(
-        injected["source"])
+        injected["source"]
+    )
 
     record = manifest(project)
     assert record["parameters_differing_from_defaults"] == SMALL
@@ -89,7 +96,8 @@ def test_one_parameter_of_the_cfd_chapter_reruns_only_that_chapter_and_the_repor
     assert all(steps[name] == "skipped (cached)" for name in ("tables", *CHAPTERS) if name != "04_price_support"), steps
     record = manifest(project, "default+strike_multiple=1.1")  # a variant, published beside the scenario
     assert [step["cache"] for step in record["steps"]] == [
-        "miss" if name == "04_price_support" else "hit" for name in ("tables", *CHAPTERS)]
+        "miss" if name == "04_price_support" else "hit" for name in ("tables", *CHAPTERS)
+    ]
     assert record["parameters_differing_from_defaults"]["strike_multiple"] == 1.1
     back = project.build()  # back to the scenario's values: every step, and the report, from the cache
     assert back.returncode == 0 and "running" not in back.stdout
@@ -119,8 +127,14 @@ def test_second_build_of_a_scenario_being_built_is_refused(project):
 def test_interrupted_or_killed_build_leaves_the_report_byte_identical(project):
     before = project.published()
     for signum in (signal.SIGINT, signal.SIGKILL):
-        process = subprocess.Popen([sys.executable, "build.py", "-p", "strike_multiple=1.3"], cwd=project.root,
-                                   env=project.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "build.py", "-p", "strike_multiple=1.3"],
+            cwd=project.root,
+            env=project.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for line in process.stdout:  # stop it while the chapter runs
             if "04_price_support" in line and "running" in line:
                 time.sleep(1.0)
@@ -138,7 +152,8 @@ def test_interrupted_or_killed_build_leaves_the_report_byte_identical(project):
 
 def test_several_scenarios_share_steps_and_get_a_comparison(project):
     (project.root / "scenarios/law.yaml").write_text(
-        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_current_law\n", encoding="utf-8")
+        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_current_law\n", encoding="utf-8"
+    )
     result = project.build("--scenario", "default,law")
     assert result.returncode == 0, result.stderr
     assert "default: up to date" in result.stdout
@@ -150,8 +165,14 @@ def test_several_scenarios_share_steps_and_get_a_comparison(project):
 
 
 def test_list_params_shows_type_default_allowed_values_and_help(project):
-    result = subprocess.run([sys.executable, "build.py", "--list-params"], cwd=project.root, env=project.env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "build.py", "--list-params"],
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "strike_multiple: float = 1.0  [multiple of the reference price]" in result.stdout
     assert "stockpile_defence_share: float = 1.0  [fraction]" in result.stdout
     assert "overlap_threshold_pp: float = 2.0  [percentage points]" in result.stdout
@@ -166,7 +187,8 @@ def test_a_sweep_makes_each_report_beside_the_other_chapters_and_publishes_every
     build's process takes them from the cache), and both are published whole, with nothing left in staging."""
     for name, regime in (("sweep_a", "us_45x_current_law"), ("sweep_b", "us_45x_permanent")):
         (project.root / f"scenarios/{name}.yaml").write_text(
-            "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + f"subsidy_regime: {regime}\n")
+            "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + f"subsidy_regime: {regime}\n"
+        )
     result = project.build("--scenario", "sweep_a,sweep_b")
     assert result.returncode == 0, result.stderr
     for name in ("sweep_a", "sweep_b"):

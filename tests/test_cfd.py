@@ -13,8 +13,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from critical_minerals import cfd, paths, price_models, project_finance
-from critical_minerals.errors import InputError
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.prices import model as price_models
+from critical_minerals.models.project_finance import model as project_finance
 
 PRICES = np.array([0.0, 50.0, 99.0, 100.0, 101.0, 140.0, 160.0, 400.0])
 CONTRACT = cfd.Contract(strike=100.0, revenue_share=0.3, cap_multiple=1.5)
@@ -26,23 +29,27 @@ def test_payoff_identities():
     np.testing.assert_allclose(floor, np.maximum(100.0 - PRICES, 0.0))
     np.testing.assert_allclose(cfd.government_payment("cfd", PRICES, CONTRACT), floor - call)  # CfD = floor - call
     np.testing.assert_allclose(cfd.government_payment("cfd", PRICES, CONTRACT), 100.0 - PRICES)
-    share = {alpha: cfd.government_payment("cfd_revenue_share", PRICES, replace(CONTRACT, revenue_share=alpha))
-             for alpha in (0.0, 0.3, 1.0)}
+    share = {
+        alpha: cfd.government_payment("cfd_revenue_share", PRICES, replace(CONTRACT, revenue_share=alpha))
+        for alpha in (0.0, 0.3, 1.0)
+    }
     np.testing.assert_allclose(share[0.0], floor)  # revenue share 0 -> price floor
     np.testing.assert_allclose(share[1.0], cfd.government_payment("cfd", PRICES, CONTRACT))  # 1 -> symmetric CfD
     np.testing.assert_allclose(share[0.3], floor - 0.3 * call)
     # collar: floor below 100, nothing between 100 and 150, government takes everything above 150
-    np.testing.assert_allclose(cfd.government_payment("collar", PRICES, CONTRACT),
-                               [100, 50, 1, 0, 0, 0, -10, -250])
+    np.testing.assert_allclose(cfd.government_payment("collar", PRICES, CONTRACT), [100, 50, 1, 0, 0, 0, -10, -250])
     assert not cfd.government_payment("none", PRICES, CONTRACT).any()
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"strike": 0.0}, "field 'strike'.*strike must be positive"),
-    ({"strike": -5.0}, "strike must be positive"),
-    ({"strike": float("nan")}, "strike must be positive"),
-    ({"tariff_rate": 2.5}, "field 'tariff_rate'.*between 0 and 2"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"strike": 0.0}, "field 'strike'.*strike must be positive"),
+        ({"strike": -5.0}, "strike must be positive"),
+        ({"strike": float("nan")}, "strike must be positive"),
+        ({"tariff_rate": 2.5}, "field 'tariff_rate'.*between 0 and 2"),
+    ],
+)
 def test_bad_contracts_are_rejected_with_the_allowed_range(change, message):
     with pytest.raises(InputError, match=message):
         cfd.validate_contract(replace(CONTRACT, **change))
@@ -60,27 +67,33 @@ def monthly_prices(first: str, last: str):
     return pd.DataFrame({"date": pd.date_range(first, last, freq="MS")})
 
 
-CHAPTER_DEFAULTS = dict(project_archetype="nickel", calibration_start_year=2000, support_years=15,
-                        construction_start_year=2027)
+CHAPTER_DEFAULTS = dict(
+    project_archetype="nickel", calibration_start_year=2000, support_years=15, construction_start_year=2027
+)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"project_archetype": "gold"}, "project_archetype.*choose one of"),
-    ({"support_years": 40}, "support_years.*1 to 20"),
-    ({"calibration_start_year": 1900}, "calibration_start_year.*from 1960 to 2022"),
-    ({"calibration_start_year": 2023}, "calibration_start_year.*from 1960 to 2022"),
-    ({"construction_start_year": 2025}, "construction_start_year.*choose 2026 or later"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"project_archetype": "gold"}, "project_archetype.*choose one of"),
+        ({"support_years": 40}, "support_years.*1 to 20"),
+        ({"calibration_start_year": 1900}, "calibration_start_year.*from 1960 to 2022"),
+        ({"calibration_start_year": 2023}, "calibration_start_year.*from 1960 to 2022"),
+        ({"construction_start_year": 2025}, "construction_start_year.*choose 2026 or later"),
+    ],
+)
 def test_parameters_are_checked_against_the_data_before_any_simulation(change, message):
     """Prices from January 1960 to December 2025: calibration needs three full years, construction starts after."""
     with pytest.raises(InputError, match=message):
-        cfd.check_parameters(project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"),
-                             **(CHAPTER_DEFAULTS | change))
+        cfd.check_parameters(
+            project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"), **(CHAPTER_DEFAULTS | change)
+        )
 
 
 def test_parameters_that_fit_the_data_give_the_archetype():
-    archetype = cfd.check_parameters(project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"),
-                                     **CHAPTER_DEFAULTS)
+    archetype = cfd.check_parameters(
+        project_finance.read_archetypes(), monthly_prices("1960-01-01", "2025-12-01"), **CHAPTER_DEFAULTS
+    )
     assert archetype.name == project_finance.read_archetypes()["nickel"].name
 
 
@@ -97,22 +110,37 @@ def prices_calibration():
 
     rng = np.random.default_rng(0)
     dates = pd.date_range("2000-01-01", periods=240, freq="MS")
-    frames = [pd.DataFrame({"commodity": metal, "date": dates, "price": level,
-                            "price_usd_per_t": level * np.exp(np.cumsum(rng.normal(0, 0.05, 240)) * 0.3)})
-              for metal, level in (("nickel", 18_000.0), ("copper", 9_000.0))]
+    frames = [
+        pd.DataFrame(
+            {
+                "commodity": metal,
+                "date": dates,
+                "price": level,
+                "price_usd_per_t": level * np.exp(np.cumsum(rng.normal(0, 0.05, 240)) * 0.3),
+            }
+        )
+        for metal, level in (("nickel", 18_000.0), ("copper", 9_000.0))
+    ]
     return price_models.calibration_table(pd.concat(frames), 2000, None, ("nickel", "copper"))
 
 
 # ---------------------------------------------------------------- valuation on paths
 
+
 def toy_setup(contract=None, regimes=("none",), **changes):
-    archetype = replace(project_finance.read_archetypes()["nickel"], life_years=8, construction_years=2,
-                        ramp_up_years=1)
+    archetype = replace(
+        project_finance.read_archetypes()["nickel"], life_years=8, construction_years=2, ramp_up_years=1
+    )
     contract = contract or cfd.Contract(strike=19_000.0, revenue_share=0.4, cap_multiple=1.4, support_years=6)
     subsidy = project_finance.read_subsidy_regimes()
-    setup = cfd.Setup(archetype, contract, offset_months=5, government_rate=0.03,
-                      subsidies={r: project_finance.subsidy_cash_flows(archetype, subsidy, r, 2027) for r in regimes},
-                      thresholds=(50e6, 150e6))
+    setup = cfd.Setup(
+        archetype,
+        contract,
+        offset_months=5,
+        government_rate=0.03,
+        subsidies={r: project_finance.subsidy_cash_flows(archetype, subsidy, r, 2027) for r in regimes},
+        thresholds=(50e6, 150e6),
+    )
     return replace(setup, **changes)
 
 
@@ -123,7 +151,7 @@ def test_annual_sums_equal_the_direct_payoffs():
     setup = toy_setup()
     chunk = price_models.simulate_prices(GBM, 100, setup.n_months, np.random.default_rng(1))
     sums = cfd.annual_sums(chunk, setup.offset_months, setup.years, 19_000.0, 1.4 * 19_000.0)
-    months = chunk[setup.offset_months:].astype(float).reshape(setup.years, 12, 100)
+    months = chunk[setup.offset_months :].astype(float).reshape(setup.years, 12, 100)
     np.testing.assert_allclose(sums.floor, np.maximum(19_000.0 - months, 0).sum(axis=1), rtol=1e-5, atol=1.0)
     np.testing.assert_allclose(sums.call, np.maximum(months - 19_000.0, 0).sum(axis=1), rtol=1e-5, atol=1.0)
     np.testing.assert_allclose(sums.above_cap, np.maximum(months - 26_600.0, 0).sum(axis=1), rtol=1e-5, atol=1.0)
@@ -135,8 +163,9 @@ def test_streaming_gives_the_same_results_as_stored_paths():
     streamed = cfd.simulate_and_value(GBM, setup, 1_000, 7)
     for instrument in cfd.INSTRUMENTS:
         for name in ("government_pv", "project_npv", "max_annual_outlay"):
-            np.testing.assert_allclose(streamed["none"][instrument][name], stored["none"][instrument][name],
-                                       rtol=1e-6, atol=1e-3)
+            np.testing.assert_allclose(
+                streamed["none"][instrument][name], stored["none"][instrument][name], rtol=1e-6, atol=1e-3
+            )
 
 
 @pytest.mark.parametrize("basis, pass_through", [("world", 0.0), ("us_delivered", 1.0)])
@@ -168,22 +197,35 @@ def test_simulated_floor_and_cfd_match_the_closed_form_under_mean_reversion_too(
 
 def test_us_delivered_basis_nets_the_tariff_premium_off_every_payment():
     # settling on 1.25 x the benchmark equals settling on the world basis with prices 25 % higher
-    world, delivered = (toy_setup(cfd.Contract(strike=19_000.0, support_years=6, basis=basis, pass_through=1.0),
-                                  compute_irr=False, keep_annual=False) for basis in ("world", "us_delivered"))
+    world, delivered = (
+        toy_setup(
+            cfd.Contract(strike=19_000.0, support_years=6, basis=basis, pass_through=1.0),
+            compute_irr=False,
+            keep_annual=False,
+        )
+        for basis in ("world", "us_delivered")
+    )
     simulated = cfd.simulate_paths(GBM, 2_000, world.n_months, 3)
     on_delivered = cfd.value_paths(simulated, delivered, ("floor", "cfd"))
     on_scaled = cfd.value_paths([p * np.float32(1.25) for p in simulated], world, ("floor", "cfd"))
     for instrument in ("floor", "cfd"):
-        np.testing.assert_allclose(on_delivered["none"][instrument]["government_pv"],
-                                   on_scaled["none"][instrument]["government_pv"], rtol=1e-5, atol=1e3)  # float32 paths
+        np.testing.assert_allclose(
+            on_delivered["none"][instrument]["government_pv"],
+            on_scaled["none"][instrument]["government_pv"],
+            rtol=1e-5,
+            atol=1e3,
+        )  # float32 paths
 
 
 def test_zero_cost_revenue_share_makes_the_expected_cost_zero():
     setup = toy_setup(compute_irr=False, keep_annual=False)
     simulated = cfd.simulate_paths(GBM, 4_000, setup.n_months, 5)
     alpha = cfd.zero_cost_revenue_share(cfd.value_paths(simulated, setup))
-    priced = cfd.value_paths(simulated, replace(setup, contract=replace(setup.contract, revenue_share=alpha["value"])),
-                             ("cfd_revenue_share",))
+    priced = cfd.value_paths(
+        simulated,
+        replace(setup, contract=replace(setup.contract, revenue_share=alpha["value"])),
+        ("cfd_revenue_share",),
+    )
     assert abs(priced["none"]["cfd_revenue_share"]["government_pv"].mean()) < 1e-6 * alpha["pv_floor_mean"]
     assert alpha["se"] > 0
 
@@ -202,9 +244,13 @@ def test_strike_for_target_meets_the_target_and_no_lower_strike_of_the_grid_does
     curve = cfd.bankability_curve(simulated, setup, cfd.strike_grid(18_000.0, points=12), ("floor", "cfd"))
     found = cfd.strike_for_target(simulated, setup, curve, 0.2)
     for row in found.itertuples():
+
         def loss(strike):
             trial = replace(setup, contract=replace(setup.contract, strike=strike))
-            return np.mean(cfd.value_paths(simulated, trial, (row.instrument,))["none"][row.instrument]["project_npv"] < 0)
+            return np.mean(
+                cfd.value_paths(simulated, trial, (row.instrument,))["none"][row.instrument]["project_npv"] < 0
+            )
+
         assert loss(row.strike) <= 0.2 < loss(row.strike - 2 * cfd.STRIKE_TOLERANCE * curve["strike"].min())
     floor_curve = curve[curve["instrument"] == "floor"].sort_values("strike")["p_npv_negative"].to_numpy()
     assert (np.diff(floor_curve) <= 0).all()  # common paths: monotone in the strike
@@ -230,8 +276,9 @@ def plain_bisection(simulated, setup, instrument, regime, low, high, target, tol
     trial = replace(setup, subsidies={regime: setup.subsidies[regime]})
     while high - low > tolerance:
         middle = (low + high) / 2
-        npv = cfd.value_paths(simulated, replace(trial, contract=replace(setup.contract, strike=middle)),
-                              (instrument,))[regime][instrument]["project_npv"]
+        npv = cfd.value_paths(
+            simulated, replace(trial, contract=replace(setup.contract, strike=middle)), (instrument,)
+        )[regime][instrument]["project_npv"]
         low, high = (low, middle) if np.mean(npv < 0) <= target else (middle, high)
     return high
 
@@ -248,8 +295,9 @@ def test_strike_searches_equal_a_bisection_that_values_every_path(monkeypatch):
         part = curve[(curve["instrument"] == row.instrument) & (curve["regime"] == row.regime)]
         above = np.flatnonzero(part["p_npv_negative"].to_numpy() <= 0.15)[0]
         assert above > 0  # the target lies inside the grid, so the bisection runs
-        assert row.strike == plain_bisection(simulated, setup, row.instrument, row.regime, grid[above - 1],
-                                             grid[above], 0.15, tolerance)
+        assert row.strike == plain_bisection(
+            simulated, setup, row.instrument, row.regime, grid[above - 1], grid[above], 0.15, tolerance
+        )
         # without the curve: the same strike, from a few grid strikes
         alone = cfd.lowest_strikes(simulated, setup, grid, row.instrument, 0.15).set_index("regime")
         assert alone.loc[row.regime, "strike"] == row.strike
@@ -289,8 +337,9 @@ def test_harmonization_compares_the_levelized_credits():
     table = cfd.harmonization_table(archetypes, project_finance.read_subsidy_regimes(), 2027, 0.25)
     copper = table.set_index("archetype").loc["copper"]
     assert copper["us_45x_permanent_usd_per_t"] == 0 and np.isinf(copper["ratio_itc_to_us_45x_permanent"])
-    assert (table["us_45x_current_law_usd_per_t"] < table["us_45x_permanent_usd_per_t"]).all() or \
-        (table["us_45x_permanent_usd_per_t"] == 0).any()
+    assert (table["us_45x_current_law_usd_per_t"] < table["us_45x_permanent_usd_per_t"]).all() or (
+        table["us_45x_permanent_usd_per_t"] == 0
+    ).any()
     aligned = table["aligned_us_45x_permanent"]
     ratio = table["ratio_itc_to_us_45x_permanent"]
     assert (aligned == ((ratio - 1).abs() <= 0.25)).all()
@@ -304,18 +353,44 @@ NOTEBOOK = paths.NOTEBOOKS_DIR / "04_price_support.ipynb"
 
 def run_chapter(output_dir, workdir, *parameters):
     arguments = [item for name, value in parameters for item in ("-p", name, str(value))]
-    return subprocess.run([sys.executable, "-m", "papermill", str(NOTEBOOK), str(workdir / "04.ipynb"),
-                           "-p", "output_dir", str(output_dir), *arguments],
-                          check=False, cwd=workdir, capture_output=True, text=True, env=os.environ.copy())
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(NOTEBOOK),
+            str(workdir / "04.ipynb"),
+            "-p",
+            "output_dir",
+            str(output_dir),
+            *arguments,
+        ],
+        check=False,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
 
 
 def test_chapter_runs_under_papermill_with_another_project_model_and_strike(chapter01, tmp_path):
-    run = run_chapter(chapter01, tmp_path, ("project_archetype", "lithium"), ("price_model", "gbm"),
-                      ("strike_usd_per_t", 21000.0), ("revenue_share", 0.25), ("simulation_paths", 2000),
-                      ("subsidy_regime", "us_45x_current_law"))
+    run = run_chapter(
+        chapter01,
+        tmp_path,
+        ("project_archetype", "lithium"),
+        ("price_model", "gbm"),
+        ("strike_usd_per_t", 21000.0),
+        ("revenue_share", 0.25),
+        ("simulation_paths", 2000),
+        ("subsidy_regime", "us_45x_current_law"),
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads((chapter01 / "results/04_price_support.json").read_text(encoding="utf-8"))
-    assert (results["project_archetype"], results["price_metal"], results["price_model"]) == ("lithium", "lithium", "gbm")
+    assert (results["project_archetype"], results["price_metal"], results["price_model"]) == (
+        "lithium",
+        "lithium",
+        "gbm",
+    )
     assert results["strike_usd_per_t"] == 21000.0 and results["n_paths"] == 2000
     assert results["subsidy_regime"] == "us_45x_current_law"
     instruments = results["instruments"]

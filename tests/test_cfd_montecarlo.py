@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import cfd, cfd_montecarlo, parameters, paths, price_models, project_finance
+from critical_minerals.chapter import parameters
+from critical_minerals.core import paths
+from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.cfd import montecarlo as cfd_montecarlo
+from critical_minerals.models.prices import model as price_models
+from critical_minerals.models.project_finance import model as project_finance
 
 MEAN_REVERTING = price_models.PriceModel("mean_reverting", "nickel", 18_800.0, 0.29, kappa=0.33, theta=np.log(19_000.0))
 
@@ -22,7 +27,8 @@ def test_antithetic_paths_mirror_each_other_around_the_mean_log_price():
     chunk = price_models.simulate_prices(MEAN_REVERTING, n_paths, months, price_models.generator(3)).astype(float)
     t = np.arange(1, months + 1) / 12
     mean_log = MEAN_REVERTING.theta + (np.log(MEAN_REVERTING.price0) - MEAN_REVERTING.theta) * np.exp(
-        -MEAN_REVERTING.kappa * t)
+        -MEAN_REVERTING.kappa * t
+    )
     deviation = np.log(chunk) - mean_log[:, None]
     # exact up to the float32 rounding of the prices (relative 1e-7)
     np.testing.assert_allclose(deviation[:, :100] + deviation[:, 100:], 0.0, atol=1e-6)
@@ -36,7 +42,9 @@ def test_pair_means_give_the_standard_error_of_independent_pairs():
     mean, se = cfd_montecarlo.means(values)
     assert mean == pytest.approx(3.0)
     assert se == pytest.approx(np.std([2, 2, 6, 2], ddof=1) / 2)  # sd(pair means) / sqrt(4 pairs)
-    assert cfd.probability(np.array([1, 1, 0, 1, 0, 0, 1, 1]))["se"] == pytest.approx(np.std([1, .5, 0, 1], ddof=1) / 2)
+    assert cfd.probability(np.array([1, 1, 0, 1, 0, 0, 1, 1]))["se"] == pytest.approx(
+        np.std([1, 0.5, 0, 1], ddof=1) / 2
+    )
 
 
 def test_control_variate_by_hand(monkeypatch):
@@ -68,11 +76,22 @@ def default_setup(model: price_models.PriceModel) -> cfd.Setup:
     """Chapter 04's default contract on the nickel archetype, strike at the reference price."""
     d = chapter_defaults()
     archetype = project_finance.read_archetypes()[d["project_archetype"]]
-    contract = cfd.Contract(strike=1.0, revenue_share=d["revenue_share"], cap_multiple=d["collar_cap_multiple"],
-                            support_years=d["support_years"])
-    setup = cfd.make_setup(archetype, replace(model, last_month=pd.Timestamp("2026-05-01")),
-                           contract, d["construction_start_year"], d["government_discount_rate"],
-                           project_finance.read_subsidy_regimes(), (50e6, 150e6), compute_irr=False)
+    contract = cfd.Contract(
+        strike=1.0,
+        revenue_share=d["revenue_share"],
+        cap_multiple=d["collar_cap_multiple"],
+        support_years=d["support_years"],
+    )
+    setup = cfd.make_setup(
+        archetype,
+        replace(model, last_month=pd.Timestamp("2026-05-01")),
+        contract,
+        d["construction_start_year"],
+        d["government_discount_rate"],
+        project_finance.read_subsidy_regimes(),
+        (50e6, 150e6),
+        compute_irr=False,
+    )
     strike = d["strike_multiple"] * cfd.reference_price(setup.price_model, setup)
     return replace(setup, contract=replace(contract, strike=strike))
 
@@ -96,8 +115,9 @@ def test_control_variate_cuts_the_standard_errors_of_the_headline_values_at_leas
     NPV, zero-cost revenue share) against the SE the chapter reported before (antithetic pairs, batch means)."""
     d = chapter_defaults()
     setup = default_setup(MEAN_REVERTING)
-    results = cfd.value_paths(cfd.simulate_paths(setup.price_model, d["simulation_paths"], setup.n_months,
-                                                 d["simulation_seed"]), setup)
+    results = cfd.value_paths(
+        cfd.simulate_paths(setup.price_model, d["simulation_paths"], setup.n_months, d["simulation_seed"]), setup
+    )
     summary = cfd.instrument_summary(results)
     for instrument in cfd.INSTRUMENTS[1:]:
         r = results["none"][instrument]

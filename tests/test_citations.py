@@ -7,12 +7,13 @@ import re
 
 import nbformat
 import pytest
-
-from critical_minerals import official_datasets, paths
-from critical_minerals.errors import InputError
-from critical_minerals.report import references, typeset
 from test_figure_descriptions import parts_of
 from test_report import CHAPTERS, Page, report_site, section  # noqa: F401  (the built report, shared)
+
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.report import references, typeset
+from critical_minerals.sources import official_datasets
 
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
 
@@ -24,9 +25,11 @@ def bibliography():
 
 def test_a_citation_becomes_its_number_linked_to_the_entry(bibliography):
     by_key = {ref.key: ref for ref in bibliography}
-    fragment = ('<div id="cell-ch02-a1"><p>USGS [@usgs_mcs2025] and the papers [@brookings2025a; @brookings2025b].'
-                '</p></div><details class="cell-code"><summary>code</summary><span class="s1">"[@unknown]"</span>'
-                '</details>')
+    fragment = (
+        '<div id="cell-ch02-a1"><p>USGS [@usgs_mcs2025] and the papers [@brookings2025a; @brookings2025b].'
+        '</p></div><details class="cell-code"><summary>code</summary><span class="s1">"[@unknown]"</span>'
+        "</details>"
+    )
     page = Page(references.cite_in_text(fragment, bibliography, "notebooks/02_complementarity.ipynb"))
     links = [attrs["href"] for tag, attrs in page.tags if tag == "a" and attrs.get("class") == "cite"]
     assert links == ["#ref-usgs_mcs2025", "#ref-brookings2025a", "#ref-brookings2025b"]
@@ -36,8 +39,10 @@ def test_a_citation_becomes_its_number_linked_to_the_entry(bibliography):
 
 
 def test_an_unknown_key_stops_the_build_naming_notebook_cell_and_key(bibliography):
-    fragment = ('<div id="cell-ch02-a1"><p>Fine [@usgs_mcs2025].</p><details class="cell-code">code</details></div>'
-                '<div id="cell-ch02-e58f8d99"><p>As the guidelines say [@merger_guidelines_2099].</p></div>')
+    fragment = (
+        '<div id="cell-ch02-a1"><p>Fine [@usgs_mcs2025].</p><details class="cell-code">code</details></div>'
+        '<div id="cell-ch02-e58f8d99"><p>As the guidelines say [@merger_guidelines_2099].</p></div>'
+    )
     with pytest.raises(InputError) as raised:
         references.cite_in_text(fragment, bibliography, "notebooks/02_complementarity.ipynb")
     message = str(raised.value)
@@ -62,8 +67,9 @@ def test_every_citation_in_the_chapters_resolves_and_every_chapter_cites(bibliog
 def test_the_report_cites_in_each_chapter_and_lists_every_cited_entry(report_site):  # noqa: F811
     html = report_site.default.report.read_text(encoding="utf-8")
     listed = {attrs["id"] for tag, attrs in section(html, "references").tags if tag == "li"}
-    prose = re.sub(r'<span class="figure-source">.*?</span>|<details class="cell-code">.*?</details>', "", html,
-                   flags=re.DOTALL)
+    prose = re.sub(
+        r'<span class="figure-source">.*?</span>|<details class="cell-code">.*?</details>', "", html, flags=re.DOTALL
+    )
     chapters = re.findall(r'<article class="chapter" aria-labelledby="(ch\w+)">(.*?)</article>', prose, re.DOTALL)
     assert len(chapters) == len(CHAPTERS)
     for anchor, body in chapters:
@@ -82,4 +88,6 @@ def test_the_pdf_links_each_citation_to_its_entry(report_site):  # noqa: F811
     assert refs and set(refs) <= set(anchors)
     assert len(anchors) == len(set(anchors))
     entries = [anchor for anchor in anchors if anchor.startswith("ref-")]
-    assert entries == [ref.anchor for ref in references.load(official_datasets.load_registry())]  # every entry, in order
+    assert entries == [
+        ref.anchor for ref in references.load(official_datasets.load_registry())
+    ]  # every entry, in order

@@ -18,9 +18,13 @@ def write(folder, name: str, frame: pd.DataFrame):
 
 
 def acquisition(scale: float) -> pd.DataFrame:
-    return pd.DataFrame({"design": ["defence"] * 3 + ["market"] * 2,
-                         "mineral": ["Cobalt", "Gallium", "Tungsten", "Cobalt", "Nickel"],
-                         "cost_usd_bn": [4.0 * scale, 1.0 * scale, 2.0 * scale, 3.0 * scale, 0.5 * scale]})
+    return pd.DataFrame(
+        {
+            "design": ["defence"] * 3 + ["market"] * 2,
+            "mineral": ["Cobalt", "Gallium", "Tungsten", "Cobalt", "Nickel"],
+            "cost_usd_bn": [4.0 * scale, 1.0 * scale, 2.0 * scale, 3.0 * scale, 0.5 * scale],
+        }
+    )
 
 
 def bar_lengths_in_pixels(ax) -> list[float]:
@@ -52,8 +56,10 @@ def test_a_halved_cost_reads_as_half_on_shared_axes(tmp_path):
 
 
 def test_redraw_gives_equal_limits_to_both_scenarios_and_the_page_says_them(tmp_path):
-    csvs = [write(tmp_path / "a", "03_acquisition_by_mineral", acquisition(1.0)),
-            write(tmp_path / "b", "03_acquisition_by_mineral", acquisition(0.5))]
+    csvs = [
+        write(tmp_path / "a", "03_acquisition_by_mineral", acquisition(1.0)),
+        write(tmp_path / "b", "03_acquisition_by_mineral", acquisition(0.5)),
+    ]
     drawn = compare_figures.redraw("03_acquisition_by_mineral", csvs)
     assert drawn and drawn[0].x == drawn[1].x and drawn[0].png.startswith("data:image/png;base64,")
     text = compare_figures.limits_text(drawn[0], compare_figures.SHARED["03_acquisition_by_mineral"])
@@ -62,8 +68,15 @@ def test_redraw_gives_equal_limits_to_both_scenarios_and_the_page_says_them(tmp_
 
 def test_lines_share_both_axes():
     spec = compare_figures.SHARED["04_payment_timeline"]
-    a = pd.DataFrame({"year": [2030, 2031, 2032], "instrument": "floor", "expected_payment": [10.0, 20.0, 40.0],
-                      "se": 0.0, "p_paying": 0.5})
+    a = pd.DataFrame(
+        {
+            "year": [2030, 2031, 2032],
+            "instrument": "floor",
+            "expected_payment": [10.0, 20.0, 40.0],
+            "se": 0.0,
+            "p_paying": 0.5,
+        }
+    )
     b = a.assign(year=a["year"] + 2, expected_payment=a["expected_payment"] / 2)
     x, y = compare_figures.shared_limits([a, b], spec)
     assert x[0] < 2030 and x[1] > 2034 and y[0] < 5 and y[1] > 40
@@ -77,8 +90,10 @@ def test_a_figure_that_cannot_be_redrawn_says_its_axes_are_its_own(tmp_path):
     csvs = [write(tmp_path / "a", "02_similarity", matrix), write(tmp_path / "b", "02_similarity", matrix)]
     assert compare_figures.redraw("02_similarity", csvs) is None
     stale = pd.DataFrame({"design": ["defence"], "mineral": ["Cobalt"]})  # an older build's CSV lacks a column
-    csvs = [write(tmp_path / "c", "03_acquisition_by_mineral", stale),
-            write(tmp_path / "d", "03_acquisition_by_mineral", acquisition(1.0))]
+    csvs = [
+        write(tmp_path / "c", "03_acquisition_by_mineral", stale),
+        write(tmp_path / "d", "03_acquisition_by_mineral", acquisition(1.0)),
+    ]
     assert compare_figures.redraw("03_acquisition_by_mineral", csvs) is None
 
 
@@ -94,8 +109,16 @@ def test_every_declared_redrawing_names_columns_its_figure_writes(project):
 def test_an_unusual_value_links_to_the_paragraph_that_explains_it():
     from critical_minerals.report import summary
 
-    statement = summary.Statement(chapter="04_price_support", key="zero_cost_revenue_share", label="α*",
-                                  value="4.77", unit="", number=4.77, format=".2f", items=None)
+    statement = summary.Statement(
+        chapter="04_price_support",
+        key="zero_cost_revenue_share",
+        label="α*",
+        value="4.77",
+        unit="",
+        number=4.77,
+        format=".2f",
+        items=None,
+    )
     rows = compare.result_rows([[statement], [statement]], hrefs=["a/report.html", "b/report.html"])
     cell = rows[0].cells[1]
     assert cell.flag == "above 1: see why"
@@ -110,11 +133,14 @@ def test_titles_come_from_the_report_and_figures_follow_its_numbering(tmp_path, 
         'Bankability of the project: P(NPV &lt; 0). <span class="figure-source">Source: own.</span></figcaption>'
         '</figure><figure class="report-figure" id="figure-04_a"><img src="x"><figcaption><strong>Figure 5.2.'
         '</strong> Cost per instrument; a box. <span class="figure-source">Source: own.</span></figcaption></figure>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     chapters, figures = compare.report_titles(report)
     assert chapters == {"ch04": "Chapter 5 — Contracts for difference"}
-    assert figures == {"04_b": "Figure 5.1. Bankability of the project: P(NPV < 0).",
-                       "04_a": "Figure 5.2. Cost per instrument; a box."}
+    assert figures == {
+        "04_b": "Figure 5.1. Bankability of the project: P(NPV < 0).",
+        "04_a": "Figure 5.2. Cost per instrument; a box.",
+    }
     assert compare.short_title(figures["04_a"]) == "Figure 5.2. Cost per instrument"
     for stem in ("04_a", "04_b"):  # drawn like the acquisition costs
         monkeypatch.setitem(compare_figures.SHARED, stem, compare_figures.SHARED["03_acquisition_by_mineral"])

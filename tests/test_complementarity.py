@@ -10,13 +10,14 @@ import pandas as pd
 import papermill
 import pytest
 
-from critical_minerals import complementarity as cm
-from critical_minerals import paper, paths
-from critical_minerals.errors import InputError
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
 from critical_minerals.figures import complementarity as plots
-
+from critical_minerals.models.complementarity import model as cm
+from critical_minerals.sources import paper
 
 # ---------------------------------------------------------------- indices on hand-computed cases
+
 
 def test_hhi_sums_squared_percent_shares_and_ignores_unknown_ones():
     assert cm.hhi([50, 30, 20]) == 2500 + 900 + 400
@@ -43,8 +44,7 @@ def test_finger_kreinin_similarity():
 
 
 def test_similarity_matrix_agrees_with_the_pairwise_index():
-    profiles = pd.DataFrame({"A": [10.0, 0.0, 30.0], "B": [5.0, 5.0, 0.0], "C": [0.0, 0.0, 0.0]},
-                            index=["x", "y", "z"])
+    profiles = pd.DataFrame({"A": [10.0, 0.0, 30.0], "B": [5.0, 5.0, 0.0], "C": [0.0, 0.0, 0.0]}, index=["x", "y", "z"])
     matrix = cm.similarity_matrix(profiles)
     assert matrix.loc["A", "B"] == pytest.approx(cm.finger_kreinin(profiles["A"], profiles["B"]))  # 0.25
     assert matrix.loc["A", "B"] == pytest.approx(0.25)
@@ -54,25 +54,93 @@ def test_similarity_matrix_agrees_with_the_pairwise_index():
 
 # ---------------------------------------------------------------- classification on a synthetic world table
 
-def _rows(product: str, year: int, world_value, countries: dict, other=None, other_note="", world_note="",
-          withheld=(), measure="production", missing=None) -> list[dict]:
+
+def _rows(
+    product: str,
+    year: int,
+    world_value,
+    countries: dict,
+    other=None,
+    other_note="",
+    world_note="",
+    withheld=(),
+    measure="production",
+    missing=None,
+) -> list[dict]:
     """`missing`: country -> usgs_world missing-value class of a blank cell (as 'Included in World total')."""
-    base = {"edition": 2025, "commodity": product, "series": product, "stage": "mine", "measure": measure,
-            "measure_detail": "", "year": year, "unit": "t", "estimated": False, "missing": ""}
-    rows = [base | {"country": "World total", "country_kind": "world_total", "country_detail": "rounded",
-                    "value": world_value, "withheld": False, "notes": world_note}]
+    base = {
+        "edition": 2025,
+        "commodity": product,
+        "series": product,
+        "stage": "mine",
+        "measure": measure,
+        "measure_detail": "",
+        "year": year,
+        "unit": "t",
+        "estimated": False,
+        "missing": "",
+    }
+    rows = [
+        base
+        | {
+            "country": "World total",
+            "country_kind": "world_total",
+            "country_detail": "rounded",
+            "value": world_value,
+            "withheld": False,
+            "notes": world_note,
+        }
+    ]
     for country, value in countries.items():
-        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": value,
-                            "withheld": False, "notes": ""})
+        rows.append(
+            base
+            | {
+                "country": country,
+                "country_kind": "country",
+                "country_detail": "",
+                "value": value,
+                "withheld": False,
+                "notes": "",
+            }
+        )
     for country in withheld:
-        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": np.nan,
-                            "withheld": True, "missing": "withheld", "notes": "W"})
+        rows.append(
+            base
+            | {
+                "country": country,
+                "country_kind": "country",
+                "country_detail": "",
+                "value": np.nan,
+                "withheld": True,
+                "missing": "withheld",
+                "notes": "W",
+            }
+        )
     for country, kind in (missing or {}).items():
-        rows.append(base | {"country": country, "country_kind": "country", "country_detail": "", "value": np.nan,
-                            "withheld": False, "missing": kind, "notes": kind})
+        rows.append(
+            base
+            | {
+                "country": country,
+                "country_kind": "country",
+                "country_detail": "",
+                "value": np.nan,
+                "withheld": False,
+                "missing": kind,
+                "notes": kind,
+            }
+        )
     if other is not None:
-        rows.append(base | {"country": "Other countries", "country_kind": "other_countries", "country_detail": "",
-                            "value": other, "withheld": False, "notes": other_note})
+        rows.append(
+            base
+            | {
+                "country": "Other countries",
+                "country_kind": "other_countries",
+                "country_detail": "",
+                "value": other,
+                "withheld": False,
+                "notes": other_note,
+            }
+        )
     return rows
 
 
@@ -81,13 +149,31 @@ def synthetic():
     rows = (
         _rows("single", 2023, 100, {"United States": 30, "Mexico": 1, "China": 69})
         + _rows("overlap", 2023, 100, {"United States": 5, "Mexico": 3, "China": 92})
-        + _rows("withheld_unbounded", 2023, 100, {"Canada": 3, "China": 97}, withheld=["United States"],
-                world_note="Excludes U.S. production.")
+        + _rows(
+            "withheld_unbounded",
+            2023,
+            100,
+            {"Canada": 3, "China": 97},
+            withheld=["United States"],
+            world_note="Excludes U.S. production.",
+        )
         + _rows("withheld_small", 2023, 100, {"Canada": 3, "China": 96}, withheld=["United States"])
-        + _rows("folded_large", 2023, 100, {"China": 90}, other=10,
-                other_note="Other countries with reported reserves include Mexico and Peru.")
-        + _rows("folded_small", 2023, 100, {"China": 99}, other=1,
-                other_note="Other countries with reported reserves include Mexico.")
+        + _rows(
+            "folded_large",
+            2023,
+            100,
+            {"China": 90},
+            other=10,
+            other_note="Other countries with reported reserves include Mexico and Peru.",
+        )
+        + _rows(
+            "folded_small",
+            2023,
+            100,
+            {"China": 99},
+            other=1,
+            other_note="Other countries with reported reserves include Mexico.",
+        )
         + _rows("no_total", 2023, np.nan, {"United States": 5})
         + _rows("slipped_total", 2023, 10, {"United States": 50, "China": 40}, other=10)  # a digit lost
         # MCS 2025 graphite reserves: the U.S. cell blank, "Included in World total"
@@ -98,7 +184,8 @@ def synthetic():
     )
     world = pd.DataFrame(rows)
     products = pd.DataFrame({"label": world["commodity"].unique()}).assign(
-        commodity=lambda d: d["label"], series=lambda d: d["label"], stage="mine")
+        commodity=lambda d: d["label"], series=lambda d: d["label"], stage="mine"
+    )
     supply = cm.supply(world, products, 2025, 2023, "production")
     return products, supply
 
@@ -163,8 +250,7 @@ def test_aggregates_are_not_countries_and_the_caveats_name_each_gap(synthetic):
     assert ("withheld_unbounded", "world total excludes the United States") in issues
     assert ("folded_large", cm.IN_OTHER) in issues
     assert ("no_total", "no world total in the selected edition and year") in issues
-    assert any(product == "slipped_total" and "below the sum of its countries" in issue
-               for product, issue in issues)
+    assert any(product == "slipped_total" and "below the sum of its countries" in issue for product, issue in issues)
 
 
 def test_a_world_total_below_the_sum_of_its_parts_is_replaced_by_the_sum(synthetic):
@@ -176,11 +262,15 @@ def test_a_world_total_below_the_sum_of_its_parts_is_replaced_by_the_sum(synthet
 
 # ---------------------------------------------------------------- parameters
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"production_year": 1999}, "no USGS edition reports this production year"),
-    ({"usgs_edition": 2022}, "unknown USGS edition"),
-    ({"production_year": 2021, "usgs_edition": 2025}, "MCS 2025 has no production for this year"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"production_year": 1999}, "no USGS edition reports this production year"),
+        ({"usgs_edition": 2022}, "unknown USGS edition"),
+        ({"production_year": 2021, "usgs_edition": 2025}, "MCS 2025 has no production for this year"),
+    ],
+)
 def test_bad_parameters_are_rejected_with_the_allowed_values(world, kwargs, message):
     with pytest.raises(InputError, match=message) as error:
         cm.select(world, **kwargs)
@@ -196,6 +286,7 @@ def test_year_and_edition_defaults(world):
 
 
 # ---------------------------------------------------------------- real USGS data
+
 
 def _paper15(world, year=2022, stage="mine"):
     selection = cm.select(world, production_year=year, stage=stage)
@@ -254,8 +345,9 @@ def test_concentration_agrees_with_the_index_definitions(world):
     """The table's indices equal hhi() and pooled_hhi() on each product's shares, to the last bit: the figures'
     data files must not depend on how the table is computed."""
     selection = cm.select(world, scope="all")
-    supply = cm.supply(world, cm.catalogue(world, selection, paper.usgs_map(), []), selection.edition,
-                       selection.year, "production")
+    supply = cm.supply(
+        world, cm.catalogue(world, selection, paper.usgs_map(), []), selection.edition, selection.year, "production"
+    )
     table = cm.concentration(supply, cm.partner_status(supply)).set_index("label")
     assert len(table) > 60
     for label, part in supply.shares.groupby("label"):
@@ -270,8 +362,9 @@ def test_trend_reads_each_year_as_the_single_year_computation_does(world):
     history = cm.trend(world, cm.select(world), paper.usgs_map(), minerals)
     assert history.loc[history["estimated"], "year"].unique().tolist() == [history["year"].max()]
     selection = cm.select(world, production_year=2022)
-    supply = cm.supply(world, cm.catalogue(world, selection, paper.usgs_map(), minerals), selection.edition, 2022,
-                       "production")
+    supply = cm.supply(
+        world, cm.catalogue(world, selection, paper.usgs_map(), minerals), selection.edition, 2022, "production"
+    )
     classified = cm.classify(cm.partner_status(supply), 2.0, 5.0).set_index("label")
     year = history[history["year"] == 2022].set_index("label")
     assert (year["edition"] == selection.edition).all() and len(year) == len(classified)
@@ -280,11 +373,13 @@ def test_trend_reads_each_year_as_the_single_year_computation_does(world):
 
 # ---------------------------------------------------------------- figures
 
+
 def test_similarity_heatmap_writes_each_value_in_its_cell():
     partners = list(cm.PARTNERS)
     matrix = pd.DataFrame([[1.0, 0.31, 0.14], [0.31, 1.0, 0.19], [0.14, 0.19, 1.0]], index=partners, columns=partners)
-    context = pd.DataFrame({"pair": ["United States – Mexico"], "similarity": [0.31], "percentile": [40.0],
-                            "partner_pair": [True]})
+    context = pd.DataFrame(
+        {"pair": ["United States – Mexico"], "similarity": [0.31], "percentile": [40.0], "partner_pair": [True]}
+    )
     context.attrs.update(all_pairs=np.array([0.1, 0.3, 0.5]), peers=["A", "B", "C"])
     fig, _ = plots.similarity(matrix, context)
     heatmap = fig.axes[0]
@@ -298,9 +393,15 @@ def test_similarity_heatmap_writes_each_value_in_its_cell():
 
 
 def test_trend_panels_share_limits_and_year_ticks():
-    history = pd.DataFrame({"label": ["A"] * 3 + ["B"] * 3, "year": [2021, 2022, 2023] * 2,
-                            "estimated": [False, False, True] * 2, "club_pct": [1.0, 2, 3, 4, 5, 6],
-                            "china_pct": [60.0, 61, 62, 10, 11, 12]})
+    history = pd.DataFrame(
+        {
+            "label": ["A"] * 3 + ["B"] * 3,
+            "year": [2021, 2022, 2023] * 2,
+            "estimated": [False, False, True] * 2,
+            "club_pct": [1.0, 2, 3, 4, 5, 6],
+            "china_pct": [60.0, 61, 62, 10, 11, 12],
+        }
+    )
     fig, data = plots.trend(history, ["B", "A"], columns=2)
     assert len(data) == 6 and [ax.get_title() for ax in fig.axes] == ["B", "A"]
     for ax in fig.axes:
@@ -312,16 +413,26 @@ def test_trend_panels_share_limits_and_year_ticks():
 
 # ---------------------------------------------------------------- the chapter
 
+
 def test_chapter_runs_under_papermill_with_other_parameters(chapter01, tmp_path):
     out = tmp_path / "out"
     (out / "tables").mkdir(parents=True)
     for table in (chapter01 / "tables").iterdir():
         (out / "tables" / table.name).symlink_to(table)
-    papermill.execute_notebook(str(paths.NOTEBOOKS_DIR / "02_complementarity.ipynb"), str(tmp_path / "02.ipynb"),
-                               parameters={"output_dir": str(out), "production_year": 2022,
-                                           "commodity_scope": "all", "supply_stage": "refinery",
-                                           "overlap_threshold_pp": 5.0},
-                               kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS_DIR / "02_complementarity.ipynb"),
+        str(tmp_path / "02.ipynb"),
+        parameters={
+            "output_dir": str(out),
+            "production_year": 2022,
+            "commodity_scope": "all",
+            "supply_stage": "refinery",
+            "overlap_threshold_pp": 5.0,
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     results = json.loads((out / "results/02_complementarity.json").read_text(encoding="utf-8"))
     assert (results["selection"]["production_year"], results["selection"]["usgs_edition"]) == (2022, 2024)
     assert (results["selection"]["scope"], results["selection"]["stage"]) == ("all", "refinery")
@@ -336,21 +447,32 @@ def test_chapter_runs_under_papermill_with_other_parameters(chapter01, tmp_path)
 def test_copper_verdict_says_the_share_test_is_the_chapters_reading_of_a_claim_about_market_room():
     """Regression: the chapter said the data 'contradict' paper B on copper; paper B's claim is about room in the
     market, and the two-producer test is the chapter's interpretation of it."""
-    claims = pd.DataFrame({"label": ["Copper (mine)", "Copper (mine)"], "measure": ["production", "reserves"],
-                           "class": [cm.OVERLAPPING, cm.SINGLE], cm.CLUB: [12.3, 4.5], "unknown": ["", ""],
-                           "paper_b_says": ["not zero-sum: room for several North American projects"] * 2,
-                           "data_agree": ["no", "yes"]})
+    claims = pd.DataFrame(
+        {
+            "label": ["Copper (mine)", "Copper (mine)"],
+            "measure": ["production", "reserves"],
+            "class": [cm.OVERLAPPING, cm.SINGLE],
+            cm.CLUB: [12.3, 4.5],
+            "unknown": ["", ""],
+            "paper_b_says": ["not zero-sum: room for several North American projects"] * 2,
+            "data_agree": ["no", "yes"],
+        }
+    )
     verdict = cm.claims_verdict(claims, 5.0)
     assert "about room in the market" in verdict and "at least 5 % of world output" in verdict
     assert "production: overlapping, club share 12.3 % — does not fit the chapter's reading" in verdict
     assert "contradict" not in verdict
-    results = {"classes": {cm.SINGLE: 3, cm.OVERLAPPING: 1, cm.ABSENT: 2, cm.UNDETERMINED: 0},
-               "overlapping": ["Copper (mine)"],
-               "similarity_context": {"United States – Canada": {"percentile_among_peer_pairs": 30.0}},
-               "similarity_reserves_context": {"United States – Canada": {"percentile_among_peer_pairs": 40.0}},
-               "paper_b_claims": claims.rename(columns={cm.CLUB: "club_pct"}).to_dict("records"),
-               "median_hhi": 3000, "median_hhi_pooled": 3100,
-               "gap_minerals": [], "headroom_candidates": []}
+    results = {
+        "classes": {cm.SINGLE: 3, cm.OVERLAPPING: 1, cm.ABSENT: 2, cm.UNDETERMINED: 0},
+        "overlapping": ["Copper (mine)"],
+        "similarity_context": {"United States – Canada": {"percentile_among_peer_pairs": 30.0}},
+        "similarity_reserves_context": {"United States – Canada": {"percentile_among_peer_pairs": 40.0}},
+        "paper_b_claims": claims.rename(columns={cm.CLUB: "club_pct"}).to_dict("records"),
+        "median_hhi": 3000,
+        "median_hhi_pooled": 3100,
+        "gap_minerals": [],
+        "headroom_candidates": [],
+    }
     text = cm.conclusions(results)
     assert "contradict" not in text and "room in the market" in text and "chapter's test" in text
     assert "do not fit it for Copper (mine) (production)" in text

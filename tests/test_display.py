@@ -6,15 +6,37 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import display, figures, stockpile
+from critical_minerals import figures
+from critical_minerals.core import display
+from critical_minerals.models.stockpile import model as stockpile
 
 
-@pytest.mark.parametrize("value, shown", [
-    (0.27183, "0.272"), (4.4391, "4.44"), (2.5912, "2.59"), (0.16, "0.160"), (53.24, "53.2"), (9060.8, "9,061"),
-    (1234567.89, "1,234,568"), (-0.0042, "-0.00420"), (6.0, "6"), (12, "12"), (2_000_000, "2,000,000"),
-    (0.0, "0"), (3.2e-7, "3.20e-07"), (1.42e-14, "0"), (np.nan, "–"), (None, "–"), (True, "Yes"), (False, "No"),
-    (np.float64(0.5), "0.500"), (np.int64(1500), "1,500"), (float("inf"), "∞"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (0.27183, "0.272"),
+        (4.4391, "4.44"),
+        (2.5912, "2.59"),
+        (0.16, "0.160"),
+        (53.24, "53.2"),
+        (9060.8, "9,061"),
+        (1234567.89, "1,234,568"),
+        (-0.0042, "-0.00420"),
+        (6.0, "6"),
+        (12, "12"),
+        (2_000_000, "2,000,000"),
+        (0.0, "0"),
+        (3.2e-7, "3.20e-07"),
+        (1.42e-14, "0"),
+        (np.nan, "–"),
+        (None, "–"),
+        (True, "Yes"),
+        (False, "No"),
+        (np.float64(0.5), "0.500"),
+        (np.int64(1500), "1,500"),
+        (float("inf"), "∞"),
+    ],
+)
 def test_number_keeps_significant_figures_and_separates_thousands(value, shown):
     assert display.number(value) == shown
 
@@ -34,8 +56,15 @@ def test_headers_are_human_and_carry_units():
 
 
 def test_booleans_are_words_and_years_are_labels():
-    frame = pd.DataFrame({"year": [2023, 2024], "clear_lead": [True, False], "first_year": [2015.0, np.nan],
-                          "years_used": [5, 10], "value": [1234.5, 0.001]})
+    frame = pd.DataFrame(
+        {
+            "year": [2023, 2024],
+            "clear_lead": [True, False],
+            "first_year": [2015.0, np.nan],
+            "years_used": [5, 10],
+            "value": [1234.5, 0.001],
+        }
+    )
     shown = display.view(frame)
     assert list(shown.columns) == ["Year", "Clear lead", "First year", "Years used", "Value"]
     assert shown["Year"].tolist() == ["2023", "2024"]
@@ -50,8 +79,9 @@ def test_booleans_are_words_and_years_are_labels():
 
 def test_holding_the_stock_table_shows_every_digit_a_reader_needs():
     """Regression: the columns' names contain 'year', which made the old table show 0.27 as 0 and 4.44 as 4."""
-    settings = stockpile.Settings(("d",), "design", 0.0, 1.0, 2025, 0, "latest", False, 0.01, 0.02, 20, 0.0,
-                                  1000, 3, 2000)
+    settings = stockpile.Settings(
+        ("d",), "design", 0.0, 1.0, 2025, 0, "latest", False, 0.01, 0.02, 20, 0.0, 1000, 3, 2000
+    )
     costs = pd.DataFrame({"status": [stockpile.INCLUDED], "cost_usd": [9.06e9]}, index=["copper"])
     totals = stockpile.summary({"defence": costs}, settings, 0.0)
     html = figures.table(totals).to_html()  # what the chapter calls
@@ -62,8 +92,13 @@ def test_holding_the_stock_table_shows_every_digit_a_reader_needs():
 
 
 def test_codes_from_the_data_read_as_words():
-    frame = pd.DataFrame({"basis": ["net_imports", "s30d_battery_share.2024", "rare_earths"],
-                          "flag": ["True", "False", "included"], "note": ["see net_imports", "a, b", "x_1"]})
+    frame = pd.DataFrame(
+        {
+            "basis": ["net_imports", "s30d_battery_share.2024", "rare_earths"],
+            "flag": ["True", "False", "included"],
+            "note": ["see net_imports", "a, b", "x_1"],
+        }
+    )
     shown = display.view(frame)
     assert shown["Basis"].tolist() == ["net imports", "s30d battery share, 2024", "rare earths"]
     assert shown["Flag"].tolist() == ["Yes", "No", "included"]
@@ -71,8 +106,12 @@ def test_codes_from_the_data_read_as_words():
 
 
 def test_detail_columns_wait_in_an_all_columns_block():
-    frame = display.details(pd.DataFrame({"mineral": ["copper"], "cost": [1.5], "content_note": ["refined"],
-                                          "price_source": ["World Bank"]}), ["price_source"])
+    frame = display.details(
+        pd.DataFrame(
+            {"mineral": ["copper"], "cost": [1.5], "content_note": ["refined"], "price_source": ["World Bank"]}
+        ),
+        ["price_source"],
+    )
     html = display.table(frame, caption="Costs").to_html()
     reading, block = html.split(f'<details class="{display.ALL_COLUMNS}">')
     assert "World Bank" not in reading and "refined" not in reading  # named by the table and by DETAILS

@@ -9,7 +9,7 @@ import nbformat
 import papermill
 from PIL import Image
 
-from critical_minerals import kernels
+from critical_minerals.engine import kernels
 from critical_minerals.report import gallery, thumbnails
 
 
@@ -41,16 +41,23 @@ def test_a_memoised_thumbnail_is_the_fresh_one_and_a_damaged_memo_is_made_again(
 
 def test_a_spare_kernel_runs_the_chapter_from_the_first_execution_count_with_modules_imported(tmp_path):
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell("import sys\nprint('pandas' in sys.modules, 'matplotlib.pyplot' in "
-                                                "sys.modules)")]
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import sys\nprint('pandas' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
+    ]
     source = tmp_path / "in.ipynb"
     nbformat.write(notebook, source)
     kernels.start_spare(tmp_path)
     manager, log = kernels.take_spare(tmp_path)
     assert manager is not None and kernels.take_spare(tmp_path) == (None, None)  # taken once
     try:
-        done = papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"), kernel_name=kernels.KERNEL,
-                                          cwd=str(tmp_path), progress_bar=False, km=manager)
+        done = papermill.execute_notebook(
+            str(source),
+            str(tmp_path / "out.ipynb"),
+            kernel_name=kernels.KERNEL,
+            cwd=str(tmp_path),
+            progress_bar=False,
+            km=manager,
+        )
     finally:
         kernels.stop(manager, log)
     [cell] = done.cells

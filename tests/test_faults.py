@@ -20,10 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from critical_minerals import cache, official_datasets
-from critical_minerals.official_datasets import DataFile, Dataset
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.engine import cache
 from critical_minerals.report.chapters import followable, render_chapter
+from critical_minerals.sources import official_datasets
+from critical_minerals.sources.official_datasets import DataFile, Dataset
 
 SPARE = "spare"
 WORLD_2025 = "usgs_mcs2025/world/MCS2025_World_Data.csv"
@@ -32,10 +33,15 @@ OLD_MARK = ".published-before"  # a file only the old figures folder has: tells 
 
 # ---------------------------------------------------------------- helpers
 
+
 def published(project, scenario: str) -> dict[str, bytes]:
     folders = (project.root / "build" / scenario, project.root / "figures" / scenario)
-    return {str(path.relative_to(project.root)): path.read_bytes()
-            for folder in folders for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(project.root)): path.read_bytes()
+        for folder in folders
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def make_stale(project, scenario: str = SPARE) -> dict[str, bytes]:
@@ -50,15 +56,22 @@ def make_stale(project, scenario: str = SPARE) -> dict[str, bytes]:
 PATCHED_BUILD = """
 import sys
 {patch}
-from critical_minerals.build import main
+from critical_minerals.engine.build import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
 def build_with(project, patch: str, *args: str):
     """`python build.py ARGS` with a fault injected into the build process (not into the kernels)."""
-    return subprocess.run([sys.executable, "-c", PATCHED_BUILD.format(patch=patch), *args], cwd=project.root,
-                          env=project.env, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", PATCHED_BUILD.format(patch=patch), *args],
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def check_failed(result, status: int, *words: str) -> str:
@@ -115,11 +128,24 @@ def spare(project):
 
 # ---------------------------------------------------------------- 1. text from data never becomes a live link
 
-@pytest.mark.parametrize("target, live", [
-    ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), ("java\tscript:alert(1)", False),
-    ("&#106;avascript:alert(1)", False), ("data:text/html;base64,PHNjcmlwdD4=", False), ("vbscript:x", False),
-    ("file:///etc/passwd", False), ("//evil.example", False), ("notes.html", False),
-    ("https://www.usgs.gov/x?a=1&b=2", True), ("http://example.org", True), ("#ch01", True)])
+
+@pytest.mark.parametrize(
+    "target, live",
+    [
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("&#106;avascript:alert(1)", False),
+        ("data:text/html;base64,PHNjcmlwdD4=", False),
+        ("vbscript:x", False),
+        ("file:///etc/passwd", False),
+        ("//evil.example", False),
+        ("notes.html", False),
+        ("https://www.usgs.gov/x?a=1&b=2", True),
+        ("http://example.org", True),
+        ("#ch01", True),
+    ],
+)
 def test_only_http_and_in_document_links_are_followable(target, live):
     assert followable(target) is live
 
@@ -127,13 +153,24 @@ def test_only_http_and_in_document_links_are_followable(target, live):
 def test_links_in_chapters_and_in_markdown_from_data(tmp_path):
     """A chapter's own markdown and the markdown a cell displays (assembled from data): harmful targets show as
     text, http(s) and in-report links stay links, raw HTML from data shows as text."""
-    from_data = ("[click](javascript:alert(1)) [ref][r] <javascript:alert(2)> ![pic](file:///etc/passwd) "
-                 "[usgs](https://www.usgs.gov) [up](#ch01) <a href=\"javascript:alert(3)\">raw</a>\n\n"
-                 "[r]: JAVASCRIPT:alert(4)")
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Chapter 1 — links\n\n[author](javascript:alert(5)) [ok](https://x.org)"),
-        nbformat.v4.new_code_cell("display(Markdown(text))", outputs=[nbformat.v4.new_output(
-            "display_data", data={"text/markdown": from_data, "text/plain": "<Markdown>"})])])
+    from_data = (
+        "[click](javascript:alert(1)) [ref][r] <javascript:alert(2)> ![pic](file:///etc/passwd) "
+        '[usgs](https://www.usgs.gov) [up](#ch01) <a href="javascript:alert(3)">raw</a>\n\n'
+        "[r]: JAVASCRIPT:alert(4)"
+    )
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Chapter 1 — links\n\n[author](javascript:alert(5)) [ok](https://x.org)"),
+            nbformat.v4.new_code_cell(
+                "display(Markdown(text))",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data", data={"text/markdown": from_data, "text/plain": "<Markdown>"}
+                    )
+                ],
+            ),
+        ]
+    )
     path = tmp_path / "01_links.ipynb"
     nbformat.write(notebook, path)
     chapter, _ = render_chapter(path)
@@ -158,9 +195,13 @@ def addresses(html: str) -> list[str]:
 
 # ---------------------------------------------------------------- 2. verification cannot be fooled
 
+
 def one_file_registry(content: bytes) -> dict[str, Dataset]:
-    return {"d": Dataset("d", {}, (DataFile("d", "f.csv", hashlib.sha256(content).hexdigest(),
-                                            url="https://example.org/f.csv"),))}
+    return {
+        "d": Dataset(
+            "d", {}, (DataFile("d", "f.csv", hashlib.sha256(content).hexdigest(), url="https://example.org/f.csv"),)
+        )
+    }
 
 
 def test_memo_rehashes_a_file_altered_in_place_with_size_and_mtime_kept(tmp_path):
@@ -263,6 +304,7 @@ def test_build_rehashes_a_file_altered_in_place_with_size_and_mtime_kept(project
 
 # ---------------------------------------------------------------- 3. publishing is one unit
 
+
 @pytest.mark.parametrize("folder", ["build", "figures"])
 def test_read_only_target_leaves_both_folders_old(spare, folder):
     before = make_stale(spare)
@@ -275,7 +317,7 @@ def test_read_only_target_leaves_both_folders_old(spare, folder):
 
 KILL_BETWEEN_SWAPS = """
 import os
-from critical_minerals import publish
+from critical_minerals.engine import publish
 one_swap = publish.swap
 def swap(*args):
     one_swap(*args)
@@ -292,9 +334,16 @@ def test_kill_between_the_swaps_is_undone_by_the_next_run(spare):
     assert (spare.root / "build" / f".publish-{SPARE}.json").is_file()
     other = spare.build()  # a build of another scenario meanwhile clears leftovers, but not what recovery needs
     assert other.returncode == 0, other.stderr[-3000:]
-    recover = f"from critical_minerals import publish; print(publish.recover({SPARE!r}))"
-    recovered = subprocess.run([sys.executable, "-c", recover], cwd=spare.root, env=spare.env, capture_output=True,
-                               text=True, timeout=120, check=False)
+    recover = f"from critical_minerals.engine import publish; print(publish.recover({SPARE!r}))"
+    recovered = subprocess.run(
+        [sys.executable, "-c", recover],
+        cwd=spare.root,
+        env=spare.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert "previous ones are restored" in recovered.stdout, recovered.stderr
     assert published(spare, SPARE) == before  # both old, byte for byte
     assert not list(spare.root.glob(f"*/.retired-*{SPARE}*"))
@@ -370,6 +419,7 @@ def test_output_root_that_is_a_file(project, tmp_path, where):
 
 # ---------------------------------------------------------------- 5. a damaged cache is recomputed
 
+
 def entry_of(project, step: str) -> Path:
     """The step's cache entry of the default scenario's first build (the spare scenario has the same parameters)."""
     manifest = json.loads((project.root / "build" / "default" / "manifest.json").read_text(encoding="utf-8"))
@@ -392,9 +442,11 @@ def delete_half(folder: Path) -> None:
         path.unlink()
 
 
-@pytest.mark.parametrize("damage, step", [(truncate_record, "tables"), (garbage_results, "01_minerals_tables"),
-                                          (delete_half, "tables")], ids=["truncated-record", "garbage-results",
-                                                                         "half-the-files-deleted"])
+@pytest.mark.parametrize(
+    "damage, step",
+    [(truncate_record, "tables"), (garbage_results, "01_minerals_tables"), (delete_half, "tables")],
+    ids=["truncated-record", "garbage-results", "half-the-files-deleted"],
+)
 def test_damaged_cache_entry_is_recomputed(spare, damage, step):
     make_stale(spare)
     folder = entry_of(spare, step)
@@ -403,7 +455,8 @@ def test_damaged_cache_entry_is_recomputed(spare, damage, step):
     output = result.stderr + result.stdout
     assert result.returncode == 0, output[-3000:]
     assert [line for line in output.splitlines() if line.startswith("cache:")] == [
-        f"cache: build/.cache/{step}/{folder.name} is damaged ({line_reason(output)}); discarded, computing it again"]
+        f"cache: build/.cache/{step}/{folder.name} is damaged ({line_reason(output)}); discarded, computing it again"
+    ]
     assert "Traceback" not in output
     cache.load(folder)  # made again, whole
 
@@ -429,6 +482,7 @@ def test_damaged_parameters_cache_is_recomputed(project):
 
 # ---------------------------------------------------------------- valid input in unusual forms
 
+
 def crlf_with_bom(raw: bytes) -> bytes:
     return b"\xef\xbb\xbf" + raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
@@ -452,13 +506,17 @@ def test_unusual_but_valid_tables_build_the_same_results(spare):
     around names and cells in another (also read for allowed values): the chapter's results are those of the tables
     as committed. (-p names both parameters, so their allowed values are read and checked.)"""
     data = spare.root / "data"
-    with edited(data / "subsidy_regimes.csv", crlf_with_bom), \
-            edited(data / "project_archetypes.csv", reordered_with_spaces):
+    with (
+        edited(data / "subsidy_regimes.csv", crlf_with_bom),
+        edited(data / "project_archetypes.csv", reordered_with_spaces),
+    ):
         result = spare.build("--scenario", SPARE, "-p", "subsidy_regime=none", "-p", "project_archetype=nickel")
     assert result.returncode == 0, (result.stderr + result.stdout)[-3000:]
     assert "04_price_support               done" in result.stdout  # the chapter ran on the edited tables
-    results = [json.loads((spare.root / "build" / name / "results" / "04_price_support.json").read_text("utf-8"))
-               for name in (SPARE, "default")]
+    results = [
+        json.loads((spare.root / "build" / name / "results" / "04_price_support.json").read_text("utf-8"))
+        for name in (SPARE, "default")
+    ]
     for numbers in results:
         numbers.pop("simulation_seconds")  # wall time, not a result of the data
     assert results[0] == results[1]

@@ -16,13 +16,12 @@ import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from test_report import Page, report_site  # noqa: E402,F401  (the built report, shared with test_report.py)
 
 from critical_minerals import figures  # noqa: E402
-from critical_minerals.display import number  # noqa: E402
-from critical_minerals.figures import (cfd, complementarity, data_checks, dependence, instruments,  # noqa: E402
-                                       stockpile)
+from critical_minerals.core.display import number  # noqa: E402
+from critical_minerals.figures import cfd, complementarity, data_checks, dependence, instruments, stockpile  # noqa: E402
 from critical_minerals.report import gallery, typeset  # noqa: E402
-from test_report import Page, report_site  # noqa: E402,F401  (the built report, shared with test_report.py)
 
 # each published figure -> the function that describes it (the notebooks choose the names)
 DESCRIBERS = {
@@ -63,51 +62,84 @@ def parts_of(value, kind: str) -> list[dict]:
 
 
 def test_china_vs_club_is_described_by_its_extremes_on_a_hand_computed_case():
-    data = pd.DataFrame({"label": ["Gallium", "Copper", "Niobium", "Tin"],
-                         "china_pct": [98.04, 8.0, 0.0, 0.0], "club_pct": [0.0, 19.96, 6.1, 0.0],
-                         "hhi": [9613.0, 1200.0, 8636.0, 2500.0], "highly_concentrated": [True, False, True, True],
-                         "gap": [True, False, False, False]})
+    data = pd.DataFrame(
+        {
+            "label": ["Gallium", "Copper", "Niobium", "Tin"],
+            "china_pct": [98.04, 8.0, 0.0, 0.0],
+            "club_pct": [0.0, 19.96, 6.1, 0.0],
+            "hhi": [9613.0, 1200.0, 8636.0, 2500.0],
+            "highly_concentrated": [True, False, True, True],
+            "gap": [True, False, False, False],
+        }
+    )
     assert complementarity.china_vs_club_description(data) == (
         "Points: China's share is highest for gallium (98.0 %) and lowest for niobium and 1 other (0 %); 1 of the 4 "
-        "products are gap minerals and 3 are highly concentrated.")
+        "products are gap minerals and 3 are highly concentrated."
+    )
 
 
 def test_tariff_effect_is_described_by_its_ends_on_a_hand_computed_case():
-    data = pd.DataFrame({"basis": ["world"] * 3 + ["us_delivered"] * 3, "pass_through": [0, 0.5, 1] * 2,
-                         "fiscal_npv_mean": [120.4e6, 120.4e6, 120.4e6, 120.4e6, 100.2e6, 80.04e6],
-                         "fiscal_npv_mean_se": [1e6] * 6})
+    data = pd.DataFrame(
+        {
+            "basis": ["world"] * 3 + ["us_delivered"] * 3,
+            "pass_through": [0, 0.5, 1] * 2,
+            "fiscal_npv_mean": [120.4e6, 120.4e6, 120.4e6, 120.4e6, 100.2e6, 80.04e6],
+            "fiscal_npv_mean_se": [1e6] * 6,
+        }
+    )
     assert cfd.tariff_effect_description(data) == (
         "Lines: as the pass-through rises from 0 % to 100 %, the expected fiscal cost changes per reference price: "
         "with the world benchmark it stays at 120 million USD; with the U.S.-delivered price it moves from "
-        "120 million USD to 80.0 million USD.")
+        "120 million USD to 80.0 million USD."
+    )
 
 
 def test_pooling_and_the_floor_are_described_on_hand_computed_cases():
-    pooled = pd.DataFrame({"label": ["Silver", "Zinc"], "hhi": [1120.0, 1900.0], "hhi_pooled": [1387.0, 1950.0],
-                           "club_pct": [20.0, 12.0]})
+    pooled = pd.DataFrame(
+        {"label": ["Silver", "Zinc"], "hhi": [1120.0, 1900.0], "hhi_pooled": [1387.0, 1950.0], "club_pct": [20.0, 12.0]}
+    )
     # silver: +267, zinc: +50; above 1,800: zinc only, apart and pooled
     assert complementarity.pooling_description(pooled) == (
         "Dots: pooling the partners raises the HHI most for silver, from 1,120 to 1,387; 1 of the 2 products are "
-        "above 1,800 with the partners apart, 1 with them pooled.")
-    floor = pd.DataFrame({"year": [2025, 2026, None, None], "expected outlay (USD m)": [10.0, 12.5, None, None],
-                          "volatility": [None, None, 0.2, 0.4], "expected cost (USD m)": [None, None, 50.0, 75.25],
-                          "panel": ["outlay by year"] * 2 + ["cost by volatility"] * 2})
+        "above 1,800 with the partners apart, 1 with them pooled."
+    )
+    floor = pd.DataFrame(
+        {
+            "year": [2025, 2026, None, None],
+            "expected outlay (USD m)": [10.0, 12.5, None, None],
+            "volatility": [None, None, 0.2, 0.4],
+            "expected cost (USD m)": [None, None, 50.0, 75.25],
+            "panel": ["outlay by year"] * 2 + ["cost by volatility"] * 2,
+        }
+    )
     assert instruments.floor_outlays_description(floor) == (
         "Bars and line: the expected outlay is largest in the contract year from 2026 (12.5 million USD); the "
         "present value of the outlays moves from 50 to 75.2 million USD as the volatility rises from 0.200 to "
-        "0.400 a year.")
+        "0.400 a year."
+    )
 
 
 def test_publish_writes_the_description_into_the_caption_file_and_the_alt_text(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(figures, "display", shown.append)
-    data = pd.DataFrame({"label": ["Gallium", "Copper"], "china_pct": [98.0, 8.0], "club_pct": [0.0, 20.0],
-                         "hhi": [9613.0, 1200.0], "highly_concentrated": [True, False], "gap": [True, False]})
+    data = pd.DataFrame(
+        {
+            "label": ["Gallium", "Copper"],
+            "china_pct": [98.0, 8.0],
+            "club_pct": [0.0, 20.0],
+            "hhi": [9613.0, 1200.0],
+            "highly_concentrated": [True, False],
+            "gap": [True, False],
+        }
+    )
     fig, _ = complementarity.china_vs_club(data)
     figures.save(fig, "02_example", tmp_path, data, "China against the club.", "USGS", "Figure 9.9")
     line = complementarity.china_vs_club_description(data)
     assert (tmp_path / "02_example.txt").read_text(encoding="utf-8").splitlines() == [
-        "China against the club.", "Source: USGS", f"Description: {line}"]
+        "China against the club.",
+        "Source: USGS",
+        f"Description: {line}",
+    ]
     assert gallery.read_caption(tmp_path / "02_example.txt") == ("China against the club.", "USGS", line)
     alts = [attrs["alt"] for tag, attrs in Page(shown[0].data).tags if tag == "img"]
     assert alts == [f"China against the club. {line}"]

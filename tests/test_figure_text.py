@@ -18,15 +18,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals.cfd import INSTRUMENT_LABELS, REGIME_LABELS
 from critical_minerals.figures import COUNTRY_COLOURS, KEY_FIGURES, SINGLE_SUFFIX
 from critical_minerals.figures.stockpile import TORNADO_SIDES
-from critical_minerals.price_models import MODEL_LABELS
+from critical_minerals.models.cfd.model import INSTRUMENT_LABELS, REGIME_LABELS
+from critical_minerals.models.prices.model import MODEL_LABELS
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 # ---------------------------------------------------------------- reading an SVG written by matplotlib
+
 
 @dataclass
 class Text:
@@ -66,8 +67,11 @@ class Axes:
 def _text(element) -> Text:
     """A text element with its anchor: x/y attributes, or the translation of a text drawn line by line."""
     moved = re.search(r"translate\(([-\d.e]+) ([-\d.e]+)\)", element.get("transform", ""))
-    x, y = (moved[1], moved[2]) if moved and "x" not in element.attrib else (element.get("x", "nan"),
-                                                                           element.get("y", "nan"))
+    x, y = (
+        (moved[1], moved[2])
+        if moved and "x" not in element.attrib
+        else (element.get("x", "nan"), element.get("y", "nan"))
+    )
     return Text("".join(element.itertext()).strip(), float(x), float(y))
 
 
@@ -142,8 +146,9 @@ def read_svg(path: Path) -> tuple[list[str], list[Axes]]:
                 match = re.match(r"(x|y)tick_\d+", tick.get("id") or "")
                 if match and (found := _tick(tick)) and found.text:
                     ticks[match[1]].append(found)
-        texts = [_text(t) for child in group if (child.get("id") or "").startswith("text_")
-                 for t in child.iter(f"{SVG}text")]
+        texts = [
+            _text(t) for child in group if (child.get("id") or "").startswith("text_") for t in child.iter(f"{SVG}text")
+        ]
         bars = []
         for child in group:
             if not (child.get("id") or "").startswith("patch_"):
@@ -193,6 +198,7 @@ def nearest(ticks: list[Text], position: float, along: str) -> str:
 
 # ---------------------------------------------------------------- what each figure must show
 
+
 def _words(values) -> set[str]:
     return {str(v) for v in values if isinstance(v, str) and v}
 
@@ -219,34 +225,46 @@ def expected_labels(name: str, data: pd.DataFrame) -> set[str]:
     return {
         "01_paper_vs_usgs": lambda: _words(data["country"].unique()),
         "01_price_coverage": lambda: _words(data["commodity"]) | _words(data["source"]),
-        "02_china_vs_club": lambda: {f"{k}  {label}" for k, label in
-                                     enumerate(data.loc[data["gap"], "label"], start=1)},
+        "02_china_vs_club": lambda: {
+            f"{k}  {label}" for k, label in enumerate(data.loc[data["gap"], "label"], start=1)
+        },
         "02_headroom": lambda: {f"{r.label} — {r.partner}" for r in data.itertuples()},
         "02_partner_shares": lambda: _words(data["label"]) | {"United States", "Mexico", "Canada"},
         "02_pooling": lambda: _words(data["label"]),
         "02_similarity": lambda: _words(data.loc[data["kind"] == "marked pair", "pair"]),  # the rest: histogram
         "02_trend": lambda: {label if len(label) <= 22 else label[:21] + "…" for label in data["label"].unique()},
-        "02b_reliance_by_leader": lambda: _words(data["label"]) | _words(data["first_group"])
-                                          | {f"{r.nir_text} % · {_source(r.first_source)}" for r in data.itertuples()},
-        "02b_shock_cover": lambda: _words(data["label"]) | _words(data.loc[data["cover_low_pct"].isna(), "cover_note"])
-                                   | ({"none: neither partner produces it"} if (data["cover_high_pct"] == 0).any()
-                                      else set()),
-        "02b_stages": lambda: _words(data["label"]) | {f"HHI {v:,.0f}" for v in data.loc[data["note"].isna(), "hhi"]}
-                              | {line for note in _words(data["note"]) for line in textwrap.wrap(note, 34)},
+        "02b_reliance_by_leader": lambda: (
+            _words(data["label"])
+            | _words(data["first_group"])
+            | {f"{r.nir_text} % · {_source(r.first_source)}" for r in data.itertuples()}
+        ),
+        "02b_shock_cover": lambda: (
+            _words(data["label"])
+            | _words(data.loc[data["cover_low_pct"].isna(), "cover_note"])
+            | ({"none: neither partner produces it"} if (data["cover_high_pct"] == 0).any() else set())
+        ),
+        "02b_stages": lambda: (
+            _words(data["label"])
+            | {f"HHI {v:,.0f}" for v in data.loc[data["note"].isna(), "hhi"]}
+            | {line for note in _words(data["note"]) for line in textwrap.wrap(note, 34)}
+        ),
         "03_acquisition_by_mineral": lambda: _words(data["mineral"]),
         "03_burden_sharing": lambda: _words(data["key"]) | _words(data["design"]) | _words(data["country"]),
-        "03_calibration": lambda: {word for text in data.iloc[:, 0] for word in text.split()}
-                                  | set(data.columns[1:]),
+        "03_calibration": lambda: {word for text in data.iloc[:, 0] for word in text.split()} | set(data.columns[1:]),
         "03_monte_carlo": lambda: set(),  # panel titles are checked by the panel test below
         "03_tornado": lambda: _words(data["driver"]),
         "04_bankability": lambda: instruments,
         "04_fiscal_cost": lambda: instruments,
         "04_payment_timeline": lambda: instruments,
         "04_price_fan": lambda: {MODEL_LABELS[m] for m in data["model"].unique()},
-        "04_subsidies": lambda: _words(data["archetype"]) | {REGIME_LABELS[r] for r in data["regime"].unique()}
-                                | {f"{v:,.0f}" for v in data["usd_per_t"]},
-        "04_tariff": lambda: {{"world": "world benchmark", "us_delivered": "U.S.-delivered price"}[b]
-                              for b in data["basis"].unique()},
+        "04_subsidies": lambda: (
+            _words(data["archetype"])
+            | {REGIME_LABELS[r] for r in data["regime"].unique()}
+            | {f"{v:,.0f}" for v in data["usd_per_t"]}
+        ),
+        "04_tariff": lambda: {
+            {"world": "world benchmark", "us_delivered": "U.S.-delivered price"}[b] for b in data["basis"].unique()
+        },
         "05_ndpr_floor": lambda: _words(data["year"]),
         "05_stockpile_benchmarks": lambda: _words(data["benchmark"]) | _words(data["design"]),
     }[name]()
@@ -255,8 +273,9 @@ def expected_labels(name: str, data: pd.DataFrame) -> set[str]:
 # how a figure writes a CSV column as a label (the CSV keeps the data's own keys)
 AS_DRAWN = {
     "01_price_coverage": lambda d: d.assign(commodity=d["commodity"].str.replace("_", " ")),
-    "02b_stages": lambda d: d.assign(label=d["label"].where(d["host_of"].isna(),
-                                                            d["label"] + " (host of " + d["host_of"] + ")")),
+    "02b_stages": lambda d: d.assign(
+        label=d["label"].where(d["host_of"].isna(), d["label"] + " (host of " + d["host_of"] + ")")
+    ),
     "05_ndpr_floor": lambda d: d.assign(year=d["year"].map("{:.0f}".format, na_action="ignore")),
 }
 
@@ -265,8 +284,12 @@ def read_data(folder: Path, name: str) -> pd.DataFrame:
     return AS_DRAWN.get(original(name), lambda d: d)(pd.read_csv(folder / f"{name}.csv"))
 
 
-PANELS = {"03_acquisition_by_mineral": "design", "03_burden_sharing": "design", "03_monte_carlo": "design",
-          "03_tornado": "design"}
+PANELS = {
+    "03_acquisition_by_mineral": "design",
+    "03_burden_sharing": "design",
+    "03_monte_carlo": "design",
+    "03_tornado": "design",
+}
 
 
 @pytest.fixture(scope="module")
@@ -285,12 +308,34 @@ def test_every_published_figure_is_checked(figures):
     assert not unknown, f"add these figures to tests/test_figure_text.py: {unknown}"
 
 
-_LABEL_CHECKED = with_single(("01_paper_vs_usgs", "01_price_coverage", "02_china_vs_club", "02_headroom",
-                              "02_partner_shares", "02_pooling", "02_similarity", "02_trend", "02b_reliance_by_leader",
-                              "02b_shock_cover", "02b_stages", "03_acquisition_by_mineral", "03_burden_sharing",
-                              "03_calibration", "03_monte_carlo", "03_tornado", "04_bankability", "04_fiscal_cost",
-                              "04_payment_timeline", "04_price_fan", "04_subsidies", "04_tariff", "05_ndpr_floor",
-                              "05_stockpile_benchmarks"))
+_LABEL_CHECKED = with_single(
+    (
+        "01_paper_vs_usgs",
+        "01_price_coverage",
+        "02_china_vs_club",
+        "02_headroom",
+        "02_partner_shares",
+        "02_pooling",
+        "02_similarity",
+        "02_trend",
+        "02b_reliance_by_leader",
+        "02b_shock_cover",
+        "02b_stages",
+        "03_acquisition_by_mineral",
+        "03_burden_sharing",
+        "03_calibration",
+        "03_monte_carlo",
+        "03_tornado",
+        "04_bankability",
+        "04_fiscal_cost",
+        "04_payment_timeline",
+        "04_price_fan",
+        "04_subsidies",
+        "04_tariff",
+        "05_ndpr_floor",
+        "05_stockpile_benchmarks",
+    )
+)
 
 
 @pytest.mark.parametrize("name", _LABEL_CHECKED)
@@ -306,11 +351,13 @@ def test_every_plotted_label_is_in_the_svg(figures, name):
 
 # ---------------------------------------------------------------- bars drawn next to their own labels
 
+
 @dataclass(frozen=True)
 class Side:
     """One kind of bar each row of a bar chart's CSV has: its two ends in the units plotted (callables of the CSV
     frame; NaN or equal ends: the row has no such bar), the legend label its colour has (a callable of the frame, or
     None: any colour) and whether it is hatched (None: either)."""
+
     left: Callable[[pd.DataFrame], pd.Series]
     right: Callable[[pd.DataFrame], pd.Series]
     series: Callable[[pd.DataFrame], pd.Series] | None = None
@@ -322,6 +369,7 @@ class Side:
 class HorizontalBars:
     """Horizontal bars: every bar drawn next to a label spans one side of that label's row, and every side of every
     row has its bar."""
+
     label: str  # the CSV column written next to the bar
     sides: tuple[Side, ...]
     panel: str | None = None  # the CSV column each panel's title starts with
@@ -344,32 +392,61 @@ def _group(d: pd.DataFrame) -> pd.Series:
 # a bound ('>50') is drawn solid up to the bound and hatched from it to 100 %; an upper bound ('<25') hatched from 0
 RELIANCE_SIDES = (
     Side(_zero, lambda d: d["nir_pct"].where(d["nir_relation"] != "<"), _group, hatched=False),
-    Side(lambda d: d["nir_pct"].where(d["nir_relation"] == ">", 0.0),
-         lambda d: pd.Series(np.select([d["nir_relation"] == ">", d["nir_relation"] == "<"], [100.0, d["nir_pct"]],
-                                       np.nan), index=d.index), _group, hatched=True),
+    Side(
+        lambda d: d["nir_pct"].where(d["nir_relation"] == ">", 0.0),
+        lambda d: pd.Series(
+            np.select([d["nir_relation"] == ">", d["nir_relation"] == "<"], [100.0, d["nir_pct"]], np.nan),
+            index=d.index,
+        ),
+        _group,
+        hatched=True,
+    ),
 )
 # the three shares of each stage, as the legend names them
-STAGE_SIDES = tuple(Side(_zero, lambda d, c=column: d[c], lambda d, s=series: pd.Series(s, index=d.index))
-                    for column, series in (("top3_pct", "Top three countries"), ("china_pct", "China"),
-                                           ("partners_pct", "United States, Canada and Mexico")))
+STAGE_SIDES = tuple(
+    Side(_zero, lambda d, c=column: d[c], lambda d, s=series: pd.Series(s, index=d.index))
+    for column, series in (
+        ("top3_pct", "Top three countries"),
+        ("china_pct", "China"),
+        ("partners_pct", "United States, Canada and Mexico"),
+    )
+)
 TORNADO_LIKE = {
-    "01_price_coverage": HorizontalBars("commodity", (Side(lambda d: _years(d["first_month"]),
-                                                           lambda d: _years(d["last_month"])),)),
+    "01_price_coverage": HorizontalBars(
+        "commodity", (Side(lambda d: _years(d["first_month"]), lambda d: _years(d["last_month"])),)
+    ),
     "02b_reliance_by_leader": HorizontalBars("label", RELIANCE_SIDES),
     "02b_stages": HorizontalBars("label", STAGE_SIDES),
     # exposed share (left panel) and partners' cover (right panel), each a line from its low to its high value
-    "02b_shock_cover": HorizontalBars("label", (
-        Side(lambda d: d["exposed_low_pct"], lambda d: d["exposed_high_pct"], colour=COUNTRY_COLOURS["China"].lower()),
-        Side(lambda d: d["cover_low_pct"], lambda d: d["cover_high_pct"], colour=COUNTRY_COLOURS["Canada"].lower())),
-        ranges=True),
+    "02b_shock_cover": HorizontalBars(
+        "label",
+        (
+            Side(
+                lambda d: d["exposed_low_pct"], lambda d: d["exposed_high_pct"], colour=COUNTRY_COLOURS["China"].lower()
+            ),
+            Side(lambda d: d["cover_low_pct"], lambda d: d["cover_high_pct"], colour=COUNTRY_COLOURS["Canada"].lower()),
+        ),
+        ranges=True,
+    ),
     "03_acquisition_by_mineral": HorizontalBars("mineral", (Side(_zero, lambda d: d["cost_usd_bn"]),), "design"),
     # two bars per driver from the central case: to the cost at its low setting, to the cost at its high setting
     # (tests/test_tornado.py also checks the settings written at their ends)
-    "03_tornado": HorizontalBars("driver", tuple(
-        Side(_central, lambda d, c=column: d[c] / 1e9, lambda d, s=legend_label: pd.Series(s, index=d.index),
-             hatched=bool(hatch)) for column, _, legend_label, _, hatch in TORNADO_SIDES), "design"),
-    "05_stockpile_benchmarks": HorizontalBars("benchmark", (Side(_zero, lambda d: d["months of cover it buys"],
-                                                                 lambda d: d["design"]),), log=True),
+    "03_tornado": HorizontalBars(
+        "driver",
+        tuple(
+            Side(
+                _central,
+                lambda d, c=column: d[c] / 1e9,
+                lambda d, s=legend_label: pd.Series(s, index=d.index),
+                hatched=bool(hatch),
+            )
+            for column, _, legend_label, _, hatch in TORNADO_SIDES
+        ),
+        "design",
+    ),
+    "05_stockpile_benchmarks": HorizontalBars(
+        "benchmark", (Side(_zero, lambda d: d["months of cover it buys"], lambda d: d["design"]),), log=True
+    ),
 }
 # stacked horizontal bars: figure -> (panel column, label column, total of the stack)
 STACKED = {
@@ -405,8 +482,7 @@ def _bars_with_labels(name: str, figures: Path, log: bool = False, ranges: bool 
         span = np.ptp([convert(t.text) for t in ax.xticks])
         labels = ax.yticks or shared
         for bar in marks:
-            yield (data, ax, bar, nearest(labels, bar.centre[1], "y"), value_of(bar.x0), value_of(bar.x1),
-                   0.001 * span)
+            yield (data, ax, bar, nearest(labels, bar.centre[1], "y"), value_of(bar.x0), value_of(bar.x1), 0.001 * span)
 
 
 def _close(measured: float, expected: float, tolerance: float, floor: float) -> bool:
@@ -420,8 +496,9 @@ def test_each_bar_spans_the_values_of_the_row_it_is_labelled_with(figures, name)
     data = read_data(figures, name)
     series_of = legend(figures / f"{name}.svg")
     with np.errstate(divide="ignore"):  # log10(0) = -inf: the bar starts left of the axis
-        ends = [tuple(np.log10(e) if spec.log else e for e in (side.left(data), side.right(data)))
-                for side in spec.sides]
+        ends = [
+            tuple(np.log10(e) if spec.log else e for e in (side.left(data), side.right(data))) for side in spec.sides
+        ]
     matched, tolerances = set(), {}
     for data, ax, bar, text, start, end, tolerance in _bars_with_labels(name, figures, spec.log, spec.ranges):
         title = ax.title(list(dict.fromkeys(data[spec.panel]))) if spec.panel else ""
@@ -429,22 +506,36 @@ def test_each_bar_spans_the_values_of_the_row_it_is_labelled_with(figures, name)
         floor = min(number(t.text) for t in ax.xticks)  # the lowest tick, in axis units
         floor = np.log10(floor) if spec.log else floor
         rows = data[(data[spec.label] == text) & ((data[spec.panel] == title) if spec.panel else True)]
-        candidates = [(i, k) for i in rows.index for k, side in enumerate(spec.sides)
-                      if (side.series is None or side.series(data)[i] == series_of.get(bar.colour))
-                      and side.hatched in (None, bar.hatched) and side.colour in (None, bar.colour)]
+        candidates = [
+            (i, k)
+            for i in rows.index
+            for k, side in enumerate(spec.sides)
+            if (side.series is None or side.series(data)[i] == series_of.get(bar.colour))
+            and side.hatched in (None, bar.hatched)
+            and side.colour in (None, bar.colour)
+        ]
         assert candidates, f"{name}: the label {text!r} next to a bar names no row of the CSV drawn like that bar"
         spans = {(i, k): sorted((float(ends[k][0][i]), float(ends[k][1][i]))) for i, k in candidates}
-        fits = [key for key, (low, high) in spans.items()
-                if _close(start, low, tolerance, floor) and _close(end, high, tolerance, floor)]
-        assert fits, (f"{name}: the bar labelled {text!r} spans {start:.3g}..{end:.3g}, its row says "
-                      + " or ".join(f"{low:.3g}..{high:.3g}" for low, high in spans.values()))
+        fits = [
+            key
+            for key, (low, high) in spans.items()
+            if _close(start, low, tolerance, floor) and _close(end, high, tolerance, floor)
+        ]
+        assert fits, f"{name}: the bar labelled {text!r} spans {start:.3g}..{end:.3g}, its row says " + " or ".join(
+            f"{low:.3g}..{high:.3g}" for low, high in spans.values()
+        )
         assert fits[0] not in matched, f"{name}: two bars for the row {text!r}"
         matched.add(fits[0])
     assert matched, f"{name}: no bars found"
     # every side longer than the tolerance has its bar (a shorter one may show as a sliver or not at all)
-    drawn = {(i, k) for k, (left, right) in enumerate(ends) for i in data.index
-             if np.isfinite(right[i]) and abs(right[i] - left[i]) > tolerances.get(
-                 data.at[i, spec.panel] if spec.panel else "", max(tolerances.values()))}
+    drawn = {
+        (i, k)
+        for k, (left, right) in enumerate(ends)
+        for i in data.index
+        if np.isfinite(right[i])
+        and abs(right[i] - left[i])
+        > tolerances.get(data.at[i, spec.panel] if spec.panel else "", max(tolerances.values()))
+    }
     assert drawn <= matched, f"{name}: rows without their bar: {sorted(drawn - matched)[:5]}"
 
 
@@ -462,8 +553,9 @@ def test_each_stack_ends_at_the_total_of_the_row_it_is_labelled_with(figures, na
         key = (getattr(row, panel) if panel else "", getattr(row, label))
         if row.total > tolerance:
             assert key in ends, f"{name}: no bar next to {key}"
-            assert abs(ends[key] - row.total) <= tolerance, f"{name}: the stack labelled {key} ends at " \
-                                                          f"{ends[key]:.3g}, its row's total is {row.total:.3g}"
+            assert abs(ends[key] - row.total) <= tolerance, (
+                f"{name}: the stack labelled {key} ends at {ends[key]:.3g}, its row's total is {row.total:.3g}"
+            )
 
 
 def test_partner_share_notes_sit_on_their_own_row(figures):
@@ -481,13 +573,24 @@ def test_partner_share_notes_sit_on_their_own_row(figures):
 # vertical grouped bars: figure -> the CSV in long form (category as the tick label reads, series as the legend
 # reads — "" for a single series the legend does not name —, the bar's height, the text on the bar if it has one)
 GROUPED = {
-    "03_calibration": lambda d: d.melt(id_vars=d.columns[0], var_name="series").rename(
-        columns={d.columns[0]: "category"}).assign(label=lambda m: m["value"].map("{:.1f}".format)),
-    "04_subsidies": lambda d: pd.DataFrame({"category": d["archetype"], "series": d["regime"].map(REGIME_LABELS),
-                                            "value": d["share_of_levelized_cost"],
-                                            "label": d["usd_per_t"].map("{:,.0f}".format)}),
-    "05_ndpr_floor": lambda d: d.dropna(subset=["year"]).pipe(lambda y: pd.DataFrame(
-        {"category": y["year"].map("{:.0f}".format), "series": "", "value": y["expected outlay (USD m)"]})),
+    "03_calibration": lambda d: (
+        d.melt(id_vars=d.columns[0], var_name="series")
+        .rename(columns={d.columns[0]: "category"})
+        .assign(label=lambda m: m["value"].map("{:.1f}".format))
+    ),
+    "04_subsidies": lambda d: pd.DataFrame(
+        {
+            "category": d["archetype"],
+            "series": d["regime"].map(REGIME_LABELS),
+            "value": d["share_of_levelized_cost"],
+            "label": d["usd_per_t"].map("{:,.0f}".format),
+        }
+    ),
+    "05_ndpr_floor": lambda d: d.dropna(subset=["year"]).pipe(
+        lambda y: pd.DataFrame(
+            {"category": y["year"].map("{:.0f}".format), "series": "", "value": y["expected outlay (USD m)"]}
+        )
+    ),
 }
 
 
@@ -516,10 +619,12 @@ def test_grouped_bars_have_their_rows_height_and_value_label(figures, name):
 
 def _ends_of(column: str, by: str, panel: str | None = None):
     """The labels of the shortest and the longest bar (of the first panel): swapping them moves both far."""
+
     def pick(data: pd.DataFrame) -> tuple[str, str]:
         part = data if panel is None else data[data[panel] == data[panel].iloc[0]]
         ordered = part.dropna(subset=[by]).sort_values(by, kind="stable")
         return ordered[column].iloc[0], ordered[column].iloc[-1]
+
     return pick
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
 from critical_minerals.report import findings
 from critical_minerals.report.model import Chapter, Heading
 
@@ -25,9 +25,18 @@ def write(path: Path, rows: list[dict]) -> Path:
 
 
 def row(**fields) -> dict:
-    base = {"id": "f", "chapter": "04_x", "place": "both", "section": "ch04-s", "rule": "compare", "a": "cost",
-            "b": "other", "words": "more than|about as much as|less than|compared with",
-            "text": "It costs {cost:,.0f/1e6} million, {words} the other.", "implication": "Act.|Wait.|Prefer it.|Look again."}
+    base = {
+        "id": "f",
+        "chapter": "04_x",
+        "place": "both",
+        "section": "ch04-s",
+        "rule": "compare",
+        "a": "cost",
+        "b": "other",
+        "words": "more than|about as much as|less than|compared with",
+        "text": "It costs {cost:,.0f/1e6} million, {words} the other.",
+        "implication": "Act.|Wait.|Prefer it.|Look again.",
+    }
     return {**base, **fields}
 
 
@@ -61,40 +70,67 @@ def test_a_missing_value_says_the_data_cannot_tell(tmp_path):
 
 
 def test_verdicts_against_a_number_written_in_the_row(tmp_path):
-    spec = {"rule": "at_most", "a": "diff_pp", "b": "0.5", "words": "agrees with|departs from|cannot be checked against",
-            "text": "The table {words} the data (largest difference {diff_pp:.2f} pp).", "implication": "Cite it."}
-    assert one(tmp_path, {"diff_pp": 0.08}, **spec).text == "The table agrees with the data (largest difference 0.08 pp)."
-    assert one(tmp_path, {"diff_pp": 1.2}, **spec).text == "The table departs from the data (largest difference 1.20 pp)."
+    spec = {
+        "rule": "at_most",
+        "a": "diff_pp",
+        "b": "0.5",
+        "words": "agrees with|departs from|cannot be checked against",
+        "text": "The table {words} the data (largest difference {diff_pp:.2f} pp).",
+        "implication": "Cite it.",
+    }
+    assert (
+        one(tmp_path, {"diff_pp": 0.08}, **spec).text == "The table agrees with the data (largest difference 0.08 pp)."
+    )
+    assert (
+        one(tmp_path, {"diff_pp": 1.2}, **spec).text == "The table departs from the data (largest difference 1.20 pp)."
+    )
     assert one(tmp_path, {"diff_pp": None}, **spec).text.startswith("The table cannot be checked against")
 
 
 def test_counted_words_lists_and_keys_built_from_other_results(tmp_path):
-    spec = {"rule": "count", "a": "gaps", "b": "", "words": "none is a gap|one is a gap: {gaps:list}|"
-            "{gaps:count} are gaps: {gaps:list}|cannot tell", "text": "Of {n} products {words}.", "implication": "x"}
+    spec = {
+        "rule": "count",
+        "a": "gaps",
+        "b": "",
+        "words": "none is a gap|one is a gap: {gaps:list}|{gaps:count} are gaps: {gaps:list}|cannot tell",
+        "text": "Of {n} products {words}.",
+        "implication": "x",
+    }
     assert one(tmp_path, {"gaps": [], "n": 5}, **spec).text == "Of 5 products none is a gap."
     assert one(tmp_path, {"gaps": ["Indium"], "n": 5}, **spec).text == "Of 5 products one is a gap: Indium."
-    assert (one(tmp_path, {"gaps": ["Indium", "Tellurium", "Selenium"], "n": 5}, **spec).text
-            == "Of 5 products 3 are gaps: Indium, Tellurium and Selenium.")
-    nested = {"rule": "compare", "a": "strikes.{metal}.ca", "b": "strikes.{metal}.us", "tolerance": "1",
-              "words": "less than|as much as|more than|?", "text": "For {metal}, Canada lowers it {words} the U.S.",
-              "implication": "x"}
+    assert (
+        one(tmp_path, {"gaps": ["Indium", "Tellurium", "Selenium"], "n": 5}, **spec).text
+        == "Of 5 products 3 are gaps: Indium, Tellurium and Selenium."
+    )
+    nested = {
+        "rule": "compare",
+        "a": "strikes.{metal}.ca",
+        "b": "strikes.{metal}.us",
+        "tolerance": "1",
+        "words": "less than|as much as|more than|?",
+        "text": "For {metal}, Canada lowers it {words} the U.S.",
+        "implication": "x",
+    }
     results = {"metal": "nickel", "strikes": {"nickel": {"ca": 25000.0, "us": 27600.0}}}
     assert one(tmp_path, results, **nested).text == "For nickel, Canada lowers it more than the U.S."
     results["strikes"]["nickel"]["ca"] = 27600.5
     assert one(tmp_path, results, **nested).text == "For nickel, Canada lowers it as much as the U.S."
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"rule": "bigger"}, "unknown rule"),
-    ({"place": "sidebar"}, "unknown place"),
-    ({"words": "more|less"}, "needs 3 alternatives"),
-    ({"implication": "a|b"}, "one implication, or one per alternative"),
-    ({"tolerance": "ten"}, "not a number"),
-    ({"section": ""}, "links to its evidence"),
-    ({"a": "no.such.key"}, "no such value"),
-    ({"text": "{nothing}"}, "placeholder names no value"),
-    ({"text": "{cost:list/x}"}, "format does not apply"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"rule": "bigger"}, "unknown rule"),
+        ({"place": "sidebar"}, "unknown place"),
+        ({"words": "more|less"}, "needs 3 alternatives"),
+        ({"implication": "a|b"}, "one implication, or one per alternative"),
+        ({"tolerance": "ten"}, "not a number"),
+        ({"section": ""}, "links to its evidence"),
+        ({"a": "no.such.key"}, "no such value"),
+        ({"text": "{nothing}"}, "placeholder names no value"),
+        ({"text": "{cost:list/x}"}, "format does not apply"),
+    ],
+)
 def test_a_bad_row_names_its_file_row_and_field(tmp_path, fields, message):
     path = write(tmp_path / "findings.csv", [row(**fields)])
     with pytest.raises(InputError) as error:
@@ -105,11 +141,9 @@ def test_a_bad_row_names_its_file_row_and_field(tmp_path, fields, message):
 
 def test_a_finding_linking_to_a_section_the_report_lacks_stops_the_build(tmp_path):
     found = [one(tmp_path, {"cost": 1.0, "other": 2.0})]
-    chapter = Chapter("04_x", "ch04", "Chapter 4", [Heading(1, "Chapter 4", "ch04"), Heading(2, "S", "ch04-s")], "",
-                      [])
+    chapter = Chapter("04_x", "ch04", "Chapter 4", [Heading(1, "Chapter 4", "ch04"), Heading(2, "S", "ch04-s")], "", [])
     assert findings.sections_of(found, [chapter]) == {"ch04": "Chapter 4", "ch04-s": "S"}
-    renamed = Chapter("04_x", "ch04", "Chapter 4", [Heading(1, "Chapter 4", "ch04"), Heading(2, "T", "ch04-t")], "",
-                      [])
+    renamed = Chapter("04_x", "ch04", "Chapter 4", [Heading(1, "Chapter 4", "ch04"), Heading(2, "T", "ch04-t")], "", [])
     with pytest.raises(InputError, match="ch04-t"):
         findings.sections_of(found, [renamed])
 
@@ -139,13 +173,21 @@ def test_key_figures_stand_beside_their_finding_in_the_single_column_version(tmp
     for name in ("02_map", "02_map_single", "04_curve"):
         Image.new("RGB", (1050, 600), "white").save(tmp_path / f"{name}.png")
         published.append(Figure(name, tmp_path / f"{name}.png", f"Caption {name}", "Source", "", []))
-    path = write(tmp_path / "findings.csv", [
-        row(id="first", place="summary"), row(id="boxed", place="chapter", figure="04_curve"),
-        row(id="second", place="both", figure="02_map"), row(id="third", figure="04_curve")])
+    path = write(
+        tmp_path / "findings.csv",
+        [
+            row(id="first", place="summary"),
+            row(id="boxed", place="chapter", figure="04_curve"),
+            row(id="second", place="both", figure="02_map"),
+            row(id="third", figure="04_curve"),
+        ],
+    )
     found = findings.findings({"04_x": {"cost": 1.0, "other": 2.0}}, path)
     shown = findings.key_figure_views(found, published)
     assert [(k.name, k.anchor, k.finding, k.number) for k in shown] == [
-        ("02_map_single", "figure-02_map", "second", 2), ("04_curve", "figure-04_curve", "third", 3)]
+        ("02_map_single", "figure-02_map", "second", 2),
+        ("04_curve", "figure-04_curve", "third", 3),
+    ]
     assert all(k.image.startswith("data:image/png;base64,") for k in shown)
     with pytest.raises(InputError, match="did not publish"):
         findings.key_figure_views(found, published[:2])

@@ -13,13 +13,16 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from critical_minerals import instruments, paths, stockpile
-from critical_minerals.errors import InputError
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.instruments import model as instruments
+from critical_minerals.models.stockpile import model as stockpile
 
 FACTS = instruments.read_facts()
 
 
 # ---------------------------------------------------------------- facts
+
 
 def test_every_fact_has_a_source_and_verified_ones_an_address():
     assert FACTS["source"].str.strip().ne("").all()
@@ -32,13 +35,16 @@ def test_every_fact_has_a_source_and_verified_ones_an_address():
     assert view.at["mp_floor_price", "status"] == "read in the source"
 
 
-@pytest.mark.parametrize("row, message", [
-    ("k,1,u,src,http://x,2026-11-30,maybe,n\n", "verified must be yes or no"),
-    ("k,1,u,src,,2026-11-30,yes,n\n", "needs the address"),
-    ("k,1,u,,http://x,2026-11-30,no,n\n", "needs a source"),
-    ("k,1,u,src,http://x,30/11/2026,yes,n\n", "accessed must be a date"),
-    ("k,1,u,src,http://x,2026-11-30,yes,n\nk,2,u,src,http://x,2026-11-30,yes,n\n", "key given twice"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("k,1,u,src,http://x,2026-11-30,maybe,n\n", "verified must be yes or no"),
+        ("k,1,u,src,,2026-11-30,yes,n\n", "needs the address"),
+        ("k,1,u,,http://x,2026-11-30,no,n\n", "needs a source"),
+        ("k,1,u,src,http://x,30/11/2026,yes,n\n", "accessed must be a date"),
+        ("k,1,u,src,http://x,2026-11-30,yes,n\nk,2,u,src,http://x,2026-11-30,yes,n\n", "key given twice"),
+    ],
+)
 def test_a_bad_facts_file_gets_one_clear_error(tmp_path, row, message):
     path = tmp_path / "facts.csv"
     path.write_text(",".join(instruments.FACT_COLUMNS) + "\n" + row, encoding="utf-8")
@@ -48,11 +54,20 @@ def test_a_bad_facts_file_gets_one_clear_error(tmp_path, row, message):
 
 # ---------------------------------------------------------------- the Nd2O3 series and its volatility
 
+
 def test_nd2o3_prices_take_each_year_from_the_newest_edition_in_usd_per_kg():
-    salient = pd.DataFrame({
-        "commodity": "rare_earths", "measure": "price", "detail": ["nd2o3", "nd2o3", "nd2o3", "ceo2"],
-        "edition": [2023, 2025, 2025, 2025], "year": [2021, 2021, 2022, 2022],
-        "value": [49_000.0, 98_000.0, 134_000.0, 1_000.0], "unit": "USD/t", "estimated": [False, False, True, False]})
+    salient = pd.DataFrame(
+        {
+            "commodity": "rare_earths",
+            "measure": "price",
+            "detail": ["nd2o3", "nd2o3", "nd2o3", "ceo2"],
+            "edition": [2023, 2025, 2025, 2025],
+            "year": [2021, 2021, 2022, 2022],
+            "value": [49_000.0, 98_000.0, 134_000.0, 1_000.0],
+            "unit": "USD/t",
+            "estimated": [False, False, True, False],
+        }
+    )
     table = instruments.nd2o3_prices(salient)
     assert table["usd_per_kg"].to_dict() == {2021: 98.0, 2022: 134.0}
     assert table.at[2021, "MCS 2023"] == 49.0 and table.at[2021, "edition"] == 2025
@@ -74,6 +89,7 @@ def test_annual_volatility_on_a_hand_computed_series():
 
 
 # ---------------------------------------------------------------- the NdPr floor
+
 
 def floor_case(price, sigma, rate=0.0, years=2, volume=100.0, n_paths=200, seed=1):
     terms = instruments.FloorTerms(110.0, years, volume, rate, False)
@@ -137,15 +153,21 @@ def test_floor_terms_take_the_agreement_and_label_the_volume():
 
 # ---------------------------------------------------------------- stockpile benchmarks
 
+
 def costs_table():
-    return pd.DataFrame({
-        "label": ["A", "B", "C", "D"], "status": ["included"] * 3 + ["excluded"],
-        "cost_usd": [2e9, 1e9, 5e9, np.nan], "annual_t": [10.0, 10.0, 10.0, 10.0],
-        "demand_share": [1.0, 1.0, 1.0, 1.0], "price_usd_per_t": [1.2e8, 0.6e8, 1.2e8, 1e8]})
+    return pd.DataFrame(
+        {
+            "label": ["A", "B", "C", "D"],
+            "status": ["included"] * 3 + ["excluded"],
+            "cost_usd": [2e9, 1e9, 5e9, np.nan],
+            "annual_t": [10.0, 10.0, 10.0, 10.0],
+            "demand_share": [1.0, 1.0, 1.0, 1.0],
+            "price_usd_per_t": [1.2e8, 0.6e8, 1.2e8, 1e8],
+        }
+    )
 
 
-@pytest.mark.parametrize("budget, covered", [(0.5e9, []), (3.5e9, ["B", "A"]), (8e9, ["B", "A", "C"]),
-                                             (2.9e9, ["B"])])
+@pytest.mark.parametrize("budget, covered", [(0.5e9, []), (3.5e9, ["B", "A"]), (8e9, ["B", "A", "C"]), (2.9e9, ["B"])])
 def test_minerals_covered_cheapest_first_until_the_next_does_not_fit(budget, covered):
     assert instruments.minerals_covered(costs_table(), budget) == covered
 
@@ -157,28 +179,40 @@ def test_benchmark_cover_in_months_of_one_years_value():
     assert row["months of cover it buys"] == pytest.approx(12.0)
     assert row["share of the design's cost"] == pytest.approx(3e9 / 8e9)
     assert (row["minerals bought in full"], row["included minerals"], row["bought in full, cheapest first"]) == (
-        2, 3, "B, A")
+        2,
+        3,
+        "B, A",
+    )
     assert row["source"].endswith(f"({instruments.UNVERIFIED})")
 
 
 def test_every_benchmark_is_listed_with_its_source():
     table = instruments.stockpile_benchmarks(stockpile.read_assumptions(), FACTS).set_index("id")
-    assert table.at["cgep_defence", "usd"] == 6e9 and "Center on Global Energy Policy" in table.at["cgep_defence", "source"]
+    assert (
+        table.at["cgep_defence", "usd"] == 6e9
+        and "Center on Global Energy Policy" in table.at["cgep_defence", "source"]
+    )
     assert table.at["vault_total", "usd"] == pytest.approx(10e9 + 1.67e9)
     assert table.at["nds_pl_119_21", "usd"] == 2e9
 
 
 # ---------------------------------------------------------------- section 30D
 
+
 def test_section_30d_schedule_against_paper_b():
     table = instruments.section_30d_table(FACTS).set_index("year")
     assert table["critical minerals (statute)"].to_dict() == pytest.approx(
-        {2023: 0.4, 2024: 0.5, 2025: 0.6, 2026: 0.7, 2027: 0.8, 2028: 0.8, 2029: 0.8, 2030: 0.8})
-    assert table.at[2029, "battery components (statute)"] == 1.0 and table.at[2025, "battery components (statute)"] == 0.6
+        {2023: 0.4, 2024: 0.5, 2025: 0.6, 2026: 0.7, 2027: 0.8, 2028: 0.8, 2029: 0.8, 2030: 0.8}
+    )
+    assert (
+        table.at[2029, "battery components (statute)"] == 1.0 and table.at[2025, "battery components (statute)"] == 0.6
+    )
     assert table.loc[table["paper matches statute"] == "yes"].index.tolist() == [2023, 2024, 2025, 2026, 2027]
     assert table.at[2028, "paper B: 10-point steps"] == pytest.approx(0.9)
     assert table.at[2028, "paper B: stated end point"] == 1.0
-    assert table.at[2025, "credit available"] == "to 30 Sep 2025" and table.at[2026, "credit available"].startswith("no")
+    assert table.at[2025, "credit available"] == "to 30 Sep 2025" and table.at[2026, "credit available"].startswith(
+        "no"
+    )
     text = instruments.section_30d_text(table.reset_index(), FACTS)
     assert "2023–2027" in text and "only in 2029" in text and "30 September 2025" in text
 
@@ -229,14 +263,41 @@ def test_copper_tariff_reaches_neither_the_archetypes_product_nor_its_reference_
 
 # ---------------------------------------------------------------- the chapter under papermill
 
+
 def test_chapter_runs_under_papermill_with_the_law_of_2025_and_other_terms(chapter01, tmp_path):
     notebook = paths.NOTEBOOKS_DIR / "05_instruments_2025_26.ipynb"
     run = subprocess.run(
-        [sys.executable, "-m", "papermill", str(notebook), str(tmp_path / "05.ipynb"),
-         "-p", "output_dir", str(chapter01), "-p", "instruments_law_as_of", "2025-01",
-         "-p", "instruments_ndpr_volume_t", "1000", "-p", "instruments_ndpr_volatility", "0.5",
-         "-p", "instruments_paths", "2000", "-p", "instruments_stockpile_designs", "defence"],
-        check=False, cwd=tmp_path, capture_output=True, text=True, env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(tmp_path / "05.ipynb"),
+            "-p",
+            "output_dir",
+            str(chapter01),
+            "-p",
+            "instruments_law_as_of",
+            "2025-01",
+            "-p",
+            "instruments_ndpr_volume_t",
+            "1000",
+            "-p",
+            "instruments_ndpr_volatility",
+            "0.5",
+            "-p",
+            "instruments_paths",
+            "2000",
+            "-p",
+            "instruments_stockpile_designs",
+            "defence",
+        ],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads((chapter01 / "results/05_instruments_2025_26.json").read_text(encoding="utf-8"))
     floor = results["ndpr_floor"]
@@ -253,16 +314,28 @@ def test_chapter_runs_under_papermill_with_the_law_of_2025_and_other_terms(chapt
 def test_fta_sentence_is_labelled_while_the_treasury_list_is_unread():
     text = instruments.fta_text(FACTS)
     assert "Canada or Mexico" in text and (instruments.UNVERIFIED in text) == (
-        FACTS.at["s30d_fta_canada_mexico", "verified"] == "no")
+        FACTS.at["s30d_fta_canada_mexico", "verified"] == "no"
+    )
 
 
 def test_tables_as_shown_have_readable_headers_and_no_true_false():
-    salient = pd.DataFrame({"commodity": "rare_earths", "measure": "price", "detail": "nd2o3", "edition": [2025],
-                            "year": [2024], "value": [56_000.0], "unit": "USD/t", "estimated": [True]})
+    salient = pd.DataFrame(
+        {
+            "commodity": "rare_earths",
+            "measure": "price",
+            "detail": "nd2o3",
+            "edition": [2025],
+            "year": [2024],
+            "value": [56_000.0],
+            "unit": "USD/t",
+            "estimated": [True],
+        }
+    )
     view = instruments.nd2o3_view(instruments.nd2o3_prices(salient))
     assert list(view.columns[:4]) == ["year", "price used (USD/kg)", "from edition", "USGS estimate"]
     assert view.iloc[0]["USGS estimate"] == "yes" and view.iloc[0]["MCS 2025 (USD/kg)"] == 56.0
-    check = pd.DataFrame({"instrument": ["floor"], "simulated": [2e6], "se": [1e5], "closed_form": [1.9e6],
-                          "difference_in_se": [1.0]})
+    check = pd.DataFrame(
+        {"instrument": ["floor"], "simulated": [2e6], "se": [1e5], "closed_form": [1.9e6], "difference_in_se": [1.0]}
+    )
     shown = instruments.check_view(check).iloc[0]
     assert shown["instrument"] == "price floor (insurance)" and shown["closed form (USD m)"] == pytest.approx(1.9)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from critical_minerals import official_datasets
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import official_datasets
 
 CSV = b"Source,Country\nMCS2025,Canada\n"
 XLS = b"not really a workbook, just bytes"
@@ -45,7 +45,10 @@ def write_registry(path: Path, base_url: str, csv_sha: str = sha(CSV), xls_sha: 
     registry = {
         "datasets": {
             "demo": {
-                "title": "Demo", "publisher": "Demo Survey", "citation": "Demo 2025", "url": base_url,
+                "title": "Demo",
+                "publisher": "Demo Survey",
+                "citation": "Demo 2025",
+                "url": base_url,
                 "licence": "public domain",
                 "archives": {"World.zip": {"url": f"{base_url}/World.zip"}},
                 "files": {
@@ -77,7 +80,9 @@ def test_mirror_is_preferred_and_copied_read_only(tmp_path):
     (mirror / "demo/world").mkdir(parents=True)
     (mirror / "demo/world/world.csv").write_bytes(CSV)
     (mirror / "demo/prices.xls").write_bytes(XLS)
-    registry = official_datasets.load_registry(write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9"))  # never contacted
+    registry = official_datasets.load_registry(
+        write_registry(tmp_path / "reg.yaml", "http://127.0.0.1:9")
+    )  # never contacted
     report = official_datasets.fetch(registry, mirror=mirror, dest=tmp_path / "external")
     assert report.copied == 2
     target = tmp_path / "external/demo/world/world.csv"

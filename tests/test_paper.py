@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import paper
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import paper
 
 ORIGINAL = paper.PAPER_TABLE.read_text(encoding="utf-8")
 
@@ -106,8 +106,10 @@ def test_text_claims_against_every_usgs_edition(world):
     assert checked.loc["A-R09", "MCS 2023"] == pytest.approx(100 * 31 / 700)
 
 
-@pytest.mark.parametrize("value, shown", [(3.945312, 3.9), (4.049708, 4.0), (0.376285, 0.4), (0.25, 0.3),
-                                          (2.45, 2.5), (55.910543, 55.9), (4.0, 4.0)])
+@pytest.mark.parametrize(
+    "value, shown",
+    [(3.945312, 3.9), (4.049708, 4.0), (0.376285, 0.4), (0.25, 0.3), (2.45, 2.5), (55.910543, 55.9), (4.0, 4.0)],
+)
 def test_rounded_is_half_up_to_one_decimal(value, shown):
     assert paper.rounded(value) == shown
 
@@ -119,8 +121,11 @@ def test_cells_that_are_not_usgs_correctly_rounded_are_a_finding(world):
     departures = paper.rounding_departures(reproduced)
     assert departures.attrs["cells"] == 25
     found = {(row.mineral, row.partner): (row.usgs_rounded_pct, row.paper_pct) for row in departures.itertuples()}
-    assert found == {("Silver", "United States"): (3.9, 4.0), ("Molybdenum", "Canada"): (0.4, 0.3),
-                     ("Aluminum", "Canada"): (4.0, 4.1)}
+    assert found == {
+        ("Silver", "United States"): (3.9, 4.0),
+        ("Molybdenum", "Canada"): (0.4, 0.3),
+        ("Aluminum", "Canada"): (4.0, 4.1),
+    }
     text = paper.reproduction_verdict(reproduced)
     assert "22 of the 25 listed shares are the USGS value correctly rounded" in text
     assert "Silver (United States): USGS 3.9453 % rounds to 3.9, the paper prints 4.0" in text
@@ -128,9 +133,17 @@ def test_cells_that_are_not_usgs_correctly_rounded_are_a_finding(world):
 
 
 def test_a_table_that_is_usgs_correctly_rounded_is_called_a_copy():
-    reproduction = pd.DataFrame({"mineral": ["A", "B"], "us_pct_paper": [1.2, np.nan], "us_pct_usgs": [1.24, 3.0],
-                                 "canada_pct_paper": [0.4, 2.0], "canada_pct_usgs": [0.35, 2.04],
-                                 "mexico_pct_paper": [np.nan, np.nan], "mexico_pct_usgs": [np.nan, np.nan]})
+    reproduction = pd.DataFrame(
+        {
+            "mineral": ["A", "B"],
+            "us_pct_paper": [1.2, np.nan],
+            "us_pct_usgs": [1.24, 3.0],
+            "canada_pct_paper": [0.4, 2.0],
+            "canada_pct_usgs": [0.35, 2.04],
+            "mexico_pct_paper": [np.nan, np.nan],
+            "mexico_pct_usgs": [np.nan, np.nan],
+        }
+    )
     assert paper.rounding_departures(reproduction).empty
     assert "All 3 listed shares are the USGS value rounded to 1 decimal place" in paper.rounding_text(reproduction)
     reproduction.loc[0, "canada_pct_paper"] = 0.3  # 0.35 rounds half up to 0.4

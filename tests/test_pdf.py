@@ -9,9 +9,9 @@ import re
 
 import pdfplumber
 import pytest
+from test_report import report_site  # noqa: F401  (the built report, shared with test_report.py)
 
 from critical_minerals.report import typeset
-from test_report import report_site  # noqa: F401  (the built report, shared with test_report.py)
 
 POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 BODY_FONTS = ("Libertinus", "DejaVuSansMono")  # the report's own type; figures bring theirs (DejaVu Sans)
@@ -30,10 +30,16 @@ def printed(report_site, tmp_path_factory):  # noqa: F811
     """The A4 PDF as pdfplumber reads it: every page's size, text, characters (font, size) and pictures."""
     destination = typeset_pdf(report_site, "a4", tmp_path_factory.mktemp("pdf"))
     with pdfplumber.open(destination) as pdf:
-        pages = [{"size": (float(page.width), float(page.height)), "text": page.extract_text() or "",
-                  "chars": [(char["fontname"], char["size"]) for char in page.chars], "images": len(page.images),
-                  "upright": [char["size"] for char in page.chars if char["upright"]]}
-                 for page in pdf.pages]
+        pages = [
+            {
+                "size": (float(page.width), float(page.height)),
+                "text": page.extract_text() or "",
+                "chars": [(char["fontname"], char["size"]) for char in page.chars],
+                "images": len(page.images),
+                "upright": [char["size"] for char in page.chars if char["upright"]],
+            }
+            for page in pdf.pages
+        ]
         fonts = embedded_fonts(pdf)
     return pages, fonts, report_site.default
 
@@ -51,7 +57,8 @@ def embedded_fonts(pdf) -> dict[str, bool]:
             descriptor = resolve((descendants[0] if descendants else font).get("FontDescriptor"))
             kind = name_of(resolve(font.get("Subtype")))
             found[name] = kind.endswith("Type3") or any(
-                key in (descriptor or {}) for key in ("FontFile", "FontFile2", "FontFile3"))
+                key in (descriptor or {}) for key in ("FontFile", "FontFile2", "FontFile3")
+            )
         for xobject in (resolve(resources.get("XObject")) or {}).values():
             stream = resolve(xobject)
             if name_of(stream.attrs.get("Subtype")) == "Form":
@@ -102,14 +109,19 @@ def test_pdf_tables_repeat_their_header_on_each_page(printed):
 
 def test_pdf_text_is_at_least_10_pt_and_figures_are_vector(printed):
     pages, _, _ = printed
-    body = [(number, font, size) for number, page in enumerate(pages, start=1) for font, size in page["chars"]
-            if any(name in font for name in BODY_FONTS)]
+    body = [
+        (number, font, size)
+        for number, page in enumerate(pages, start=1)
+        for font, size in page["chars"]
+        if any(name in font for name in BODY_FONTS)
+    ]
     assert len(body) > 10_000
     smallest = min(size for _, _, size in body)
     assert smallest >= SMALLEST_BODY_PT - 0.01, [b for b in body if b[2] < SMALLEST_BODY_PT][:5]
     assert sum(page["images"] for page in pages) == 0  # figures are embedded as vector drawings, not pictures
-    figure_text = [size for page in pages for font, size in page["chars"] if "DejaVuSans" in font
-                   and "Mono" not in font]
+    figure_text = [
+        size for page in pages for font, size in page["chars"] if "DejaVuSans" in font and "Mono" not in font
+    ]
     assert figure_text  # the figures' own text is text, not outlines
     # the figures keep the 6-pt text they are drawn with: a double-column figure reaches into the margins instead of
     # shrinking (pdfplumber's size of rotated text is its glyph width, so upright text only)

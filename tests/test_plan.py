@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from critical_minerals import digest, paths, plan
-from critical_minerals.errors import InputError
+from critical_minerals.core import digest, paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.engine import plan
 
 STEPS = plan.load_steps()
 CHAPTERS = [step.name for step in STEPS if step.notebook]

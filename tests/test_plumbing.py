@@ -6,13 +6,16 @@ from __future__ import annotations
 import nbformat
 import pandas as pd
 
-from critical_minerals import display, figures
+from critical_minerals import figures
+from critical_minerals.core import display
 from critical_minerals.report import plumbing
 from critical_minerals.report.chapters import render_chapter
 
 
 def table_html(rows: int, caption: str = "Renamed names") -> str:
-    frame = pd.DataFrame({"as written": [f"name {i}" for i in range(rows)], "canonical": [f"N{i}" for i in range(rows)]})
+    frame = pd.DataFrame(
+        {"as written": [f"name {i}" for i in range(rows)], "canonical": [f"N{i}" for i in range(rows)]}
+    )
     return figures.table(frame, caption=caption).to_html()
 
 
@@ -32,16 +35,23 @@ def markdown_cell(text: str, cell_id: str, tags: list[str] = ()):
 
 
 def chapter_notebook() -> nbformat.NotebookNode:
-    return nbformat.v4.new_notebook(cells=[
-        markdown_cell("# Chapter 7 — Test\n\nThe argument.", "title"),
-        markdown_cell("## Findings\n\nWhat the data say.", "findings"),
-        code_cell(table_html(40, "Per-mineral costs"), "costs", ["collapsed"]),
-        code_cell(table_html(4, "Short table"), "short", ["collapsed"]),
-        markdown_cell("**Renamed names.** Country names as USGS writes them.", "names-text", ["appendix", "caveats"]),
-        code_cell(table_html(88), "names", ["appendix"]),
-        markdown_cell("## Conclusion\n\nSo it goes.", "end"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                 "language_info": {"name": "python"}})
+    return nbformat.v4.new_notebook(
+        cells=[
+            markdown_cell("# Chapter 7 — Test\n\nThe argument.", "title"),
+            markdown_cell("## Findings\n\nWhat the data say.", "findings"),
+            code_cell(table_html(40, "Per-mineral costs"), "costs", ["collapsed"]),
+            code_cell(table_html(4, "Short table"), "short", ["collapsed"]),
+            markdown_cell(
+                "**Renamed names.** Country names as USGS writes them.", "names-text", ["appendix", "caveats"]
+            ),
+            code_cell(table_html(88), "names", ["appendix"]),
+            markdown_cell("## Conclusion\n\nSo it goes.", "end"),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
 
 
 def test_a_long_table_shows_its_first_rows_and_opens_on_all_of_them():
@@ -86,8 +96,13 @@ def test_rendered_chapter_keeps_every_cell_once_and_moved_headings_out_of_the_co
 
 
 def wide_table(rows: int, caption: str | None = None) -> str:
-    frame = pd.DataFrame({"mineral": [f"m{i}" for i in range(rows)], "cost_usd_bn": range(rows),
-                          "price_source": [f"source of row {i}" for i in range(rows)]})
+    frame = pd.DataFrame(
+        {
+            "mineral": [f"m{i}" for i in range(rows)],
+            "cost_usd_bn": range(rows),
+            "price_source": [f"source of row {i}" for i in range(rows)],
+        }
+    )
     return figures.table(display.details(frame, ["price_source"]), caption=caption).to_html()
 
 

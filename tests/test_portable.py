@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from critical_minerals import paths, portable
+from critical_minerals.core import paths
+from critical_minerals.engine import portable
 
 # Imported by every Python process the build starts (the build, its workers, their kernels) before anything else.
-SHIM = '''
+SHIM = """
 import ctypes, json, multiprocessing, os, sys
 
 sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
@@ -36,37 +37,61 @@ ctypes.cdll = ctypes.LibraryLoader(_NoLibc)
 multiprocessing.set_start_method("spawn", force=True)
 with open(os.environ["PORTABLE_SHIM_LOG"], "a", encoding="utf-8") as log:
     log.write(json.dumps(sys.orig_argv) + "\\n")
-'''
+"""
 
 
 def shimmed_env(project, tmp_path: Path) -> dict:
     shim = tmp_path / "shim"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(SHIM, encoding="utf-8")
-    return {**project.env, "PYTHONPATH": os.pathsep.join([str(shim), project.env["PYTHONPATH"]]),
-            "PORTABLE_SHIM_LOG": str(tmp_path / "processes.log"), "PYTHONIOENCODING": "cp1252"}
+    return {
+        **project.env,
+        "PYTHONPATH": os.pathsep.join([str(shim), project.env["PYTHONPATH"]]),
+        "PORTABLE_SHIM_LOG": str(tmp_path / "processes.log"),
+        "PYTHONIOENCODING": "cp1252",
+    }
 
 
 def test_the_shim_takes_the_linux_only_calls_away(project, tmp_path):
     env = shimmed_env(project, tmp_path)
-    probe = ("import ctypes, multiprocessing, os\n"
-             "try:\n    import fcntl\nexcept ImportError:\n    print('no fcntl')\n"
-             "print('affinity' if hasattr(os, 'sched_getaffinity') else 'no affinity')\n"
-             "try:\n    ctypes.CDLL('libc.so.6')\nexcept OSError:\n    print('no libc')\n"
-             "print(multiprocessing.get_start_method())\n")
+    probe = (
+        "import ctypes, multiprocessing, os\n"
+        "try:\n    import fcntl\nexcept ImportError:\n    print('no fcntl')\n"
+        "print('affinity' if hasattr(os, 'sched_getaffinity') else 'no affinity')\n"
+        "try:\n    ctypes.CDLL('libc.so.6')\nexcept OSError:\n    print('no libc')\n"
+        "print(multiprocessing.get_start_method())\n"
+    )
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[:4] == ["no fcntl", "no affinity", "no libc", "spawn"], result.stdout
 
 
 def test_build_runs_under_spawn_without_fcntl_affinity_or_libc_and_on_a_cp1252_console(project, tmp_path):
     env = shimmed_env(project, tmp_path)
-    result = subprocess.run([sys.executable, "build.py", "-j", "2", "-p", "strike_multiple=1.05",
-                             "-p", "stockpile_cover_months=4", "--name", "portable"],
-                            cwd=project.root, env=env, capture_output=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "build.py",
+            "-j",
+            "2",
+            "-p",
+            "strike_multiple=1.05",
+            "-p",
+            "stockpile_cover_months=4",
+            "--name",
+            "portable",
+        ],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
     stdout, stderr = result.stdout.decode("cp1252"), result.stderr.decode("cp1252")
     assert result.returncode == 0, stderr[-3000:]
-    steps = {line.split()[0]: line.split(maxsplit=1)[1] for line in stdout.splitlines()
-             if line.startswith("  ") and len(line.split()) > 1}
+    steps = {
+        line.split()[0]: line.split(maxsplit=1)[1]
+        for line in stdout.splitlines()
+        if line.startswith("  ") and len(line.split()) > 1
+    }
     assert steps["03_stockpile_cost"].startswith("done in") and steps["04_price_support"].startswith("done in")
     assert "parameter strike_multiple: 1.0 -> 1.05" in stdout  # the arrow, in ASCII on a cp1252 console
     assert (project.root / "build/portable/report.html").is_file()
@@ -125,8 +150,12 @@ def test_console_output_a_code_page_cannot_hold_falls_back_to_ascii():
     assert raw.getvalue().decode("cp1252") == "queued: parameter strike_multiple: 1.0 -> 1.2 <= 2 ? — done\n"
 
 
-SOURCES = [paths.ROOT / "build.py", *sorted(path for folder in ("critical_minerals", "benchmarks", "tests")
-                                           for path in (paths.ROOT / folder).rglob("*.py"))]
+SOURCES = [
+    paths.ROOT / "build.py",
+    *sorted(
+        path for folder in ("critical_minerals", "benchmarks", "tests") for path in (paths.ROOT / folder).rglob("*.py")
+    ),
+]
 TEXT_METHODS = {"read_text": 1, "write_text": 2}  # the encoding's position
 
 
@@ -142,26 +171,41 @@ def text_opens_without_encoding(source: str) -> list[int]:
         mode_at = 1 if isinstance(function, ast.Name) else 0  # open(path, mode) and path.open(mode)
         if name in TEXT_METHODS and isinstance(function, ast.Attribute) and len(node.args) < TEXT_METHODS[name]:
             lines.append(node.lineno)
-        elif name == "open" and (isinstance(function, ast.Name) or not node.args or isinstance(node.args[0],
-                                                                                                  ast.Constant)):
+        elif name == "open" and (
+            isinstance(function, ast.Name) or not node.args or isinstance(node.args[0], ast.Constant)
+        ):
             if len(node.args) > mode_at + 2:  # open(path, mode, buffering, encoding), path.open(mode, ...)
                 continue
-            mode = node.args[mode_at] if len(node.args) > mode_at else next(
-                (keyword.value for keyword in node.keywords if keyword.arg == "mode"), None)
+            mode = (
+                node.args[mode_at]
+                if len(node.args) > mode_at
+                else next((keyword.value for keyword in node.keywords if keyword.arg == "mode"), None)
+            )
             if not (isinstance(mode, ast.Constant) and "b" in str(mode.value)):
                 lines.append(node.lineno)
     return lines
 
 
 def test_the_guard_finds_a_text_open_without_encoding():
-    assert text_opens_without_encoding("open(p)\nopen(p, 'w')\np.read_text()\np.write_text(s)\np.open('a')\n"
-                                       "p.open()\n") == [1, 2, 3, 4, 5, 6]
-    assert text_opens_without_encoding("p.read_text('utf-8')\np.write_text(s, 'utf-8')\nopen(p, 'r', -1, 'utf-8')\n") == []
-    assert text_opens_without_encoding("open(p, 'rb')\nopen(p, encoding='utf-8')\np.read_bytes()\n"
-                                       "p.open('wb')\nImage.open(p)\np.read_text(encoding='utf-8')\n") == []
+    assert text_opens_without_encoding(
+        "open(p)\nopen(p, 'w')\np.read_text()\np.write_text(s)\np.open('a')\np.open()\n"
+    ) == [1, 2, 3, 4, 5, 6]
+    assert (
+        text_opens_without_encoding("p.read_text('utf-8')\np.write_text(s, 'utf-8')\nopen(p, 'r', -1, 'utf-8')\n") == []
+    )
+    assert (
+        text_opens_without_encoding(
+            "open(p, 'rb')\nopen(p, encoding='utf-8')\np.read_bytes()\n"
+            "p.open('wb')\nImage.open(p)\np.read_text(encoding='utf-8')\n"
+        )
+        == []
+    )
 
 
 def test_every_text_file_is_opened_with_an_encoding():
-    found = [f"{path.relative_to(paths.ROOT)}:{line}" for path in SOURCES
-             for line in text_opens_without_encoding(path.read_text(encoding="utf-8"))]
+    found = [
+        f"{path.relative_to(paths.ROOT)}:{line}"
+        for path in SOURCES
+        for line in text_opens_without_encoding(path.read_text(encoding="utf-8"))
+    ]
     assert not found, f"open, read_text or write_text without encoding='utf-8': {', '.join(found)}"

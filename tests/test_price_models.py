@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import price_models, units
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.prices import model as price_models
+from critical_minerals.sources import units
 
 
 def gbm_series(mu, sigma, months, seed, price0=10_000.0):
@@ -47,7 +48,9 @@ def test_mean_reverting_calibration_recovers_known_parameters():
     assert abs(fitted["sigma"] - sigma) < 3 * fitted["sigma_se"]
     assert fitted["half_life"] == pytest.approx(np.log(2) / fitted["kappa"])
     # stationary mean of the lognormal price: exp(theta + sigma^2 / (4 kappa))
-    assert fitted["long_run_price"] == pytest.approx(np.exp(fitted["theta"] + fitted["sigma"] ** 2 / (4 * fitted["kappa"])))
+    assert fitted["long_run_price"] == pytest.approx(
+        np.exp(fitted["theta"] + fitted["sigma"] ** 2 / (4 * fitted["kappa"]))
+    )
 
 
 def test_explosive_series_has_no_mean_reversion_and_cannot_be_simulated_as_such():
@@ -94,11 +97,14 @@ def test_expected_price_of_the_mean_reverting_model_starts_at_the_price_and_tend
     assert scaled.expected_price(3.0) == pytest.approx(0.5 * model.expected_price(3.0))
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"sigma": -0.1}, "volatility must be zero or positive"),
-    ({"price0": -5.0}, "starting price must be positive"),
-    ({"kind": "jump"}, "unknown price model"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"sigma": -0.1}, "volatility must be zero or positive"),
+        ({"price0": -5.0}, "starting price must be positive"),
+        ({"kind": "jump"}, "unknown price model"),
+    ],
+)
 def test_bad_model_parameters_are_rejected(change, message):
     model = price_models.PriceModel(**({"kind": "gbm", "metal": "x", "price0": 100.0, "sigma": 0.2} | change))
     with pytest.raises(InputError, match=message):
@@ -152,8 +158,16 @@ def test_lithium_metal_price_in_lce_units():
 
 def test_usgs_price_ratio_by_hand():
     monthly = panel("lithium", "2020-01-01", 24, 53_228.0)
-    salient = pd.DataFrame({"commodity": "lithium", "measure": "price", "detail": "", "edition": [2024, 2025],
-                            "year": [2020, 2020], "value": [9_000.0, 7_000.0]})
+    salient = pd.DataFrame(
+        {
+            "commodity": "lithium",
+            "measure": "price",
+            "detail": "",
+            "edition": [2024, 2025],
+            "year": [2020, 2020],
+            "value": [9_000.0, 7_000.0],
+        }
+    )
     ratio = price_models.usgs_price_ratio(monthly, salient, "lithium", "", 1 / units.T_LCE_PER_T_LI)
     # the latest edition's value (7,000) over 53,228 / 5.3228 = 10,000
     assert ratio["year"].tolist() == [2020]
@@ -168,8 +182,11 @@ def test_months_after_the_deflators_last_year_are_carried_at_its_index_and_the_t
     # 2023: 100 x 1.25 / 1.0 = 125 (2024 dollars); 2024: 100; 2025: 100 x 1.25 / 1.25 = 100, taken as 2024 dollars
     assert price_models.to_constant_dollars(series, deflator).tolist() == pytest.approx([125.0, 100.0, 100.0])
     text = price_models.constant_dollars_text(deflator, pd.Timestamp("2026-05-01"))
-    assert text.startswith("constant 2024 US dollars (World Bank MUV index); the 17 months from January 2025 to May "
-                           "2026, after the index's last full year, are divided by the 2024 index")
+    assert text.startswith(
+        "constant 2024 US dollars (World Bank MUV index); the 17 months from January 2025 to May "
+        "2026, after the index's last full year, are divided by the 2024 index"
+    )
     assert "assumes no change in the index after 2024" in text
     assert price_models.constant_dollars_text(deflator, pd.Timestamp("2024-12-01")) == (
-        "constant 2024 US dollars (World Bank MUV index)")
+        "constant 2024 US dollars (World Bank MUV index)"
+    )

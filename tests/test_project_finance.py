@@ -7,15 +7,31 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from critical_minerals import project_finance as pf
-from critical_minerals import units
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.project_finance import model as pf
+from critical_minerals.sources import units
 
-TOY = pf.Archetype(name="toy", product="t", price_metal="copper", product_t_per_t_metal=1.0,
-                   reference_price_usd_per_t=float("nan"), payable_share=1.0, capacity_t_per_year=10.0,
-                   capex_usd=100.0, opex_usd_per_t=1.0, construction_years=1, life_years=2, ramp_up_years=0,
-                   royalty_rate=0.1, tax_rate=0.25, hurdle_rate=0.1, itc_eligible_share=0.5, product_form="t",
-                   product_purity=1.0, us_45x_eligible=1.0)
+TOY = pf.Archetype(
+    name="toy",
+    product="t",
+    price_metal="copper",
+    product_t_per_t_metal=1.0,
+    reference_price_usd_per_t=float("nan"),
+    payable_share=1.0,
+    capacity_t_per_year=10.0,
+    capex_usd=100.0,
+    opex_usd_per_t=1.0,
+    construction_years=1,
+    life_years=2,
+    ramp_up_years=0,
+    royalty_rate=0.1,
+    tax_rate=0.25,
+    hurdle_rate=0.1,
+    itc_eligible_share=0.5,
+    product_form="t",
+    product_purity=1.0,
+    us_45x_eligible=1.0,
+)
 
 
 def test_repository_archetypes_load_with_consistent_units():
@@ -88,8 +104,9 @@ def test_npv_from_the_income_before_support_and_for_some_paths():
     full = pf.npv_with_support(archetype, income, support)
     assert np.array_equal(full, pf.project_npv(archetype, revenue, support))
     some = np.array([3, 17, 39])  # BLAS may sum the PV of the payments of 3 paths in another order: last bit only
-    np.testing.assert_allclose(pf.npv_with_support(archetype, income.columns(some), support[..., some]),
-                               full[:, some], rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(
+        pf.npv_with_support(archetype, income.columns(some), support[..., some]), full[:, some], rtol=1e-13, atol=1e-12
+    )
     # without support: PV(operating) - PV(capex) - PV(tax) of the revenue alone
     flows = pf.project_cash_flows(archetype, revenue, np.zeros_like(revenue), np.zeros(archetype.years))
     np.testing.assert_allclose(pf.npv_with_support(archetype, income, None), pf.npv(flows, archetype.hurdle_rate))
@@ -99,11 +116,14 @@ def test_subsidy_schedules_follow_the_law():
     regimes = pf.read_subsidy_regimes()
     years = np.arange(2029, 2036)
     # 45X after Pub. L. 119-21: full through 2030, then 75 %, 50 %, 25 %, nothing from 2034
-    np.testing.assert_allclose(pf.subsidy_rates(regimes, "us_45x_current_law", "production_cost", years),
-                               [0.1, 0.1, 0.075, 0.05, 0.025, 0.0, 0.0])
+    np.testing.assert_allclose(
+        pf.subsidy_rates(regimes, "us_45x_current_law", "production_cost", years),
+        [0.1, 0.1, 0.075, 0.05, 0.025, 0.0, 0.0],
+    )
     np.testing.assert_allclose(pf.subsidy_rates(regimes, "us_45x_permanent", "production_cost", years), 0.1)
-    np.testing.assert_allclose(pf.subsidy_rates(regimes, "canada_ctm_itc", "capex", years),
-                               [0.3, 0.3, 0.3, 0.2, 0.1, 0.05, 0.0])
+    np.testing.assert_allclose(
+        pf.subsidy_rates(regimes, "canada_ctm_itc", "capex", years), [0.3, 0.3, 0.3, 0.2, 0.1, 0.05, 0.0]
+    )
 
 
 def test_levelized_subsidies_by_hand():
@@ -128,19 +148,31 @@ def write_archetypes(tmp_path, edit):
     return path
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda lines: [l.replace("nickel,capex_usd,1.6e9", "nickel,capex_usd,lots") for l in lines],
-     r"row \d+, field 'capex_usd' \(value 'lots'\): not a number"),
-    (lambda lines: [l.replace("nickel,royalty_rate,0.02", "nickel,royalty_rate,0.9") for l in lines],
-     "field 'royalty_rate'.*out of range.*between 0 and 0.5"),
-    (lambda lines: [l for l in lines if not l.startswith("nickel,hurdle_rate")],
-     "hurdle_rate.*'nickel' lacks a parameter"),
-    (lambda lines: [l.replace("nickel,life_years,20", "nickel,lifetime,20") for l in lines],
-     "unknown parameter"),
-    (lambda lines: [l.replace("lithium,product_t_per_t_metal,5.323", "lithium,product_t_per_t_metal,6") for l in lines],
-     "stoichiometric"),
-    (lambda lines: [l.replace(",illustrative,", ",,", 1) for l in lines], "needs a source"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda lines: [l.replace("nickel,capex_usd,1.6e9", "nickel,capex_usd,lots") for l in lines],
+            r"row \d+, field 'capex_usd' \(value 'lots'\): not a number",
+        ),
+        (
+            lambda lines: [l.replace("nickel,royalty_rate,0.02", "nickel,royalty_rate,0.9") for l in lines],
+            "field 'royalty_rate'.*out of range.*between 0 and 0.5",
+        ),
+        (
+            lambda lines: [l for l in lines if not l.startswith("nickel,hurdle_rate")],
+            "hurdle_rate.*'nickel' lacks a parameter",
+        ),
+        (lambda lines: [l.replace("nickel,life_years,20", "nickel,lifetime,20") for l in lines], "unknown parameter"),
+        (
+            lambda lines: [
+                l.replace("lithium,product_t_per_t_metal,5.323", "lithium,product_t_per_t_metal,6") for l in lines
+            ],
+            "stoichiometric",
+        ),
+        (lambda lines: [l.replace(",illustrative,", ",,", 1) for l in lines], "needs a source"),
+    ],
+)
 def test_malformed_archetype_file_names_row_field_and_fix(tmp_path, edit, message):
     with pytest.raises(InputError, match=message):
         pf.read_archetypes(write_archetypes(tmp_path, edit))

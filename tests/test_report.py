@@ -28,16 +28,18 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+from conftest import data_environment
 from markupsafe import escape
 from PIL import Image
 
-from critical_minerals import official_datasets, figures, paths
-from critical_minerals.errors import InputError
-from critical_minerals.parameters import BUILD_PARAMETERS
+from critical_minerals import figures
+from critical_minerals.chapter.parameters import BUILD_PARAMETERS
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
 from critical_minerals.report import findings, plumbing, summary, write_comparison, write_report
 from critical_minerals.report.compare import difference
 from critical_minerals.report.page import TEMPLATES
-from conftest import data_environment
+from critical_minerals.sources import official_datasets
 
 CHAPTERS = sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]*_*.ipynb"))
 HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -79,8 +81,13 @@ def saved_figures(tmp_path_factory):
     runs = []
     for seed, folders in (("1", [root / "a"]), ("2", [root / "b", root / "c"])):
         env = {**os.environ, "PYTHONHASHSEED": seed, "MPLBACKEND": "Agg"}
-        done = subprocess.run([sys.executable, "-c", FIGURE_SCRIPT, *map(str, folders)], env=env, check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", FIGURE_SCRIPT, *map(str, folders)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         runs.append(json.loads(done.stdout))
     return root, runs
 
@@ -104,16 +111,19 @@ def test_saved_files_are_what_a_journal_asks_for(saved_figures):
     pdf = (folder / "shares.pdf").read_bytes()
     assert b"/FontFile2" in pdf and b"/Type3" not in pdf  # TrueType embedded, no Type 3 fonts
     assert pd.read_csv(folder / "shares.csv")["share_pct"].tolist() == [12.5, 7.25, 30.0, 41.0, 9.25]
-    assert (folder / "shares.txt").read_text(encoding="utf-8") == "Shares & more, 2023.\nSource: USGS; own calculation\n"
+    assert (folder / "shares.txt").read_text(
+        encoding="utf-8"
+    ) == "Shares & more, 2023.\nSource: USGS; own calculation\n"
 
 
 def test_theme_is_the_style_file_with_the_colour_blind_safe_palette_and_no_seaborn(saved_figures):
     _, runs = saved_figures
     settings = runs[0]
     assert settings["seaborn_imported"] is False  # every kernel saves its import time
-    assert settings["cycle"][:7] == [figures.OKABE_ITO[name] for name in
-                                     ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue",
-                                      "yellow")]
+    assert settings["cycle"][:7] == [
+        figures.OKABE_ITO[name]
+        for name in ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "yellow")
+    ]
     assert (settings["svg_fonttype"], settings["pdf_fonttype"], settings["savefig_dpi"]) == ("none", 42, 300)
     assert set(figures.COUNTRY_COLOURS) == {"United States", "Mexico", "Canada", "China", "Rest of world"}
     assert len(set(figures.COUNTRY_COLOURS.values())) == 5
@@ -158,10 +168,13 @@ def test_every_published_figure_has_a_journal_width_and_text_of_at_least_6_pt(re
             assert abs(png.width - width * figures.SAVE_DPI) <= 1, path.name
     for name in figures.KEY_FIGURES:  # key figures in a single-column version, same data
         single = folder / f"{name}{figures.SINGLE_SUFFIX}.svg"
-        assert math.isclose(svg_geometry(single.read_text(encoding="utf-8"))[0], figures.SINGLE_COLUMN_IN[0], abs_tol=0.01)
+        assert math.isclose(
+            svg_geometry(single.read_text(encoding="utf-8"))[0], figures.SINGLE_COLUMN_IN[0], abs_tol=0.01
+        )
         assert single.with_suffix(".csv").read_bytes() == (folder / f"{name}.csv").read_bytes()
     assert set(findings.key_figures()) <= set(figures.KEY_FIGURES) | {
-        p.stem for p in published if math.isclose(svg_geometry(p.read_text(encoding="utf-8"))[0], 3.5, abs_tol=0.01)}
+        p.stem for p in published if math.isclose(svg_geometry(p.read_text(encoding="utf-8"))[0], 3.5, abs_tol=0.01)
+    }
 
 
 def test_a_figure_not_at_a_column_width_is_refused(tmp_path):
@@ -173,25 +186,37 @@ def test_a_figure_not_at_a_column_width_is_refused(tmp_path):
 
 # ---------------------------------------------------------------- the summary and differences
 
+
 def write_spec(folder: Path, rows: list[tuple]) -> Path:
     path = folder / "report_summary.csv"
     pd.DataFrame(rows, columns=summary.COLUMNS).to_csv(path, index=False)
     return path
 
 
-RESULTS = {"chapter": {"total_t": 1234567.0, "share": 0.125, "year": 2023, "found": None, "items": ["A", "B"],
-                       "designs": {"defence": {"cost_usd": 2.0e9}, "market": {"cost_usd": 3.46e9}}}}
+RESULTS = {
+    "chapter": {
+        "total_t": 1234567.0,
+        "share": 0.125,
+        "year": 2023,
+        "found": None,
+        "items": ["A", "B"],
+        "designs": {"defence": {"cost_usd": 2.0e9}, "market": {"cost_usd": 3.46e9}},
+    }
+}
 
 
 def test_summary_statements_take_every_number_from_the_results(tmp_path):
-    spec = write_spec(tmp_path, [
-        ("chapter", "total_t", "Total output in {year}", ",.0f", "", "t"),
-        ("chapter", "share", "Share of {total_t:,.0f} t", ".1%", "", ""),
-        ("chapter", "designs.*.cost_usd", "Cost of the {*} design", ".1f", "1e9", "billion USD"),
-        ("chapter", "items", "Listed", "list", "", ""),
-        ("chapter", "items", "How many listed", "count", "", "of {year}"),
-        ("chapter", "found", "Strike found", ",.0f", "", "USD/t"),
-    ])
+    spec = write_spec(
+        tmp_path,
+        [
+            ("chapter", "total_t", "Total output in {year}", ",.0f", "", "t"),
+            ("chapter", "share", "Share of {total_t:,.0f} t", ".1%", "", ""),
+            ("chapter", "designs.*.cost_usd", "Cost of the {*} design", ".1f", "1e9", "billion USD"),
+            ("chapter", "items", "Listed", "list", "", ""),
+            ("chapter", "items", "How many listed", "count", "", "of {year}"),
+            ("chapter", "found", "Strike found", ",.0f", "", "USD/t"),
+        ],
+    )
     found = [(s.label, s.value, s.unit) for s in summary.statements(RESULTS, spec)]
     assert found == [
         ("Total output in 2023", "1,234,567", "t"),
@@ -204,14 +229,17 @@ def test_summary_statements_take_every_number_from_the_results(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("row, message", [
-    (("chapter", "total", "Total", ",.0f", "", ""), "row 2, field 'key' (value 'total'): no such value"),
-    (("chapter", "designs", "Designs", "", "", ""), "names a group of values"),
-    (("chapter", "share", "Share in {yeer}", ".1%", "", ""), "row 2, field 'label' (value '{yeer}')"),
-    (("chapter", "items", "Listed", ".1f", "", ""), "field 'format'"),
-    (("other", "share", "Share", ".1%", "", ""), "field 'chapter' (value 'other')"),
-    (("chapter", "share", "Share", ".1%", "million", ""), "field 'scale' (value 'million')"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (("chapter", "total", "Total", ",.0f", "", ""), "row 2, field 'key' (value 'total'): no such value"),
+        (("chapter", "designs", "Designs", "", "", ""), "names a group of values"),
+        (("chapter", "share", "Share in {yeer}", ".1%", "", ""), "row 2, field 'label' (value '{yeer}')"),
+        (("chapter", "items", "Listed", ".1f", "", ""), "field 'format'"),
+        (("other", "share", "Share", ".1%", "", ""), "field 'chapter' (value 'other')"),
+        (("chapter", "share", "Share", ".1%", "million", ""), "field 'scale' (value 'million')"),
+    ],
+)
 def test_a_bad_summary_row_names_its_file_row_and_field(tmp_path, row, message):
     spec = write_spec(tmp_path, [row])
     with pytest.raises(InputError) as error:
@@ -225,18 +253,25 @@ def statement(value: str, number: float | None, spec: str, unit: str = "", items
 
 def test_differences_between_scenarios_are_stated_in_the_results_own_terms():
     assert difference(statement("94%", 0.94, ".0%"), statement("90%", 0.90, ".0%")) == "+4 percentage points"
-    assert difference(statement("618", 618.4, ",.0f", "million USD"),
-                      statement("700", 700.1, ",.0f", "million USD")) == "-82 million USD (-11.7%)"
-    assert difference(statement("A, C", None, "list", items=("A", "C")),
-                      statement("A, B", None, "list", items=("A", "B"))) == "+ C; − B"
-    assert difference(statement("2", 2.0, "count", items=("A", "C")),
-                      statement("3", 3.0, "count", items=("A", "B", "D"))) == "-1"
+    assert (
+        difference(statement("618", 618.4, ",.0f", "million USD"), statement("700", 700.1, ",.0f", "million USD"))
+        == "-82 million USD (-11.7%)"
+    )
+    assert (
+        difference(statement("A, C", None, "list", items=("A", "C")), statement("A, B", None, "list", items=("A", "B")))
+        == "+ C; − B"
+    )
+    assert (
+        difference(statement("2", 2.0, "count", items=("A", "C")), statement("3", 3.0, "count", items=("A", "B", "D")))
+        == "-1"
+    )
     assert difference(statement("nickel", None, ""), statement("nickel", None, "")) == ""
     assert difference(statement("15 of 15", 15.0, "d"), statement("15 of 15", 15.0, "d")) == ""
     assert difference(statement("lithium", None, ""), statement("nickel", None, "")) == "changed"
 
 
 # ---------------------------------------------------------------- a realistic build
+
 
 @dataclass
 class Scenario:
@@ -281,21 +316,41 @@ def manifest_for(scenario: str, values: dict) -> dict:
                 continue
             default = ast.literal_eval(item["default"])
             value = values.get(item["name"], default)
-            parameters.append({"notebook": notebook.stem, "name": item["name"], "type": item["inferred_type_name"],
-                               "value": value, "default": default, "differs": value != default,
-                               "allowed": "any", "help": item["help"]})
-    return {"scenario": scenario, "parameters": parameters,
-            "data_files": [{"path": "data/countries.csv", "sha256": official_datasets.sha256_of(paths.DATA_DIR / "countries.csv")}],
-            "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
-            "packages": {"matplotlib": matplotlib.__version__, "pandas": pd.__version__},
-            "built_at": "2025-07-04T14:03:00+00:00"}
+            parameters.append(
+                {
+                    "notebook": notebook.stem,
+                    "name": item["name"],
+                    "type": item["inferred_type_name"],
+                    "value": value,
+                    "default": default,
+                    "differs": value != default,
+                    "allowed": "any",
+                    "help": item["help"],
+                }
+            )
+    return {
+        "scenario": scenario,
+        "parameters": parameters,
+        "data_files": [
+            {"path": "data/countries.csv", "sha256": official_datasets.sha256_of(paths.DATA_DIR / "countries.csv")}
+        ],
+        "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
+        "packages": {"matplotlib": matplotlib.__version__, "pandas": pd.__version__},
+        "built_at": "2025-07-04T14:03:00+00:00",
+    }
 
 
 def run(notebook: Path, folder: Path, parameters: dict) -> Path:
     executed = folder / "notebooks" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(notebook), str(executed), parameters={"output_dir": str(folder), **parameters},
-                               kernel_name="python3", progress_bar=False, cwd=str(notebook.parent))
+    papermill.execute_notebook(
+        str(notebook),
+        str(executed),
+        parameters={"output_dir": str(folder), **parameters},
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(notebook.parent),
+    )
     return executed
 
 
@@ -318,22 +373,44 @@ def report_site(tmp_path_factory, chapter01, external_dir) -> Site:
         lithium_values = {"project_archetype": "lithium", "simulation_paths": 2000}
         lithium = folder / "staging" / "lithium"
         shutil.copytree(default, lithium)
-        lithium_executed = [run(notebook, lithium, {"scenario": "lithium", **lithium_values})  # only chapter 04 changes
-                            if notebook.stem == "04_price_support" else lithium / "notebooks" / path.name
-                            for notebook, path in zip(CHAPTERS, executed)]
+        lithium_executed = [
+            run(notebook, lithium, {"scenario": "lithium", **lithium_values})  # only chapter 04 changes
+            if notebook.stem == "04_price_support"
+            else lithium / "notebooks" / path.name
+            for notebook, path in zip(CHAPTERS, executed)
+        ]
 
     scenarios = []
-    for name, root, chapter_files, values in (("default", default, executed, {}),
-                                              ("lithium", lithium, lithium_executed, lithium_values)):
+    for name, root, chapter_files, values in (
+        ("default", default, executed, {}),
+        ("lithium", lithium, lithium_executed, lithium_values),
+    ):
         published = folder / "figures" / name
         shutil.copytree(root / "figures", published)
         manifest = manifest_for(name, values)
-        report = write_report(chapter_files, root, published, name, manifest, folder / "build" / name / "report.html",
-                              f"../../figures/{name}/")
+        report = write_report(
+            chapter_files,
+            root,
+            published,
+            name,
+            manifest,
+            folder / "build" / name / "report.html",
+            f"../../figures/{name}/",
+        )
         scenarios.append(Scenario(name, root, published, chapter_files, manifest, report))
     comparison = write_comparison(
-        [{"scenario": s.name, "root": s.root, "figures": s.figures, "manifest": s.manifest,
-          "report_href": f"{s.name}/report.html"} for s in scenarios], folder / "build" / "compare.html")
+        [
+            {
+                "scenario": s.name,
+                "root": s.root,
+                "figures": s.figures,
+                "manifest": s.manifest,
+                "report_href": f"{s.name}/report.html",
+            }
+            for s in scenarios
+        ],
+        folder / "build" / "compare.html",
+    )
     _SITE.append(Site(folder, scenarios, comparison))
     return _SITE[0]
 
@@ -385,7 +462,7 @@ def section_html(html: str, anchor: str) -> str:
     for match in re.finditer(rf"<(/?){tag}\b[^>]*>", html[start:]):
         depth += -1 if match.group(1) else 1
         if depth == 0:
-            return html[start:start + match.end()]
+            return html[start : start + match.end()]
     raise AssertionError(f"no end tag for #{anchor}")
 
 
@@ -399,8 +476,20 @@ def test_report_opens_on_a_title_page_and_a_summary_read_from_the_results(report
     html = scenario.report.read_text(encoding="utf-8")
     page = Page(html)
     assert len(page.ids) == len(set(page.ids))  # every anchor unique in the page
-    order = [html.index(f'id="{anchor}"') for anchor in ("title", "summary", "contents", "ch01", "methods", "figures",
-                                                          "parameters", "sources", "provenance")]
+    order = [
+        html.index(f'id="{anchor}"')
+        for anchor in (
+            "title",
+            "summary",
+            "contents",
+            "ch01",
+            "methods",
+            "figures",
+            "parameters",
+            "sources",
+            "provenance",
+        )
+    ]
     assert order == sorted(order)
     assert "North American critical-minerals cooperation" in section(html, "title").text
 
@@ -414,7 +503,7 @@ def test_report_opens_on_a_title_page_and_a_summary_read_from_the_results(report
             assert str(escape(f.implication)) in executive and f'href="#{f.section}"' in executive
         if f.in_chapter:  # the chapter's key-findings box, right after its title
             start = html.index(f'<article class="chapter" aria-labelledby="ch{f.chapter.split("_", 1)[0]}">')
-            chapter = html[start:html.index("</article>", start)]
+            chapter = html[start : html.index("</article>", start)]
             box = chapter.index('class="key-findings"')
             assert chapter.index("</h1>") < box < chapter.index(str(escape(f.text))) < chapter.index("</aside>")
     assert executive.count('class="key-figure"') == len(findings.key_figures())
@@ -425,7 +514,9 @@ def test_report_opens_on_a_title_page_and_a_summary_read_from_the_results(report
     assert f"{floor / 1e6:,.0f} million USD" in shown
     designs = results["03_stockpile_cost"]["designs"]
     for name, design in designs.items():  # one statement per costed design
-        assert f"Cost of buying the {name} stockpile design" in shown and f"{design['acquisition_usd'] / 1e9:.1f}" in shown
+        assert (
+            f"Cost of buying the {name} stockpile design" in shown and f"{design['acquisition_usd'] / 1e9:.1f}" in shown
+        )
     statements = summary.statements(results)
     assert all(s.value in shown for s in statements)
 
@@ -439,15 +530,21 @@ def test_contents_link_every_chapter_and_section_in_order(report_site):
     assert all(link.startswith("#") and link[1:] in page.ids for link in links)
     for notebook in scenario.executed:
         cells = nbformat.read(notebook, as_version=4).cells
-        headings = [line.lstrip("#").strip() for cell in cells if cell.cell_type == "markdown"
-                    and plumbing.APPENDIX_TAG not in cell.metadata.get("tags", [])  # moved to the data appendix
-                    for line in cell.source.splitlines() if line.startswith(("# ", "## "))]
+        headings = [
+            line.lstrip("#").strip()
+            for cell in cells
+            if cell.cell_type == "markdown"
+            and plumbing.APPENDIX_TAG not in cell.metadata.get("tags", [])  # moved to the data appendix
+            for line in cell.source.splitlines()
+            if line.startswith(("# ", "## "))
+        ]
         for heading in headings:
             assert heading in contents.text, heading
     chapter_anchors = [f"#ch{notebook.name[:2]}" for notebook in scenario.executed]
     assert [links.index(anchor) for anchor in chapter_anchors] == sorted(links.index(a) for a in chapter_anchors)
     assert [html.index(f'id="{anchor[1:]}"') for anchor in chapter_anchors] == sorted(
-        html.index(f'id="{anchor[1:]}"') for anchor in chapter_anchors)
+        html.index(f'id="{anchor[1:]}"') for anchor in chapter_anchors
+    )
 
 
 def test_code_is_in_the_report_but_folded_away(report_site):
@@ -482,7 +579,9 @@ def test_parameters_appendix_lists_every_parameter_and_marks_those_that_differ(r
     appendix = section(html, "parameters")
     rows = appendix.starts("tr")
     assert len(rows) == len(scenario.manifest["parameters"]) + len(CHAPTERS)  # one header row per chapter
-    assert sum(row.get("class") == "differs" for row in rows) == sum(p["differs"] for p in scenario.manifest["parameters"])
+    assert sum(row.get("class") == "differs" for row in rows) == sum(
+        p["differs"] for p in scenario.manifest["parameters"]
+    )
     for parameter in scenario.manifest["parameters"]:
         assert parameter["name"] in appendix.text and parameter["help"] in appendix.text
     title_page = section(html, "title").text
@@ -532,8 +631,16 @@ def test_gallery_shows_every_figure_with_links_to_every_format(report_site):
     for link in downloads:  # each file is in the page itself: the report works mailed alone
         media, content = link["href"].removeprefix("data:").split(";base64,")
         assert base64.b64decode(content) == (scenario.figures / link["download"]).read_bytes(), link["download"]
-        assert media.split(";")[0] == {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-                                       "csv": "text/csv", "txt": "text/plain"}[link["download"].rsplit(".", 1)[1]]
+        assert (
+            media.split(";")[0]
+            == {
+                "png": "image/png",
+                "svg": "image/svg+xml",
+                "pdf": "application/pdf",
+                "csv": "text/csv",
+                "txt": "text/plain",
+            }[link["download"].rsplit(".", 1)[1]]
+        )
     for name in names:
         caption, source, _ = (scenario.figures / f"{name}.txt").read_text(encoding="utf-8").splitlines()
         shown = re.sub(r" \[\d+\]", "", gallery.text)  # the source line without its links into the references
@@ -576,42 +683,95 @@ def test_text_from_data_files_shows_as_text_everywhere(report_site, tmp_path, mo
     caption_file = next((root / "figures").glob("*.txt"))
     caption_file.write_text(f"{HOSTILE}\nSource: {HOSTILE}\n", encoding="utf-8")
 
-    monkeypatch.setattr(summary, "SUMMARY_FILE", write_spec(tmp_path, [
-        ("02_complementarity", "overlapping", f"Overlapping {HOSTILE}", "list", "", HOSTILE)]))
+    monkeypatch.setattr(
+        summary,
+        "SUMMARY_FILE",
+        write_spec(tmp_path, [("02_complementarity", "overlapping", f"Overlapping {HOSTILE}", "list", "", HOSTILE)]),
+    )
     hostile_findings = tmp_path / "findings.csv"
-    pd.DataFrame([{"id": "hostile", "chapter": "01_minerals_tables", "place": "both", "section": "ch01", "figure": "",
-                   "rule": "count", "a": "checks_failed", "b": "", "tolerance": "",
-                   "words": f"none {HOSTILE}|one|many|unknown", "text": f"{{words}} {HOSTILE}",
-                   "implication": HOSTILE, "note": "x"}]).to_csv(hostile_findings, index=False)
+    pd.DataFrame(
+        [
+            {
+                "id": "hostile",
+                "chapter": "01_minerals_tables",
+                "place": "both",
+                "section": "ch01",
+                "figure": "",
+                "rule": "count",
+                "a": "checks_failed",
+                "b": "",
+                "tolerance": "",
+                "words": f"none {HOSTILE}|one|many|unknown",
+                "text": f"{{words}} {HOSTILE}",
+                "implication": HOSTILE,
+                "note": "x",
+            }
+        ]
+    ).to_csv(hostile_findings, index=False)
     monkeypatch.setattr(findings, "FINDINGS_FILE", hostile_findings)
     registry_file = tmp_path / "datasets.yaml"
-    registry_file.write_text(json.dumps({"datasets": {"hostile": {
-        "title": HOSTILE, "publisher": HOSTILE, "citation": HOSTILE, "licence": HOSTILE,
-        "url": "javascript:alert(1)", "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}}}}}),
-        encoding="utf-8")
+    registry_file.write_text(
+        json.dumps(
+            {
+                "datasets": {
+                    "hostile": {
+                        "title": HOSTILE,
+                        "publisher": HOSTILE,
+                        "citation": HOSTILE,
+                        "licence": HOSTILE,
+                        "url": "javascript:alert(1)",
+                        "files": {HOSTILE: {"sha256": "0" * 64, "url": "https://example.org/x"}},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     load_registry = official_datasets.load_registry
     # beside the real datasets, which the chapters' text cites
     monkeypatch.setattr(official_datasets, "load_registry", lambda: {**load_registry(), **load_registry(registry_file)})
 
     chapter = nbformat.read(scenario.executed[0], as_version=4)
     png = next(scenario.figures.glob("*.png")).read_bytes()
-    chapter.cells.append(nbformat.v4.new_code_cell("shown()", outputs=[
-        nbformat.v4.new_output("display_data", {"text/markdown": f"The application is {HOSTILE}."}),
-        nbformat.v4.new_output("display_data", {"text/html": figures.table(
-            pd.DataFrame({"application": [HOSTILE]})).to_html()}),
-        nbformat.v4.new_output("display_data", {"text/html": figures.figure_html(
-            png, "hostile", HOSTILE, HOSTILE, "Figure 1.9")}),
-    ]))
+    chapter.cells.append(
+        nbformat.v4.new_code_cell(
+            "shown()",
+            outputs=[
+                nbformat.v4.new_output("display_data", {"text/markdown": f"The application is {HOSTILE}."}),
+                nbformat.v4.new_output(
+                    "display_data", {"text/html": figures.table(pd.DataFrame({"application": [HOSTILE]})).to_html()}
+                ),
+                nbformat.v4.new_output(
+                    "display_data", {"text/html": figures.figure_html(png, "hostile", HOSTILE, HOSTILE, "Figure 1.9")}
+                ),
+            ],
+        )
+    )
     executed = tmp_path / CHAPTERS[0].name
     nbformat.write(chapter, executed)
 
     manifest = copy.deepcopy(scenario.manifest)
     manifest["parameters"][2].update(value=HOSTILE, help=HOSTILE, differs=True)
     report = write_report([executed], root, root / "figures", "default", manifest, tmp_path / "report.html", "../")
-    comparison = write_comparison([{"scenario": "default", "root": scenario.root, "figures": scenario.figures,
-                                    "manifest": scenario.manifest, "report_href": "a.html"},
-                                   {"scenario": HOSTILE, "root": root, "figures": root / "figures",
-                                    "manifest": manifest, "report_href": "b.html"}], tmp_path / "compare.html")
+    comparison = write_comparison(
+        [
+            {
+                "scenario": "default",
+                "root": scenario.root,
+                "figures": scenario.figures,
+                "manifest": scenario.manifest,
+                "report_href": "a.html",
+            },
+            {
+                "scenario": HOSTILE,
+                "root": root,
+                "figures": root / "figures",
+                "manifest": manifest,
+                "report_href": "b.html",
+            },
+        ],
+        tmp_path / "compare.html",
+    )
 
     for path, expected in ((report, 9), (comparison, 4)):
         html = path.read_text(encoding="utf-8")

@@ -17,8 +17,11 @@ from critical_minerals.report import summary
 APPENDICES = ("parameters", "sources", "provenance", "data-appendix", "references")
 SKIPPED = ("script", "style", "pre")  # not prose; code cells are folded away (details.cell-code), shown on request
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-DEVELOPMENT = re.compile(r"\bissues?\b|\bTODO\b|\bFIXME\b|\bXXX\b|critical_minerals[/\\.]|\b[\w/]+\.py\b|"
-                         r"\b[\w/]+\.ipynb\b", re.IGNORECASE)
+DEVELOPMENT = re.compile(
+    r"\bissues?\b|\bTODO\b|\bFIXME\b|\bXXX\b|critical_minerals[/\\.]|\b[\w/]+\.py\b|"
+    r"\b[\w/]+\.ipynb\b",
+    re.IGNORECASE,
+)
 
 
 class ReadingText(HTMLParser):
@@ -33,8 +36,11 @@ class ReadingText(HTMLParser):
         if tag in VOID:
             return
         attrs = dict(attrs)
-        hide = (tag in SKIPPED or "cell-code" in (attrs.get("class") or "").split()
-                or (self.skip_appendices and attrs.get("id") in APPENDICES))
+        hide = (
+            tag in SKIPPED
+            or "cell-code" in (attrs.get("class") or "").split()
+            or (self.skip_appendices and attrs.get("id") in APPENDICES)
+        )
         self.stack.append((tag, hide))
         self.hidden += hide
         if tag == "table" and not self.hidden:
@@ -100,22 +106,39 @@ def agrees(text: str, value: float, min_significant: int = 1) -> bool:
     """`text` is `value` at the precision shown, a non-zero value is not shown as zero, and (for a value that is not
     a whole number) at least `min_significant` figures are shown."""
     shown, half = shown_number(text)
-    return (abs(shown - value) <= half * (1 + 1e-9) + 1e-12 and (value == 0 or shown != 0)
-            and (float(value).is_integer() or significant(text) >= min_significant))
+    return (
+        abs(shown - value) <= half * (1 + 1e-9) + 1e-12
+        and (value == 0 or shown != 0)
+        and (float(value).is_integer() or significant(text) >= min_significant)
+    )
 
 
-@pytest.mark.parametrize("text, value, least, ok", [
-    ("0.272", 0.2718, 3, True), ("0", 0.2718, 1, False), ("4", 4.44, 1, True), ("4", 4.44, 3, False),
-    ("4.44", 4.4391, 3, True), ("94%", 0.9412, 1, True), ("0%", 0.003, 1, False), ("1,234", 1234.4, 3, True),
-    ("9.1", 9.06, 1, True), ("9.0", 9.06, 1, False), ("0.00120", 0.0012, 3, True)])
+@pytest.mark.parametrize(
+    "text, value, least, ok",
+    [
+        ("0.272", 0.2718, 3, True),
+        ("0", 0.2718, 1, False),
+        ("4", 4.44, 1, True),
+        ("4", 4.44, 3, False),
+        ("4.44", 4.4391, 3, True),
+        ("94%", 0.9412, 1, True),
+        ("0%", 0.003, 1, False),
+        ("1,234", 1234.4, 3, True),
+        ("9.1", 9.06, 1, True),
+        ("9.0", 9.06, 1, False),
+        ("0.00120", 0.0012, 3, True),
+    ],
+)
 def test_displayed_precision_check_on_hand_cases(text, value, least, ok):
     assert agrees(text, value, least) is ok
 
 
 def test_reading_text_skips_code_and_appendices():
-    page = reading('<p>A finding.</p><details class="cell-code"><pre>see issue 12</pre></details>'
-                   '<section id="provenance"><p>critical_minerals/x.py</p></section>'
-                   '<table><caption>Costs</caption><tr><th>Design</th></tr><tr><td>defence</td></tr></table>')
+    page = reading(
+        '<p>A finding.</p><details class="cell-code"><pre>see issue 12</pre></details>'
+        '<section id="provenance"><p>critical_minerals/x.py</p></section>'
+        "<table><caption>Costs</caption><tr><th>Design</th></tr><tr><td>defence</td></tr></table>"
+    )
     assert page.text.strip() == "A finding. Costs Design defence"
     assert page.tables == [{"caption": "Costs", "rows": [["Design"], ["defence"]]}]
 
@@ -126,7 +149,7 @@ def test_report_speaks_about_its_subject_only(project):
     # a source's web address or quoted title is not the report speaking (…/irs-issues-…, 'IRS issues proposed …')
     text = re.sub(r"https?://\S+|'[^'\n]{3,200}'|‘[^’\n]{3,200}’|“[^”\n]{3,200}”", "", text)
     found = sorted({match.group(0) for match in DEVELOPMENT.finditer(text)})
-    assert not found, [text[max(0, m.start() - 80): m.end() + 80] for m in DEVELOPMENT.finditer(text)][:5]
+    assert not found, [text[max(0, m.start() - 80) : m.end() + 80] for m in DEVELOPMENT.finditer(text)][:5]
 
 
 # a code from the data or the package in a table cell (net_imports, low_purity), or a boolean as Python writes it
@@ -136,14 +159,21 @@ RAW_CODE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-
 
 def raw_codes(html: str) -> list[tuple[str, str]]:
     """(table caption or header, cell) of every reading-path table cell that shows a code instead of words."""
-    return [(table["caption"] or " | ".join(table["rows"][0]), text) for table in reading(html).tables
-            for row in table["rows"] for text in row if RAW_CODE.search(text)]
+    return [
+        (table["caption"] or " | ".join(table["rows"][0]), text)
+        for table in reading(html).tables
+        for row in table["rows"]
+        for text in row
+        if RAW_CODE.search(text)
+    ]
 
 
 def test_raw_code_check_on_hand_cases():
-    page = ('<table><tr><th>Basis</th></tr><tr><td>net_imports</td></tr><tr><td>False</td></tr>'
-            '<tr><td>net imports</td></tr><tr><td>No</td></tr><tr><td>data/stockpile_design_x.csv</td></tr></table>'
-            '<section id="data-appendix"><table><tr><td>kept_in_appendix</td></tr></table></section>')
+    page = (
+        "<table><tr><th>Basis</th></tr><tr><td>net_imports</td></tr><tr><td>False</td></tr>"
+        "<tr><td>net imports</td></tr><tr><td>No</td></tr><tr><td>data/stockpile_design_x.csv</td></tr></table>"
+        '<section id="data-appendix"><table><tr><td>kept_in_appendix</td></tr></table></section>'
+    )
     assert raw_codes(page) == [("Basis", "net_imports"), ("Basis", "False")]
 
 
@@ -171,12 +201,18 @@ def test_summary_numbers_agree_with_the_results_at_the_displayed_precision(proje
 def test_holding_cost_table_agrees_with_the_results(project):
     """Regression: the table showed a yearly carrying cost of 0.27 bn as '0' and net present costs as '4' and '3'."""
     results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text(encoding="utf-8"))
-    tables = [t for t in reading(project.report.read_text(encoding="utf-8")).tables
-              if t["caption"].startswith("Acquisition, yearly carrying cost and net present cost")]
+    tables = [
+        t
+        for t in reading(project.report.read_text(encoding="utf-8")).tables
+        if t["caption"].startswith("Acquisition, yearly carrying cost and net present cost")
+    ]
     assert len(tables) == 1
     header, *rows = tables[0]["rows"]
-    columns = {"Acquisition (USD bn)": "acquisition_usd", "Yearly carrying cost (USD bn)": "yearly_carrying_cost_usd",
-               f"Net present cost over {results['horizon_years']} years (USD bn)": "net_present_cost_usd"}
+    columns = {
+        "Acquisition (USD bn)": "acquisition_usd",
+        "Yearly carrying cost (USD bn)": "yearly_carrying_cost_usd",
+        f"Net present cost over {results['horizon_years']} years (USD bn)": "net_present_cost_usd",
+    }
     assert set(columns) <= set(header), header
     for row in rows:
         cells = dict(zip(header, row))
@@ -187,8 +223,11 @@ def test_holding_cost_table_agrees_with_the_results(project):
 
 def test_nds_comparison_table_agrees_with_the_results(project):
     results = json.loads((project.root / "build/default/results/03_stockpile_cost.json").read_text(encoding="utf-8"))
-    tables = [t for t in reading(project.report.read_text(encoding="utf-8")).tables
-              if t["rows"] and "Multiple of NDS material" in t["rows"][0]]
+    tables = [
+        t
+        for t in reading(project.report.read_text(encoding="utf-8")).tables
+        if t["rows"] and "Multiple of NDS material" in t["rows"][0]
+    ]
     assert len(tables) == 1
     header, *rows = tables[0]["rows"]
     assert len(rows) == len(results["designs"])

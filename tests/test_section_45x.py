@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from critical_minerals import cfd, cfd_tables, cfd_text, section_45x
-from critical_minerals import project_finance as pf
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.cfd import tables as cfd_tables
+from critical_minerals.models.cfd import text as cfd_text
+from critical_minerals.models.project_finance import model as pf
+from critical_minerals.models.project_finance import section_45x
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +25,19 @@ def test_every_requirement_has_a_source_and_says_whether_it_was_verified(forms):
     assert graphite["value"] == 0.999 and graphite["verified"] == "yes"  # 26 CFR 1.45X-4(b)(14), read
 
 
-@pytest.mark.parametrize("mineral, form, purity, eligible, words", [
-    ("graphite", "graphite concentrate", 0.95, False, "at least 99.9% graphitic carbon"),
-    ("graphite", "spherical purified graphite", 0.9995, True, "section 45X credits"),
-    ("nickel", "nickel concentrate", 0.15, False, "nickel sulphate"),
-    ("nickel", "nickel sulphate", 0.22, True, "not verified"),
-    ("nickel", "nickel cathode", 0.998, True, "section 45X credits"),
-    ("lithium", "lithium carbonate", 0.995, True, "section 45X credits"),
-    ("lithium", "spodumene concentrate", 0.06, False, "lithium carbonate"),
-    ("copper", "copper cathode", 0.9999, False, "not an applicable critical mineral"),
-])
+@pytest.mark.parametrize(
+    "mineral, form, purity, eligible, words",
+    [
+        ("graphite", "graphite concentrate", 0.95, False, "at least 99.9% graphitic carbon"),
+        ("graphite", "spherical purified graphite", 0.9995, True, "section 45X credits"),
+        ("nickel", "nickel concentrate", 0.15, False, "nickel sulphate"),
+        ("nickel", "nickel sulphate", 0.22, True, "not verified"),
+        ("nickel", "nickel cathode", 0.998, True, "section 45X credits"),
+        ("lithium", "lithium carbonate", 0.995, True, "section 45X credits"),
+        ("lithium", "spodumene concentrate", 0.06, False, "lithium carbonate"),
+        ("copper", "copper cathode", 0.9999, False, "not an applicable critical mineral"),
+    ],
+)
 def test_eligibility_by_form_and_purity(forms, mineral, form, purity, eligible, words):
     result = section_45x.eligibility(mineral, form, purity, forms)
     assert result.eligible is eligible and words in result.reason
@@ -45,7 +51,11 @@ def test_a_mineral_without_requirements_stops_the_chapter(forms):
 def test_archetypes_that_sell_concentrate_get_no_45x_credit():
     archetypes = pf.read_archetypes()
     assert {name: a.us_45x_eligible for name, a in archetypes.items()} == {
-        "nickel": 0.0, "lithium": 1.0, "copper": 0.0, "graphite": 0.0}
+        "nickel": 0.0,
+        "lithium": 1.0,
+        "copper": 0.0,
+        "graphite": 0.0,
+    }
     regimes = pf.read_subsidy_regimes()
     for name in ("nickel", "graphite", "copper"):
         assert pf.subsidy_cash_flows(archetypes[name], regimes, "us_45x_permanent", 2027).sum() == 0

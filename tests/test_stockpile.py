@@ -14,13 +14,28 @@ import pandas as pd
 import pytest
 from conftest import mirror
 
-from critical_minerals import paths, stockpile, units
-from critical_minerals.errors import InputError
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.models.stockpile import model as stockpile
+from critical_minerals.sources import units
 
-DEFAULTS = {"designs": "defence", "quantity_basis": "design", "cover_months": 0.0, "defence_share": 1.0,
-            "usgs_edition": 2025, "data_year": 0, "price_basis": "latest", "real_prices": False, "storage_rate": 0.01,
-            "discount_rate": 0.02, "horizon_years": 20, "rotation_share": 0.0, "mc_draws": 10_000, "mc_seed": 1,
-            "volatility_since": 2000}
+DEFAULTS = {
+    "designs": "defence",
+    "quantity_basis": "design",
+    "cover_months": 0.0,
+    "defence_share": 1.0,
+    "usgs_edition": 2025,
+    "data_year": 0,
+    "price_basis": "latest",
+    "real_prices": False,
+    "storage_rate": 0.01,
+    "discount_rate": 0.02,
+    "horizon_years": 20,
+    "rotation_share": 0.0,
+    "mc_draws": 10_000,
+    "mc_seed": 1,
+    "volatility_since": 2000,
+}
 
 
 def settings(**changes) -> stockpile.Settings:
@@ -29,14 +44,18 @@ def settings(**changes) -> stockpile.Settings:
 
 # ---------------------------------------------------------------- units
 
-@pytest.mark.parametrize("unit, factor", [
-    ("USD/t", 1.0),
-    ("USD/kg", 1000.0),
-    ("USD/lb", 1 / 0.45359237e-3),  # 2,204.62 lb in a metric ton
-    ("USc/lb", 0.01 / 0.45359237e-3),
-    ("USD/troy_oz", 1 / 31.1034768e-6),  # 32,150.75 troy oz in a metric ton
-    ("USD/mtu", 100.0),  # a metric ton unit is 10 kg: 100 of them in a ton
-])
+
+@pytest.mark.parametrize(
+    "unit, factor",
+    [
+        ("USD/t", 1.0),
+        ("USD/kg", 1000.0),
+        ("USD/lb", 1 / 0.45359237e-3),  # 2,204.62 lb in a metric ton
+        ("USc/lb", 0.01 / 0.45359237e-3),
+        ("USD/troy_oz", 1 / 31.1034768e-6),  # 32,150.75 troy oz in a metric ton
+        ("USD/mtu", 100.0),  # a metric ton unit is 10 kg: 100 of them in a ton
+    ],
+)
 def test_price_units_convert_to_usd_per_metric_ton(unit, factor):
     assert units.price_factor_to_usd_per_t(unit) == pytest.approx(factor)
 
@@ -48,26 +67,41 @@ def test_quantity_units_convert_to_metric_tons():
 
 # ---------------------------------------------------------------- synthetic inputs
 
+
 def _salient_row(commodity, measure, value, unit="t", detail="", year=2023, flag="", withheld=False):
-    return {"edition": 2025, "commodity": commodity, "year": year, "estimated": year == 2024, "measure": measure,
-            "detail": detail, "value": value, "unit": unit, "withheld": withheld, "flag": flag,
-            "source_column": "", "source_unit": "", "source_file": f"{commodity}.csv"}
+    return {
+        "edition": 2025,
+        "commodity": commodity,
+        "year": year,
+        "estimated": year == 2024,
+        "measure": measure,
+        "detail": detail,
+        "value": value,
+        "unit": unit,
+        "withheld": withheld,
+        "flag": flag,
+        "source_column": "",
+        "source_unit": "",
+        "source_file": f"{commodity}.csv",
+    }
 
 
 @pytest.fixture
 def salient() -> pd.DataFrame:
     rows = [
         # alpha: consumption 1,000 t, 60 % imported -> 600 t net imports; price USD 2,000/t (USGS, given per t)
-        _salient_row("alpha", "apparent_consumption", 1000.0), _salient_row("alpha", "net_import_reliance", 60.0,
-                                                                             unit="percent"),
-        _salient_row("alpha", "price", 2000.0, unit="USD/t", year=2022), _salient_row("alpha", "price", 1000.0,
-                                                                                       unit="USD/t", year=2021),
+        _salient_row("alpha", "apparent_consumption", 1000.0),
+        _salient_row("alpha", "net_import_reliance", 60.0, unit="percent"),
+        _salient_row("alpha", "price", 2000.0, unit="USD/t", year=2022),
+        _salient_row("alpha", "price", 1000.0, unit="USD/t", year=2021),
         _salient_row("alpha", "price", 2000.0, unit="USD/t"),
         _salient_row("alpha", "apparent_consumption", 1100.0, year=2024),  # estimated year: not the default
         # beta: consumption withheld -> imports 500 + 100 minus exports 200 = 400 t; price 5 USD/mtu -> 500 USD/t
         _salient_row("beta", "apparent_consumption", np.nan, flag="W", withheld=True),
-        _salient_row("beta", "imports", 500.0, detail="ore"), _salient_row("beta", "imports", 100.0, detail="metal"),
-        _salient_row("beta", "exports", 200.0), _salient_row("beta", "price", 5.0, unit="USD/mtu"),
+        _salient_row("beta", "imports", 500.0, detail="ore"),
+        _salient_row("beta", "imports", 100.0, detail="metal"),
+        _salient_row("beta", "exports", 200.0),
+        _salient_row("beta", "price", 5.0, unit="USD/mtu"),
         # gamma: NIR only a bound ('>50') -> 0.5 x 80 t = 40 t; no price at all
         _salient_row("gamma", "apparent_consumption", 80.0),
         _salient_row("gamma", "net_import_reliance", np.nan, unit="percent", flag=">50"),
@@ -81,30 +115,55 @@ def salient() -> pd.DataFrame:
 
 @pytest.fixture
 def minerals() -> pd.DataFrame:
-    rows = [
-        ("alpha", "none", 1.0), ("beta", "net_trade", 2.0), ("gamma", "none", 1.0), ("delta", "none", 1.0)]
-    return pd.DataFrame([{"mineral": m, "label": m.title(), "usgs_commodity": m, "consumption_detail": "",
-                          "nir_detail": "", "consumption_fallback": fallback, "price_source": "usgs",
-                          "price_series": "", "content_factor": factor, "content_note": "", "source": "test"}
-                         for m, fallback, factor in rows]).set_index("mineral")
+    rows = [("alpha", "none", 1.0), ("beta", "net_trade", 2.0), ("gamma", "none", 1.0), ("delta", "none", 1.0)]
+    return pd.DataFrame(
+        [
+            {
+                "mineral": m,
+                "label": m.title(),
+                "usgs_commodity": m,
+                "consumption_detail": "",
+                "nir_detail": "",
+                "consumption_fallback": fallback,
+                "price_source": "usgs",
+                "price_series": "",
+                "content_factor": factor,
+                "content_note": "",
+                "source": "test",
+            }
+            for m, fallback, factor in rows
+        ]
+    ).set_index("mineral")
 
 
 def design(months=6.0, purpose="defence", included=True) -> pd.DataFrame:
-    return pd.DataFrame([{"mineral": m, "included": included, "months_of_cover": months, "basis": "net_imports",
-                          "purpose": purpose, "rationale": "r", "source": "s", "design": "test"}
-                         for m in ("alpha", "beta", "gamma", "delta")])
+    return pd.DataFrame(
+        [
+            {
+                "mineral": m,
+                "included": included,
+                "months_of_cover": months,
+                "basis": "net_imports",
+                "purpose": purpose,
+                "rationale": "r",
+                "source": "s",
+                "design": "test",
+            }
+            for m in ("alpha", "beta", "gamma", "delta")
+        ]
+    )
 
 
 @pytest.fixture
 def inputs(salient, minerals) -> stockpile.Inputs:
     annual = stockpile.annual_quantities(salient, minerals, 2025, 2023)
-    history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient,
-                                      minerals)
+    history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient, minerals)
     index = pd.Series({2021: 1.0, 2022: 1.0, 2023: 1.25})
     return stockpile.Inputs(minerals, annual, history, index, 2023, 0.02)
 
 
 # ---------------------------------------------------------------- quantities and prices
+
 
 def test_quantities_follow_the_usgs_flags(salient, minerals):
     annual = stockpile.annual_quantities(salient, minerals, 2025, stockpile.default_data_year(salient, 2025))
@@ -128,12 +187,14 @@ def test_price_history_converts_units_and_content(inputs):
     # in 2023 dollars: 1000 x 1.25 + 2000 x 1.25 + 2000 -> 5,750 / 3
     assert real.loc["alpha", "price_usd_per_t"] == pytest.approx(5750 / 3)
     assert stockpile.design_prices(inputs.history, "latest", 2020, real=False).loc["alpha", "price_note"] == (
-        "no price for 2020")
+        "no price for 2020"
+    )
     peak = stockpile.design_prices(inputs.history, "max_10y", 2023, real=False)
     assert peak.loc["alpha", "price_usd_per_t"] == 2000
 
 
 # ---------------------------------------------------------------- costs
+
 
 def test_acquisition_cost_by_hand_and_exclusions_are_reported(inputs):
     costs = stockpile.cost_table(design(months=6), inputs, settings(defence_share=0.5))
@@ -157,8 +218,9 @@ def test_market_rows_ignore_the_defence_share_and_design_can_leave_a_mineral_out
 
 
 def test_consumption_basis_and_uniform_cover_override(inputs):
-    costs = stockpile.cost_table(design(months=6), inputs, settings(quantity_basis="apparent_consumption",
-                                                                     cover_months=3.0))
+    costs = stockpile.cost_table(
+        design(months=6), inputs, settings(quantity_basis="apparent_consumption", cover_months=3.0)
+    )
     assert costs.loc["alpha", "stock_t"] == pytest.approx(1000 * 3 / 12)
     assert costs.loc["delta", "status"] == "included"  # a net exporter still consumes
 
@@ -175,6 +237,7 @@ def test_net_present_cost_equals_the_present_value_of_carrying_costs():
 
 
 # ---------------------------------------------------------------- calibration
+
 
 def test_calibration_recovers_a_known_cover(inputs):
     costs = {"test": stockpile.cost_table(design(months=7), inputs, settings())}
@@ -193,15 +256,22 @@ def test_price_basis_costs_by_hand_and_equal_to_the_full_cost_table(inputs):
     base = settings()
     table = stockpile.price_basis_costs(design(months=6), inputs, base)
     assert list(zip(table["price basis"], table["prices"])) == [
-        ("latest", "nominal"), ("mean_5y", "nominal"), ("mean_5y", "real"), ("mean_10y", "nominal"),
-        ("mean_10y", "real"), ("max_10y", "nominal"), ("max_10y", "real")]  # one year: real is nominal, not repeated
+        ("latest", "nominal"),
+        ("mean_5y", "nominal"),
+        ("mean_5y", "real"),
+        ("mean_10y", "nominal"),
+        ("mean_10y", "real"),
+        ("max_10y", "nominal"),
+        ("max_10y", "real"),
+    ]  # one year: real is nominal, not repeated
     # mean_5y nominal: alpha 300 t x (1,000 + 2,000 + 2,000) / 3 = 500,000; beta 200 t x 1,000 = 200,000
     mean_5y = table.set_index(["price basis", "prices"]).loc[("mean_5y", "nominal")]
     assert mean_5y["acquisition (USD bn)"] == pytest.approx(700_000 / 1e9)
     assert mean_5y["minerals priced"] == 2  # gamma has no price, delta no net imports
     for basis, prices, acquisition_bn, priced in table.itertuples(index=False):
-        costs = stockpile.cost_table(design(months=6), inputs, replace(base, price_basis=basis,
-                                                                       real_prices=prices == "real"))
+        costs = stockpile.cost_table(
+            design(months=6), inputs, replace(base, price_basis=basis, real_prices=prices == "real")
+        )
         assert acquisition_bn == pytest.approx(stockpile.total_cost(costs) / 1e9, rel=1e-12)
         assert priced == int((costs["status"] == stockpile.INCLUDED).sum())
 
@@ -229,12 +299,16 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
     assert swing("discount rate") == pytest.approx(discount, rel=1e-12)
     storage = [npc(replace(base, storage_rate=rate)) for rate in sides("storage_rate")]
     assert swing("storage rate") == pytest.approx(storage, rel=1e-12)
-    assert swing("months of cover") == pytest.approx([npc(replace(base, cover_months=0.0), months=6 * factor)
-                                                      for factor in sides("cover")], rel=1e-12)
+    assert swing("months of cover") == pytest.approx(
+        [npc(replace(base, cover_months=0.0), months=6 * factor) for factor in sides("cover")], rel=1e-12
+    )
     quantity = [npc(replace(base, quantity_basis=basis)) for basis in stockpile.QUANTITY_BASES]
     assert swing("quantity basis") == pytest.approx([min(quantity), max(quantity)], rel=1e-12)
-    priced = [npc(replace(base, price_basis=basis, real_prices=real))
-              for basis in stockpile.PRICE_BASES for real in (False, True)]
+    priced = [
+        npc(replace(base, price_basis=basis, real_prices=real))
+        for basis in stockpile.PRICE_BASES
+        for real in (False, True)
+    ]
     assert swing("price basis") == pytest.approx([min(priced), max(priced)], rel=1e-12)
     assert table["swing_usd"].is_monotonic_decreasing
     # each end is labelled with the setting that gives it
@@ -244,6 +318,7 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
 
 
 # ---------------------------------------------------------------- Monte Carlo and burden sharing
+
 
 def test_monte_carlo_is_seeded_and_resamples_whole_years():
     costs = pd.Series({"a": 100.0, "b": 50.0})
@@ -261,8 +336,13 @@ def test_monte_carlo_is_seeded_and_resamples_whole_years():
 
 def test_burden_shares_by_gdp_equal_and_consumption(inputs):
     costs = stockpile.cost_table(design(months=6), inputs, settings())
-    keys = pd.DataFrame({"key": ["gdp"] * 3 + ["equal"] * 3, "country": list(stockpile.PARTNERS) * 2,
-                         "value": [8.0, 1.0, 1.0, 1.0, 1.0, 1.0]})
+    keys = pd.DataFrame(
+        {
+            "key": ["gdp"] * 3 + ["equal"] * 3,
+            "country": list(stockpile.PARTNERS) * 2,
+            "value": [8.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
     shares = stockpile.burden_shares(costs, keys).set_index(["key", "country"])
     total = stockpile.total_cost(costs)
     assert shares.loc[("gdp", "United States"), "share"] == pytest.approx(0.8)  # 8 / (8 + 1 + 1)
@@ -273,15 +353,28 @@ def test_burden_shares_by_gdp_equal_and_consumption(inputs):
 
 # ---------------------------------------------------------------- shipped data and bad input
 
+
 def test_shipped_files_validate_and_designs_match_the_issue():
     minerals = stockpile.read_minerals()
     defence = stockpile.read_design("defence", minerals)
-    assert set(defence["mineral"]) == {"antimony", "chromium", "cobalt", "copper", "gallium", "germanium",
-                                       "molybdenum", "niobium", "rare_earths", "titanium", "tungsten"}
+    assert set(defence["mineral"]) == {
+        "antimony",
+        "chromium",
+        "cobalt",
+        "copper",
+        "gallium",
+        "germanium",
+        "molybdenum",
+        "niobium",
+        "rare_earths",
+        "titanium",
+        "tungsten",
+    }
     market = stockpile.read_design("market", minerals)
     assert set(defence["mineral"]) < set(market["mineral"])
     assert {"lithium", "nickel", "graphite", "manganese", "aluminum", "zinc", "platinum", "palladium"} <= set(
-        market["mineral"])
+        market["mineral"]
+    )
     keys = stockpile.read_burden_keys()
     assert set(keys["key"]) >= {"gdp", "equal"}
     assumptions = stockpile.read_assumptions()
@@ -289,12 +382,15 @@ def test_shipped_files_validate_and_designs_match_the_issue():
     assert stockpile.assumption(assumptions, "benchmark_market_cost") == 40e9
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"designs": "defense"}, "unknown stockpile design"),
-    ({"designs": " , "}, "no design given"),
-    ({"designs": "defence,defence"}, "a design is named twice"),
-    ({"data_year": 2025}, "year not in the edition"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"designs": "defense"}, "unknown stockpile design"),
+        ({"designs": " , "}, "no design given"),
+        ({"designs": "defence,defence"}, "a design is named twice"),
+        ({"data_year": 2025}, "year not in the edition"),
+    ],
+)
 def test_parameters_that_need_the_data_are_rejected_with_the_fix(change, message):
     """Only the rules that depend on the data: the static ranges are notebooks/parameters.yaml's (test_parameters)."""
     with pytest.raises(InputError, match=message) as err:
@@ -305,8 +401,9 @@ def test_parameters_that_need_the_data_are_rejected_with_the_fix(change, message
 def test_malformed_design_file_names_row_and_field(tmp_path):
     minerals = stockpile.read_minerals()
     text = paths.DATA_DIR.joinpath("stockpile_design_defence.csv").read_text(encoding="utf-8")
-    (tmp_path / "stockpile_design_bad.csv").write_text(text.replace("copper,true,12,", "copper,true,-3,"),
-                                                       encoding="utf-8")
+    (tmp_path / "stockpile_design_bad.csv").write_text(
+        text.replace("copper,true,12,", "copper,true,-3,"), encoding="utf-8"
+    )
     with pytest.raises(InputError, match=r"row 5, field 'months_of_cover'"):
         stockpile.read_design("bad", minerals, folder=tmp_path)
     (tmp_path / "stockpile_design_typo.csv").write_text(text.replace("copper,true", "coper,true"), encoding="utf-8")
@@ -319,13 +416,16 @@ def test_malformed_design_file_names_row_and_field(tmp_path):
 
 def test_burden_key_must_cover_the_three_partners(tmp_path):
     path = tmp_path / "keys.csv"
-    path.write_text("key,country,value,unit,year,source,note\n"
-                    "gdp,United States,1,USD,2024,x,\ngdp,Canada,1,USD,2024,x,\n", encoding="utf-8")
+    path.write_text(
+        "key,country,value,unit,year,source,note\ngdp,United States,1,USD,2024,x,\ngdp,Canada,1,USD,2024,x,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError, match="does not cover the three partners"):
         stockpile.read_burden_keys(path)
 
 
 # ---------------------------------------------------------------- the chapter under papermill
+
 
 @pytest.fixture(scope="module")
 def chapter_one_output(tmp_path_factory, external_dir):
@@ -335,9 +435,13 @@ def chapter_one_output(tmp_path_factory, external_dir):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MINERALS_DATA_DIR", str(external_dir))
         patch.setenv(paths.MIRROR_ENV, str(mirror()))
-        papermill.execute_notebook(str(paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"), str(folder / "01.ipynb"),
-                                   parameters={"output_dir": str(folder / "out")}, progress_bar=False,
-                                   kernel_name="python3")
+        papermill.execute_notebook(
+            str(paths.NOTEBOOKS_DIR / "01_minerals_tables.ipynb"),
+            str(folder / "01.ipynb"),
+            parameters={"output_dir": str(folder / "out")},
+            progress_bar=False,
+            kernel_name="python3",
+        )
     return folder / "out"
 
 
@@ -345,10 +449,13 @@ def chapter_one_output(tmp_path_factory, external_dir):
 def small_design():
     """A user's own design file in data/, removed afterwards."""
     path = stockpile.design_path(f"pytest_{os.getpid()}")
-    path.write_text("mineral,included,months_of_cover,basis,purpose,rationale,source\n"
-                    "gallium,true,24,net_imports,defence,test,test\n"
-                    "cobalt,true,6,apparent_consumption,market,test,test\n"
-                    "molybdenum,true,6,net_imports,market,test,test\n", encoding="utf-8")
+    path.write_text(
+        "mineral,included,months_of_cover,basis,purpose,rationale,source\n"
+        "gallium,true,24,net_imports,defence,test,test\n"
+        "cobalt,true,6,apparent_consumption,market,test,test\n"
+        "molybdenum,true,6,net_imports,market,test,test\n",
+        encoding="utf-8",
+    )
     yield path.stem.removeprefix(stockpile.DESIGN_PREFIX)
     path.unlink()
 
@@ -356,11 +463,37 @@ def small_design():
 def test_chapter_runs_under_papermill_with_another_design_and_parameters(chapter_one_output, small_design, tmp_path):
     notebook = paths.NOTEBOOKS_DIR / "03_stockpile_cost.ipynb"
     run = subprocess.run(
-        [sys.executable, "-m", "papermill", str(notebook), str(tmp_path / "03.ipynb"),
-         "-p", "output_dir", str(chapter_one_output), "-p", "stockpile_design", f"{small_design},defence",
-         "-p", "stockpile_cover_months", "2", "-p", "stockpile_price_basis", "mean_5y",
-         "-p", "stockpile_real_prices", "True", "-p", "stockpile_mc_draws", "2000"],
-        check=False, cwd=tmp_path, capture_output=True, text=True, env=os.environ.copy())
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(tmp_path / "03.ipynb"),
+            "-p",
+            "output_dir",
+            str(chapter_one_output),
+            "-p",
+            "stockpile_design",
+            f"{small_design},defence",
+            "-p",
+            "stockpile_cover_months",
+            "2",
+            "-p",
+            "stockpile_price_basis",
+            "mean_5y",
+            "-p",
+            "stockpile_real_prices",
+            "True",
+            "-p",
+            "stockpile_mc_draws",
+            "2000",
+        ],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads((chapter_one_output / "results/03_stockpile_cost.json").read_text(encoding="utf-8"))
     assert (results["price_basis"], results["real_prices"], results["cover_months"]) == ("mean_5y", True, 2.0)
@@ -377,22 +510,27 @@ def test_chapter_runs_under_papermill_with_another_design_and_parameters(chapter
 
 def test_a_commodity_offered_on_two_price_bases_states_which_one_the_design_uses(salient, minerals):
     """Rare earths: the basket (mixed carbonate) or the magnet-relevant neodymium oxide; here a hand-computed pair."""
-    salient = pd.concat([salient, pd.DataFrame([_salient_row("alpha", "price", 5000.0, unit="USD/t", detail="alt")])],
-                        ignore_index=True)
-    alternative = minerals.loc[["alpha"]].rename(index={"alpha": "alpha_alt"}).assign(label="Alpha (alternative)",
-                                                                                         price_series="alt")
+    salient = pd.concat(
+        [salient, pd.DataFrame([_salient_row("alpha", "price", 5000.0, unit="USD/t", detail="alt")])], ignore_index=True
+    )
+    alternative = (
+        minerals.loc[["alpha"]]
+        .rename(index={"alpha": "alpha_alt"})
+        .assign(label="Alpha (alternative)", price_series="alt")
+    )
     minerals = pd.concat([minerals, alternative])
     annual = stockpile.annual_quantities(salient, minerals, 2025, 2023)
-    history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient,
-                                      minerals)
+    history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient, minerals)
     inputs = stockpile.Inputs(minerals, annual, history, pd.Series({2023: 1.0}), 2023, 0.02)
     assert stockpile.price_choices(minerals) == {"alpha": ["alpha", "alpha_alt"]}
     text = stockpile.price_choice_text({"test": design(months=6)}, inputs, settings())
     # alpha: 600 t net imports x 6/12 = 300 t; at USD 2,000/t 0.6 million, at 5,000/t 1.5 million;
     # beta: 400 t x 6/12 = 200 t x 500 USD/t x factor 2 = 0.2 million
     assert "prices alpha as *Alpha* (row `alpha`" in text and "USD 600,000 of its USD 800,000" in text
-    assert ("Priced as *Alpha (alternative)* (row `alpha_alt`) it would cost USD 1.50 million, and the design "
-            "USD 1.70 million") in text
+    assert (
+        "Priced as *Alpha (alternative)* (row `alpha_alt`) it would cost USD 1.50 million, and the design "
+        "USD 1.70 million"
+    ) in text
     swapped = stockpile.cost_table(design(months=6).replace({"mineral": {"alpha": "alpha_alt"}}), inputs, settings())
     assert swapped.at["alpha_alt", "cost_usd"] == pytest.approx(300 * 5000)
     assert stockpile.total_cost(swapped) == pytest.approx(300 * 5000 + 200 * 500 * 2)

@@ -55,8 +55,9 @@ def read_panels(svg: Path) -> list[dict]:
                 texts.extend(_texts(child))
         pixels, values = zip(*xticks)
         slope, intercept = np.polyfit(values, pixels, 1)
-        panels.append({"yticks": yticks, "bars": bars, "texts": texts,
-                       "value": lambda px, s=slope, i=intercept: (px - i) / s})
+        panels.append(
+            {"yticks": yticks, "bars": bars, "texts": texts, "value": lambda px, s=slope, i=intercept: (px - i) / s}
+        )
     legend = [text for g in root.iter(f"{SVG}g") if g.get("id", "").startswith("legend_") for text, *_ in _texts(g)]
     return panels, legend
 
@@ -77,8 +78,7 @@ def check_tornado(svg: Path, csv: Path) -> None:
         for text, y in panel["yticks"]:
             row = rows[rows["driver"] == text].iloc[0]
             central = row["central_usd"] / 1e9
-            for colour, column, setting in ((LOW, "npc_at_low", "low_setting"), (HIGH, "npc_at_high",
-                                                                                  "high_setting")):
+            for colour, column, setting in ((LOW, "npc_at_low", "low_setting"), (HIGH, "npc_at_high", "high_setting")):
                 bar = min((b for b in panel["bars"] if b["fill"] == colour), key=lambda b: abs(b["y"] - y))
                 assert abs(bar["y"] - y) < 2, (design, text)  # a bar of each colour at the label's height
                 ends = sorted(panel["value"](x) for x in bar["x"])
@@ -89,9 +89,17 @@ def check_tornado(svg: Path, csv: Path) -> None:
 
 
 def synthetic(order: list[str], scale: float) -> pd.DataFrame:
-    rows = [{"driver": name, "npc_at_low": (4 - 0.3 * (k + 1)) * scale * 1e9,
-             "npc_at_high": (4 + 0.2 * (k + 1)) * scale * 1e9, "low_setting": f"low {name}",
-             "high_setting": f"high {name}", "range": "r"} for k, name in enumerate(order)]
+    rows = [
+        {
+            "driver": name,
+            "npc_at_low": (4 - 0.3 * (k + 1)) * scale * 1e9,
+            "npc_at_high": (4 + 0.2 * (k + 1)) * scale * 1e9,
+            "low_setting": f"low {name}",
+            "high_setting": f"high {name}",
+            "range": "r",
+        }
+        for k, name in enumerate(order)
+    ]
     table = pd.DataFrame(rows).assign(central_usd=4e9 * scale)
     table["low_usd"] = table[["npc_at_low", "npc_at_high"]].min(axis=1)
     table["high_usd"] = table[["npc_at_low", "npc_at_high"]].max(axis=1)
@@ -102,8 +110,10 @@ def synthetic(order: list[str], scale: float) -> pd.DataFrame:
 def test_each_panel_labels_its_own_bars_in_its_own_order(tmp_path):
     """Regression: the second panel's bars were sorted in its own order but read against the first panel's labels."""
     figures.use_theme()
-    tornados = {"defence": synthetic(["price", "cover", "quantity"], 1.0),
-                "market": synthetic(["quantity", "price", "cover"], 0.5)}
+    tornados = {
+        "defence": synthetic(["price", "cover", "quantity"], 1.0),
+        "market": synthetic(["quantity", "price", "cover"], 0.5),
+    }
     fig, data = plots.tornado_chart(tornados)
     figures.save_figure(fig, "03_tornado", tmp_path, data, "caption", "source")
     check_tornado(tmp_path / "03_tornado.svg", tmp_path / "03_tornado.csv")

@@ -7,17 +7,21 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from conftest import write
-from critical_minerals import usgs_world
-from critical_minerals.errors import InputError
 
-HEADER = ("SOURCE,COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023,PROD_EST_ 2024,PROD_NOTES,CAP_2023,CAP_EST_ 2024,"
-          "CAP_NOTES,RESERVES_2024,RESERVE_NOTES\n")
-GRAPHITE = ("MCS2025,Graphite,United States,Mine production,metric tons,,,,,,,,Included in World total\n"
-            "MCS2025,Graphite,Brazil,Mine production,metric tons,66300,68000,,,,,74000000,\n"
-            "MCS2025,Graphite,Austria,Mine production,metric tons,500,500,,,,,,Large\n"
-            "MCS2025,Graphite,Canada,Mine production,metric tons,3500,3500,estimated for 2023,,,,,\n")
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import usgs_world
+
+HEADER = (
+    "SOURCE,COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023,PROD_EST_ 2024,PROD_NOTES,CAP_2023,CAP_EST_ 2024,"
+    "CAP_NOTES,RESERVES_2024,RESERVE_NOTES\n"
+)
+GRAPHITE = (
+    "MCS2025,Graphite,United States,Mine production,metric tons,,,,,,,,Included in World total\n"
+    "MCS2025,Graphite,Brazil,Mine production,metric tons,66300,68000,,,,,74000000,\n"
+    "MCS2025,Graphite,Austria,Mine production,metric tons,500,500,,,,,,Large\n"
+    "MCS2025,Graphite,Canada,Mine production,metric tons,3500,3500,estimated for 2023,,,,,\n"
+)
 
 
 def test_a_blank_cell_included_in_the_world_total_is_kept_as_unknown(tmp_path):
@@ -32,10 +36,12 @@ def test_a_blank_cell_included_in_the_world_total_is_kept_as_unknown(tmp_path):
 
 
 def test_older_editions_classify_the_text_in_value_cells(tmp_path):
-    text = ("Source,Country,Type,Prod_t_2021,Prod_t_est_2022,Prod_notes,Reserves_t,Reserves_notes\n"
-            "MCS2023,United States,\"Mine production, graphite\",0,0,,Included in World total.,\n"
-            "MCS2023,Mexico,\"Mine production, graphite\",1000,1000,,Included with “Other countries.”,\n"
-            "MCS2023,Canada,\"Mine production, graphite\",W,Less than ½ unit.,,NA,\n")
+    text = (
+        "Source,Country,Type,Prod_t_2021,Prod_t_est_2022,Prod_notes,Reserves_t,Reserves_notes\n"
+        'MCS2023,United States,"Mine production, graphite",0,0,,Included in World total.,\n'
+        'MCS2023,Mexico,"Mine production, graphite",1000,1000,,Included with “Other countries.”,\n'
+        'MCS2023,Canada,"Mine production, graphite",W,Less than ½ unit.,,NA,\n'
+    )
     rows = usgs_world.read_world_file(write(tmp_path / "mcs2023-graph_world.csv", text), 2023)
     by = {(r["country"], r["measure"], r["year"]): r["missing"] for r in rows}
     assert by[("United States", "reserves", 2022)] == "in_world_total"
@@ -45,15 +51,24 @@ def test_older_editions_classify_the_text_in_value_cells(tmp_path):
     assert by[("United States", "production", 2021)] == ""
 
 
-@pytest.mark.parametrize("edition, name, text, where", [
-    (2025, "MCS2025_World_Data.csv",
-     HEADER + "MCS2025,Graphite,United States,Mine production,metric tons,,,,,,,,Counted with Mexico\n",
-     "row 2, field 'RESERVE_NOTES' (value 'Counted with Mexico')"),
-    (2023, "mcs2023-graph_world.csv",
-     "Source,Country,Type,Prod_t_2021,Prod_t_est_2022,Prod_notes,Reserves_t,Reserves_notes\n"
-     "MCS2023,United States,\"Mine production, graphite\",0,0,,See text,\n",
-     "row 2, field 'Reserves_t' (value 'See text')"),
-])
+@pytest.mark.parametrize(
+    "edition, name, text, where",
+    [
+        (
+            2025,
+            "MCS2025_World_Data.csv",
+            HEADER + "MCS2025,Graphite,United States,Mine production,metric tons,,,,,,,,Counted with Mexico\n",
+            "row 2, field 'RESERVE_NOTES' (value 'Counted with Mexico')",
+        ),
+        (
+            2023,
+            "mcs2023-graph_world.csv",
+            "Source,Country,Type,Prod_t_2021,Prod_t_est_2022,Prod_notes,Reserves_t,Reserves_notes\n"
+            'MCS2023,United States,"Mine production, graphite",0,0,,See text,\n',
+            "row 2, field 'Reserves_t' (value 'See text')",
+        ),
+    ],
+)
 def test_an_unknown_note_names_file_row_column_and_note(tmp_path, edition, name, text, where):
     path = write(tmp_path / name, text)
     with pytest.raises(InputError) as error:
@@ -66,8 +81,9 @@ def test_an_unknown_note_names_file_row_column_and_note(tmp_path, edition, name,
 def test_every_note_of_the_three_editions_is_classified(world):
     """read_world stops at the first unknown note, so reading every edition proves the classification complete;
     the classes also land where the analysis needs them."""
-    graphite = world[(world["commodity"] == "graphite") & (world["country"] == "United States")
-                     & (world["measure"] == "reserves")].set_index("edition")
+    graphite = world[
+        (world["commodity"] == "graphite") & (world["country"] == "United States") & (world["measure"] == "reserves")
+    ].set_index("edition")
     assert (graphite["missing"] == "in_world_total").all() and list(graphite.index) == [2023, 2024, 2025]
     assert set(world["missing"]) == {"", *usgs_world.MISSING_CLASSES}
     assert (world["withheld"] == (world["missing"] == "withheld")).all()
@@ -80,8 +96,9 @@ def test_an_unknown_note_stops_the_build_without_traceback(project):
     before = project.published()
     try:
         lines = original.decode("utf-8").splitlines(keepends=True)
-        notes.write_text("".join(line for line in lines if not line.startswith("Included in World total")),
-                         encoding="utf-8")
+        notes.write_text(
+            "".join(line for line in lines if not line.startswith("Included in World total")), encoding="utf-8"
+        )
         result = project.build()
     finally:
         notes.write_bytes(original)

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals import paths, units
-from critical_minerals.errors import InputError
-from critical_minerals.usgs_csv import load_commodity_map
-from critical_minerals.usgs_salient import (
+from critical_minerals.core import paths
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import units
+from critical_minerals.sources.usgs_csv import load_commodity_map
+from critical_minerals.sources.usgs_salient import (
     COLUMNS,
     NotSalientTableError,
     describe_column,
@@ -61,7 +62,13 @@ def test_bom_crlf_trailing_columns_and_blank_rows_are_dropped(tmp_path, lithium)
     assert list(lithium.columns) == COLUMNS
     assert len(lithium) == 2 * 7  # two years x seven named data columns; no '#11' or '#12' columns, no blank row
     assert set(lithium["source_column"]) == {
-        "USprod_t", "Imports_t", "Exports_t", "Consump_t", "Price_dt", "Employment_num", "NIR_pct"
+        "USprod_t",
+        "Imports_t",
+        "Exports_t",
+        "Consump_t",
+        "Price_dt",
+        "Employment_num",
+        "NIR_pct",
     }
     assert lithium["commodity"].unique().tolist() == ["lithium"]
 
@@ -246,8 +253,13 @@ def test_edition_skips_workbooks_and_world_tables_and_reports_them(tmp_path):
 
 
 def test_file_without_bom_or_crlf_reads_the_same(tmp_path):
-    plain = write(tmp_path, "mcs2024-potas_salient.csv", "DataSource,Commodity,Year,NIR_pct\nMCS2024,P,2023,94\n",
-                  encoding="utf-8", newline="\n")
+    plain = write(
+        tmp_path,
+        "mcs2024-potas_salient.csv",
+        "DataSource,Commodity,Year,NIR_pct\nMCS2024,P,2023,94\n",
+        encoding="utf-8",
+        newline="\n",
+    )
     assert read_salient_file(plain, 2024, COMMODITIES)["value"].tolist() == [94.0]
 
 
@@ -316,7 +328,9 @@ def test_real_header_fixes(editions):
     assert real(editions, 2024, "feldspar", "#15", 2019)[["detail", "flag"]].tolist() == ["nepheline_syenite", ">95"]
     # fluorspar 2024: whole row shifted; 100 % net import reliance sits under an unnamed column
     assert real(editions, 2024, "fluorspar", "#18", 2023)[["measure", "value"]].tolist() == [
-        "net_import_reliance", 100.0]
+        "net_import_reliance",
+        100.0,
+    ]
     # lead 2024: labels permuted; apparent consumption 1,630 kt in 2019
     lead = real(editions, 2024, "lead", "Consump_North_American_kt", 2019)
     assert (lead["measure"], lead["value"]) == ("apparent_consumption", 1_630_000.0)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import data_environment, write
 
-from critical_minerals import usgs_trends as ut
-from critical_minerals.errors import InputError
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import usgs_trends as ut
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +112,17 @@ def test_table5_markers_bounds_and_notes(trends):
     assert row(trends.critical, 2024, "graphite")["import_source_notes"] == "Average 2019 to 2022. Includes Hong Kong."
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1,800", (1800.0, "=", "")), (">95", (95.0, ">", "")), ("<100,000", (100000.0, "<", "")),
-    ("8.5", (8.5, "=", "")), ("W", (math.nan, "", "withheld")), ("E", (math.nan, "", "net exporter")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1,800", (1800.0, "=", "")),
+        (">95", (95.0, ">", "")),
+        ("<100,000", (100000.0, "<", "")),
+        ("8.5", (8.5, "=", "")),
+        ("W", (math.nan, "", "withheld")),
+        ("E", (math.nan, "", "net exporter")),
+    ],
+)
 def test_parse_value(text, expected):
     value = ut.parse_value(text)
     got = (value.value, value.relation, value.flag)
@@ -128,29 +135,33 @@ def test_parse_value_rejects_other_text(tmp_path):
         ut.parse_value("about 5", tmp_path / "x.csv", 7, "Net_Import_Reliance")
 
 
-FIG2_HEADER = ("Source,Import_Share_Order,Commodity,Net_Import_Reliance_pct_2024,Major_Import_Sources_2020_2023,"
-               "Notes\n")
+FIG2_HEADER = "Source,Import_Share_Order,Commodity,Net_Import_Reliance_pct_2024,Major_Import_Sources_2020_2023,Notes\n"
 
 
 def test_unknown_commodity_stops_with_file_row_and_name(tmp_path):
-    path = write(tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv",
-                 FIG2_HEADER + 'MCS2025,1,GALLIUM,100,"Japan, China",\nMCS2025,2,UNOBTAINIUM,100,China,\n')
+    path = write(
+        tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv",
+        FIG2_HEADER + 'MCS2025,1,GALLIUM,100,"Japan, China",\nMCS2025,2,UNOBTAINIUM,100,China,\n',
+    )
     with pytest.raises(InputError) as err:
         ut.read_fig2(path, 2025)
     assert "row 3" in str(err.value) and "'UNOBTAINIUM'" in str(err.value) and path.name in str(err.value)
 
 
 def test_unknown_source_country_stops_with_file_row_and_name(tmp_path):
-    path = write(tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv",
-                 FIG2_HEADER + 'MCS2025,1,GALLIUM,100,"Japan, Atlantis",\n')
+    path = write(
+        tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv", FIG2_HEADER + 'MCS2025,1,GALLIUM,100,"Japan, Atlantis",\n'
+    )
     with pytest.raises(InputError) as err:
         ut.read_fig2(path, 2025)
     assert "row 2" in str(err.value) and "'Atlantis'" in str(err.value)
 
 
 def test_missing_column_is_named(tmp_path):
-    path = write(tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv",
-                 "Source,Import_Share_Order,Commodity,Major_Import_Sources_2020_2023\nMCS2025,1,GALLIUM,Japan\n")
+    path = write(
+        tmp_path / "MCS2025_Fig2_Net_Import_Reliance.csv",
+        "Source,Import_Share_Order,Commodity,Major_Import_Sources_2020_2023\nMCS2025,1,GALLIUM,Japan\n",
+    )
     with pytest.raises(InputError, match="Net_Import_Reliance"):
         ut.read_fig2(path, 2025)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from critical_minerals import countries, usgs_world
-from critical_minerals.errors import InputError
 from conftest import write
 
+from critical_minerals.core.errors import InputError
+from critical_minerals.sources import countries, usgs_world
 
 # ---------------------------------------------------------------- cells and column names
+
 
 @pytest.mark.parametrize(
     "raw, value, flag, bound",
@@ -57,7 +57,13 @@ def test_estimate_marker_glued_to_a_number():
 def test_parse_value_column(name, measure, unit, factor, year, estimated, detail):
     column = usgs_world.parse_value_column(name)
     assert (column.measure, column.unit, column.factor, column.year, column.estimated, column.detail) == (
-        measure, unit, factor, year, estimated, detail)
+        measure,
+        unit,
+        factor,
+        year,
+        estimated,
+        detail,
+    )
 
 
 def test_notes_columns_are_not_values_and_unknown_units_are_errors():
@@ -69,6 +75,7 @@ def test_notes_columns_are_not_values_and_unknown_units_are_errors():
 
 # ---------------------------------------------------------------- countries
 
+
 @pytest.mark.parametrize(
     "raw, country, kind, estimated, detail",
     [
@@ -78,8 +85,13 @@ def test_notes_columns_are_not_values_and_unknown_units_are_errors():
         ("United States1", "United States", countries.COUNTRY, False, ""),
         ("Canada ", "Canada", countries.COUNTRY, False, ""),
         ("World total (rounded)10", "World total", countries.WORLD, False, "rounded"),
-        ("World total (rounded), excluding U.S. production", "World total", countries.WORLD, False,
-         "rounded, excluding U.S. production"),
+        (
+            "World total (rounded), excluding U.S. production",
+            "World total",
+            countries.WORLD,
+            False,
+            "rounded, excluding U.S. production",
+        ),
         ("Brazil (beneficiated)", "Brazil", countries.COUNTRY, False, "beneficiated"),
         ("Peru, crude borates", "Peru", countries.COUNTRY, False, "crude borates"),
         ("Korea, Republic of", "Korea, Republic of", countries.COUNTRY, False, ""),
@@ -95,14 +107,15 @@ def test_normalise_country(raw, country, kind, estimated, detail):
 
 # ---------------------------------------------------------------- whole files
 
+
 def test_2024_file_with_every_quirk(tmp_path):
     text = (
         "Source,Country,Mine production, fluorspar,Prod_kt_2022,Prod_kt_Est_2023,Prod_notes,Reserves_kt,Reserves_notes,,\n"
-        "MCS2024,United\xa0States1,\"Mine production, fluorspar\",W,W,,NA,,,\n"
-        "MCS2024,Chinae,\"Mine production, fluorspar\",\"5,700 \",5700,Also estimated in 2022,>67000,,,\n"
-        "MCS2024,Other countries6,\"Mine production, fluorspar\",—,10,,,,,\n"
+        'MCS2024,United\xa0States1,"Mine production, fluorspar",W,W,,NA,,,\n'
+        'MCS2024,Chinae,"Mine production, fluorspar","5,700 ",5700,Also estimated in 2022,>67000,,,\n'
+        'MCS2024,Other countries6,"Mine production, fluorspar",—,10,,,,,\n'
         ",,,,,,,,,\n"
-    ).replace("Mine production, fluorspar,Prod", "\"Mine production, fluorspar\",Prod")
+    ).replace("Mine production, fluorspar,Prod", '"Mine production, fluorspar",Prod')
     rows = usgs_world.read_world_file(write(tmp_path / "mcs2024-fluor_world.csv", text), 2024)
     by = {(r["country"], r["measure"], r["year"]): r for r in rows}
     us = by[("United States", "production", 2022)]
@@ -131,14 +144,16 @@ def test_world_total_with_its_own_type_label_lands_in_the_same_series(tmp_path):
 
 
 def test_2025_blank_cells_with_reason_in_notes_and_reserve_unit_notes(tmp_path):
-    header = ("SOURCE,COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023,PROD_EST_ 2024,PROD_NOTES,CAP_2023,CAP_EST_ 2024,"
-              "CAP_NOTES,RESERVES_2024,RESERVE_NOTES\n")
+    header = (
+        "SOURCE,COMMODITY,COUNTRY,TYPE,UNIT_MEAS,PROD_2023,PROD_EST_ 2024,PROD_NOTES,CAP_2023,CAP_EST_ 2024,"
+        "CAP_NOTES,RESERVES_2024,RESERVE_NOTES\n"
+    )
     text = header + (
-        "MCS2025,Lithium ,United\xa0States,\"Mine production, lithium content\",metric tons,,,W for 23-24,,,,1800000,\n"
-        "MCS2025,Lithium ,Canada ,\"Mine production, lithium content\",metric tons,4300,4300,,,,,\">1,200,000\",\n"
-        "MCS2025,Molybdenum ,United States,\"Mine production, molybdenum content\",metric tons,34000,33000,,,,,3500,"
+        'MCS2025,Lithium ,United\xa0States,"Mine production, lithium content",metric tons,,,W for 23-24,,,,1800000,\n'
+        'MCS2025,Lithium ,Canada ,"Mine production, lithium content",metric tons,4300,4300,,,,,">1,200,000",\n'
+        'MCS2025,Molybdenum ,United States,"Mine production, molybdenum content",metric tons,34000,33000,,,,,3500,'
         " (Reserve data is thousand metric tons).\n"
-        "MCS2025,Molybdenum ,Canada ,\"Mine production, molybdenum content\",metric tons,1150,1200,,,,,64,\n"
+        'MCS2025,Molybdenum ,Canada ,"Mine production, molybdenum content",metric tons,1150,1200,,,,,64,\n'
     )
     rows = usgs_world.read_world_2025(write(tmp_path / "MCS2025_World_Data.csv", text))
     by = {(r["commodity"], r["country"], r["measure"], r["year"]): r for r in rows}
@@ -162,11 +177,12 @@ def test_unknown_commodity_is_named(tmp_path):
 def test_duplicate_records_fail_validation_with_file_and_row(tmp_path):
     text = (
         "Source,Country,Type,Prod_t_2022,Prod_t_est_2023,Prod_notes,Reserves_t,Reserves_notes\n"
-        "MCS2024,Canada,\"Mine production, nickel content\",100,100,,,\n"
-        "MCS2024,Canada,\"Mine production, nickel content\",100,100,,,\n"
+        'MCS2024,Canada,"Mine production, nickel content",100,100,,,\n'
+        'MCS2024,Canada,"Mine production, nickel content",100,100,,,\n'
     )
     path = write(tmp_path / "mcs2024-nicke_world.csv", text)
     import pandas as pd
+
     table = pd.DataFrame.from_records(usgs_world.read_world_file(path, 2024), columns=usgs_world.COLUMNS)
     with pytest.raises(InputError) as err:
         usgs_world.validate_world(table)
@@ -174,6 +190,7 @@ def test_duplicate_records_fail_validation_with_file_and_row(tmp_path):
 
 
 # ---------------------------------------------------------------- the real editions
+
 
 def test_every_edition_is_read_and_validated(world):
     counts = world.groupby("edition").size()
@@ -185,9 +202,15 @@ def test_every_edition_is_read_and_validated(world):
 
 def test_real_values_match_the_published_files(world):
     def value(edition, commodity, country, measure, year, series=None, stage="mine"):
-        rows = world[(world.edition == edition) & (world.commodity == commodity) & (world.country == country)
-                     & (world.measure == measure) & (world.year == year) & (world.country_detail == "")
-                     & (world.stage == stage)]
+        rows = world[
+            (world.edition == edition)
+            & (world.commodity == commodity)
+            & (world.country == country)
+            & (world.measure == measure)
+            & (world.year == year)
+            & (world.country_detail == "")
+            & (world.stage == stage)
+        ]
         if series:
             rows = rows[rows.series == series]
         assert len(rows) == 1, rows
@@ -200,9 +223,13 @@ def test_real_values_match_the_published_files(world):
     assert value(2025, "copper", "Mexico", "production", 2023, stage="refinery")["value"] == 509_000
     assert value(2024, "silver", "Mexico", "production", 2022)["value"] == 6195
     # US lithium production is withheld in every edition
-    lithium = world[(world.commodity == "lithium") & (world.country == "United States")
-                    & (world.measure == "production")]
+    lithium = world[
+        (world.commodity == "lithium") & (world.country == "United States") & (world.measure == "production")
+    ]
     assert len(lithium) == 6 and lithium["withheld"].all()
     # MCS 2025 molybdenum reserves are in kt although UNIT_MEAS says metric tons: same as the 2024 edition
-    assert value(2025, "molybdenum", "United States", "reserves", 2024)["value"] == \
-        value(2024, "molybdenum", "United States", "reserves", 2023)["value"] == 3_500_000
+    assert (
+        value(2025, "molybdenum", "United States", "reserves", 2024)["value"]
+        == value(2024, "molybdenum", "United States", "reserves", 2023)["value"]
+        == 3_500_000
+    )

@@ -17,8 +17,14 @@ VARIANT = "default+strike_multiple=1.2"
 
 
 def run(project, *args):
-    return subprocess.run([sys.executable, "build.py", *args], cwd=project.root, env=project.env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "build.py", *args],
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_p_build_publishes_a_variant_and_leaves_its_scenario_as_published(project):
@@ -32,8 +38,11 @@ def test_a_p_build_publishes_a_variant_and_leaves_its_scenario_as_published(proj
     assert f"Scenario <strong>{VARIANT}</strong>" in report
     assert any((project.root / "figures" / VARIANT).glob("04_*.png"))
     record = json.loads((project.root / "build" / VARIANT / "manifest.json").read_text(encoding="utf-8"))
-    assert record["variant"] == {"of": "default", "overrides": {"strike_multiple": 1.2},
-                                 "before": {"strike_multiple": 1.0}}
+    assert record["variant"] == {
+        "of": "default",
+        "overrides": {"strike_multiple": 1.2},
+        "before": {"strike_multiple": 1.0},
+    }
 
     listed = run(project, "--list")
     assert listed.returncode == 0
@@ -53,10 +62,12 @@ def test_a_p_build_publishes_a_variant_and_leaves_its_scenario_as_published(proj
 
 
 def test_variant_names_are_safe_folder_names_and_name_gives_one(project):
-    from critical_minerals import variants
+    from critical_minerals.engine import variants
 
-    assert variants.variant_name("default", {"strike_multiple": 1.2, "calibrate_real_prices": False}) == \
-        "default+calibrate_real_prices=false+strike_multiple=1.2"
+    assert (
+        variants.variant_name("default", {"strike_multiple": 1.2, "calibrate_real_prices": False})
+        == "default+calibrate_real_prices=false+strike_multiple=1.2"
+    )
     long = variants.variant_name("default", {f"p{i}": "x" * 20 for i in range(6)})
     assert re.fullmatch(r"default\+6-changes-[0-9a-f]{10}", long)
     odd = variants.variant_name("default", {"stockpile_design": 'a:b*?"<>|'})
@@ -82,14 +93,22 @@ def test_explain_says_which_part_of_each_key_changed_and_builds_nothing(project)
 
 
 def test_explain_names_a_changed_data_file(project):
-    from critical_minerals import explain
+    from critical_minerals.engine import explain
 
-    old = {"parameters": {"a": 1}, "files": {"data/x.csv": "1", "data/y.csv": "2"}, "code": "c", "package": {},
-           "requirements": "r", "python": "3.11.7", "needs": {"tables": "k"}}
+    old = {
+        "parameters": {"a": 1},
+        "files": {"data/x.csv": "1", "data/y.csv": "2"},
+        "code": "c",
+        "package": {},
+        "requirements": "r",
+        "python": "3.11.7",
+        "needs": {"tables": "k"},
+    }
     new = {**old, "files": {"data/x.csv": "9", "data/y.csv": "2"}, "python": "3.12.0"}
     assert explain.changes(old, new) == ["file: data/x.csv changed", "Python 3.11.7 → 3.12.0"]
-    assert explain.changes(old, {**old, "package": {"critical_minerals/cfd.py": "2"}}) == [
-        "package code: critical_minerals/cfd.py added"]
+    assert explain.changes(old, {**old, "package": {"critical_minerals/models/cfd/model.py": "2"}}) == [
+        "package code: critical_minerals/models/cfd/model.py added"
+    ]
     assert explain.changes(old, {**old, "needs": {"tables": "other"}}) == ["tables changed"]
 
 
@@ -99,20 +118,24 @@ def test_the_comparison_is_rewritten_when_a_scenario_it_shows_is_republished(pro
     from critical_minerals.report import compare, compare_figures, summary
 
     scenario = project.root / "scenarios/cmp_b.yaml"
-    scenario.write_text("".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_permanent\n",
-                        encoding="utf-8")
+    scenario.write_text(
+        "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + "subsidy_regime: us_45x_permanent\n", encoding="utf-8"
+    )
     first = project.build("--scenario", "default,cmp_b")
     assert first.returncode == 0, first.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
-    assert ("<li>cmp_b: differs in the law, on the same data (the law: subsidy_regime none → us_45x_permanent)</li>"
-            in page)
+    assert (
+        "<li>cmp_b: differs in the law, on the same data (the law: subsidy_regime none → us_45x_permanent)</li>" in page
+    )
 
     scenario.write_text(scenario.read_text(encoding="utf-8") + "strike_multiple: 1.2\n", encoding="utf-8")
     second = project.build("--scenario", "cmp_b")  # only cmp_b: the page must follow all the same
     assert second.returncode == 0, second.stderr[-2000:]
     page = (project.root / "build/compare.html").read_text(encoding="utf-8")
-    assert ("differs in the law and other parameters, on the same data (the law: subsidy_regime none → "
-            "us_45x_permanent; other parameters: strike_multiple 1.0 → 1.2)") in page
+    assert (
+        "differs in the law and other parameters, on the same data (the law: subsidy_regime none → "
+        "us_45x_permanent; other parameters: strike_multiple 1.0 → 1.2)"
+    ) in page
     share = json.loads((project.root / "build/cmp_b/results/04_price_support.json").read_text(encoding="utf-8"))
     assert f"{share['zero_cost_revenue_share']:.2f}" in page  # the number its report shows now
     assert "not comparable: strike_multiple 1.2 against 1.0" in page  # floors at different strikes
@@ -124,19 +147,26 @@ def test_the_comparison_is_rewritten_when_a_scenario_it_shows_is_republished(pro
     for href in set(re.findall(r'href="((?:default|cmp_b)/report\.html)#([^"]+)"', page)):
         report = (project.root / "build" / href[0]).read_text(encoding="utf-8")
         assert f'id="{href[1]}"' in report, href
-    explained = compare.explanation_anchor(next(
-        s for s in summary.statements(summary.read_results(project.root / "build/cmp_b"))
-        if s.key == "zero_cost_revenue_share"))
+    explained = compare.explanation_anchor(
+        next(
+            s
+            for s in summary.statements(summary.read_results(project.root / "build/cmp_b"))
+            if s.key == "zero_cost_revenue_share"
+        )
+    )
     assert explained == "ch04-p-zero-cost-revenue-share"
-    assert f'<p id="{explained}"><strong>Zero-cost revenue share' in \
-        (project.root / "build/cmp_b/report.html").read_text(encoding="utf-8")
+    assert f'<p id="{explained}"><strong>Zero-cost revenue share' in (
+        project.root / "build/cmp_b/report.html"
+    ).read_text(encoding="utf-8")
     # groups are titled as the reports title them, not by file stems
     groups = re.findall(r'<th scope="rowgroup"[^>]*>(.*?)</th>', page)
     assert groups and all(group.startswith("Chapter ") for group in groups), groups
     # the figures that changed are drawn from their CSVs on shared axes: the same limits in both columns, and the
     # limits hold every plotted value of both scenarios
-    figures = {name: [project.root / "figures" / s / f"{name}.csv" for s in ("default", "cmp_b")]
-               for name in re.findall(r'<h3 id="figure-([^"]+)">', page)}
+    figures = {
+        name: [project.root / "figures" / s / f"{name}.csv" for s in ("default", "cmp_b")]
+        for name in re.findall(r'<h3 id="figure-([^"]+)">', page)
+    }
     assert any(name.startswith("04_") for name in figures), figures
     for name, csvs in figures.items():
         drawn = compare_figures.redraw(name, csvs)
@@ -155,9 +185,24 @@ def test_a_chapter_run_alone_writes_to_a_working_folder_and_never_to_the_publish
     before = project.published()
     env = {**project.env, "MINERALS_DATA_DIR": str(project.root / "data/external")}
     result = subprocess.run(
-        [sys.executable, "-m", "papermill", str(project.root / "notebooks/04_price_support.ipynb"), "run.ipynb",
-         "-p", "simulation_paths", "2000", "--kernel", "python3"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(project.root / "notebooks/04_price_support.ipynb"),
+            "run.ipynb",
+            "-p",
+            "simulation_paths",
+            "2000",
+            "--kernel",
+            "python3",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert project.published() == before
     work = project.root / "work" / "default"
@@ -170,8 +215,14 @@ def test_a_chapter_run_alone_writes_to_a_working_folder_and_never_to_the_publish
 
 def test_an_inactive_environment_gets_one_line_saying_how_to_activate(project):
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-S", "build.py"], cwd=project.root, env=project.env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-S", "build.py"],
+        cwd=project.root,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert ". .venv/bin/activate" in result.stderr and ".venv\\Scripts\\activate" in result.stderr
@@ -180,29 +231,63 @@ def test_an_inactive_environment_gets_one_line_saying_how_to_activate(project):
 
 
 SLIPS = [
-    ("percent", ("-p", "stockpile_defence_share=50%"), None, ["'stockpile_defence_share'", "'50%'",
-                                                              "write 0.5 for 50 %"]),
-    ("decimal-comma", ("-p", "strike_multiple=1,2"), None, ["'strike_multiple'", "use a decimal point",
-                                                            "strike_multiple=1.2"]),
+    (
+        "percent",
+        ("-p", "stockpile_defence_share=50%"),
+        None,
+        ["'stockpile_defence_share'", "'50%'", "write 0.5 for 50 %"],
+    ),
+    (
+        "decimal-comma",
+        ("-p", "strike_multiple=1,2"),
+        None,
+        ["'strike_multiple'", "use a decimal point", "strike_multiple=1.2"],
+    ),
     ("choice-typo", ("-p", "stockpile_design=defense"), None, ["'stockpile_design'", "did you mean 'defence'"]),
-    ("scenario-typo", ("--scenario", "my_lithum"), ("my_lithium", "project_archetype: lithium\n"),
-     ["'my_lithum'", "did you mean 'my_lithium'"]),
-    ("nested-under-chapter", ("--scenario", "slip"), ("slip", "04_price_support:\n  strike_multiple: 1.2\n"),
-     ["'04_price_support' is not a parameter: scenario files are flat", "write `strike_multiple: 1.2`"]),
+    (
+        "scenario-typo",
+        ("--scenario", "my_lithum"),
+        ("my_lithium", "project_archetype: lithium\n"),
+        ["'my_lithum'", "did you mean 'my_lithium'"],
+    ),
+    (
+        "nested-under-chapter",
+        ("--scenario", "slip"),
+        ("slip", "04_price_support:\n  strike_multiple: 1.2\n"),
+        ["'04_price_support' is not a parameter: scenario files are flat", "write `strike_multiple: 1.2`"],
+    ),
     ("underscore", ("-p", "simulation_paths=1_000"), None, ["'simulation_paths'", "write 1000"]),
     ("other-script-digits", ("-p", "comparison_year=\u0662\u0660\u0662\u0662"), None, ["digits other than 0-9"]),
     ("thousands-of-digits", ("-p", "simulation_paths=" + "9" * 5000), None, ["too long for a number"]),
-    ("yaml-quoted-number-same-as-p", ("--scenario", "slip"), ("slip", 'stockpile_cover_months: "2,5"\n'),
-     ["'stockpile_cover_months'", "use a decimal point"]),
+    (
+        "yaml-quoted-number-same-as-p",
+        ("--scenario", "slip"),
+        ("slip", 'stockpile_cover_months: "2,5"\n'),
+        ["'stockpile_cover_months'", "use a decimal point"],
+    ),
     ("bool-word", ("-p", "stockpile_real_prices=maybe"), None, ["expected true or false"]),
-    ("duplicate-key", ("--scenario", "slip"), ("slip", "strike_multiple: 1.2\nstrike_multiple: 1.3\n"),
-     ["scenarios/slip.yaml", "'strike_multiple' is given twice"]),
-    ("alias-bomb", ("--scenario", "slip"),
-     ("slip", "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-         f"a{i}: &a{i} [{', '.join(['*a' if i == 1 else f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))),
-     ["scenarios/slip.yaml", "YAML alias"]),
-    ("not-utf8", ("--scenario", "slip"), ("slip", b"strike_multiple: 1.2 # caf\xe9\n"),
-     ["scenarios/slip.yaml", "not UTF-8", "save the file as UTF-8"]),
+    (
+        "duplicate-key",
+        ("--scenario", "slip"),
+        ("slip", "strike_multiple: 1.2\nstrike_multiple: 1.3\n"),
+        ["scenarios/slip.yaml", "'strike_multiple' is given twice"],
+    ),
+    (
+        "alias-bomb",
+        ("--scenario", "slip"),
+        (
+            "slip",
+            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join(['*a' if i == 1 else f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10)),
+        ),
+        ["scenarios/slip.yaml", "YAML alias"],
+    ),
+    (
+        "not-utf8",
+        ("--scenario", "slip"),
+        ("slip", b"strike_multiple: 1.2 # caf\xe9\n"),
+        ["scenarios/slip.yaml", "not UTF-8", "save the file as UTF-8"],
+    ),
     ("empty-scenario", ("--scenario", ""), None, ["--scenario", "no scenario named"]),
     ("name-for-two", ("--scenario", "default,law_2026_11", "--name", "mine"), None, ["--name names one variant"]),
 ]
@@ -239,8 +324,10 @@ def test_differences_are_absolute_and_relative_and_shares_above_one_are_explaine
         return Statement("04_price_support", key, "cost", format(number, spec), unit, spec, number, None)
 
     assert compare.difference(statement(1197.0), statement(613.0)) == "+584 million USD (+95.3%)"
-    assert compare.difference(statement(0.83, spec=".0%", unit=""), statement(0.92, spec=".0%", unit="")) == \
-        "-9 percentage points"
+    assert (
+        compare.difference(statement(0.83, spec=".0%", unit=""), statement(0.92, spec=".0%", unit=""))
+        == "-9 percentage points"
+    )
     assert compare.needs_explaining(statement(3.66, key="zero_cost_revenue_share", spec=".2f", unit=""))
     assert not compare.needs_explaining(statement(0.8, key="zero_cost_revenue_share", spec=".2f", unit=""))
 

@@ -1,4 +1,4 @@
-"""Tests of critical_minerals.wb_imf_prices: real World Bank / IMF workbooks from the mirror, synthetic ones for errors."""
+"""Tests of critical_minerals.sources.wb_imf_prices: real World Bank / IMF workbooks from the mirror, synthetic ones for errors."""
 
 from __future__ import annotations
 
@@ -10,18 +10,28 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from critical_minerals import wb_imf_prices as pdm
-from critical_minerals.errors import InputError
-from critical_minerals.paths import ROOT, mirror_dir
-from critical_minerals.units import POUND_T, TROY_OUNCE_T
+from critical_minerals.core.errors import InputError
+from critical_minerals.core.paths import ROOT, mirror_dir
+from critical_minerals.sources import wb_imf_prices as pdm
+from critical_minerals.sources.units import POUND_T, TROY_OUNCE_T
 
 MIRROR = mirror_dir() or Path(__file__).parents[1].parent / "shared" / "data"
 WB_MONTHLY = MIRROR / "worldbank_pinksheet" / "CMO-Historical-Data-Monthly.xlsx"
 WB_ANNUAL = MIRROR / "worldbank_pinksheet" / "CMO-Historical-Data-Annual.xlsx"
 IMF_FILE = MIRROR / "imf_pcps" / "external-data-v2.xls"
 
-IMF_ONLY = {"cobalt", "molybdenum", "lithium", "rare_earths", "vanadium", "manganese", "chromium", "palladium",
-            "uranium", "silicon"}
+IMF_ONLY = {
+    "cobalt",
+    "molybdenum",
+    "lithium",
+    "rare_earths",
+    "vanadium",
+    "manganese",
+    "chromium",
+    "palladium",
+    "uranium",
+    "silicon",
+}
 
 
 def _require(path: Path) -> Path:
@@ -112,9 +122,22 @@ def test_imf_values_and_series_names(imf_monthly):
 
 def test_imf_coverage_per_series(imf_monthly):
     cov = _coverage(imf_monthly)
-    assert set(cov.index) == {
-        "aluminum", "copper", "lead", "nickel", "tin", "zinc", "iron_ore", "gold", "silver", "platinum",
-    } | IMF_ONLY
+    assert (
+        set(cov.index)
+        == {
+            "aluminum",
+            "copper",
+            "lead",
+            "nickel",
+            "tin",
+            "zinc",
+            "iron_ore",
+            "gold",
+            "silver",
+            "platinum",
+        }
+        | IMF_ONLY
+    )
     assert (cov["max"] == pd.Timestamp("2025-09-01")).all()
     starts = cov["min"].dt.strftime("%Y-%m")
     assert starts["molybdenum"] == "2010-05"
@@ -238,14 +261,44 @@ def test_worldbank_annual_real_and_nominal():
 
 # --- Malformed workbooks (synthetic) ----------------------------------------------------------------------------------
 
-WB_NAMES = ["Crude oil, average", "Aluminum", "Iron ore, cfr spot", "Copper", "Lead", "Tin", "Nickel", "Zinc", "Gold",
-            "Platinum", "Silver"]
-WB_UNITS = ["($/bbl)", "($/mt)", "($/dmtu)", "($/mt)", "($/mt)", "($/mt)", "($/mt)", "($/mt)", "($/troy oz)",
-            "($/troy oz)", "($/troy oz)"]
+WB_NAMES = [
+    "Crude oil, average",
+    "Aluminum",
+    "Iron ore, cfr spot",
+    "Copper",
+    "Lead",
+    "Tin",
+    "Nickel",
+    "Zinc",
+    "Gold",
+    "Platinum",
+    "Silver",
+]
+WB_UNITS = [
+    "($/bbl)",
+    "($/mt)",
+    "($/dmtu)",
+    "($/mt)",
+    "($/mt)",
+    "($/mt)",
+    "($/mt)",
+    "($/mt)",
+    "($/troy oz)",
+    "($/troy oz)",
+    "($/troy oz)",
+]
 
 
-def _worldbank_file(path: Path, *, sheet="Monthly Prices", names=WB_NAMES, units=WB_UNITS,
-                    dates=("2024M01", "2024M02"), code_row=False, cell=None) -> Path:
+def _worldbank_file(
+    path: Path,
+    *,
+    sheet="Monthly Prices",
+    names=WB_NAMES,
+    units=WB_UNITS,
+    dates=("2024M01", "2024M02"),
+    code_row=False,
+    cell=None,
+) -> Path:
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = sheet
@@ -345,8 +398,15 @@ def _imf_file(path: Path, *, sheet="External", columns=IMF_COLUMNS, dates=("2024
 
 def test_synthetic_imf_is_read(tmp_path):
     frame = pdm.read_imf_monthly(_imf_file(tmp_path / "imf.xlsx"))
-    assert set(frame["commodity"]) == {"copper", "cobalt", "molybdenum", "lithium", "manganese", "rare_earths",
-                                       "vanadium"}
+    assert set(frame["commodity"]) == {
+        "copper",
+        "cobalt",
+        "molybdenum",
+        "lithium",
+        "manganese",
+        "rare_earths",
+        "vanadium",
+    }
     lithium = _value(frame, "lithium", "2024-02-01")
     assert (lithium["price"], lithium["unit"]) == (4001.0, "USD/t")
     assert lithium["series"] == "Lithium Metal =99%, Battery Grade"

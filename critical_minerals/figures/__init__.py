@@ -31,9 +31,9 @@ import pandas as pd
 from IPython.display import HTML, display
 from matplotlib.transforms import Bbox
 
-from ..display import table  # noqa: F401  (the chapters' tables: figures.table)
-from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
-from ..png_copies import reduced_png
+from ..core.display import table  # noqa: F401  (the chapters' tables: figures.table)
+from ..core.png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..core.png_copies import reduced_png
 
 STYLE_FILE = Path(__file__).with_name("report.mplstyle")
 _THEME = matplotlib.rc_params_from_file(STYLE_FILE, use_default_template=False)
@@ -93,8 +93,10 @@ def description_of(fig: plt.Figure, name: str) -> str:
     try:
         return _DESCRIPTIONS[fig]
     except KeyError:
-        raise ValueError(f"figure {name!r} has no description of what its data show; draw it with a function of "
-                         "critical_minerals.figures, or attach one line with figures.described(fig, text)") from None
+        raise ValueError(
+            f"figure {name!r} has no description of what its data show; draw it with a function of "
+            "critical_minerals.figures, or attach one line with figures.described(fig, text)"
+        ) from None
 
 
 def alt_text(caption: str, description: str) -> str:
@@ -113,8 +115,10 @@ def declared_width(fig: plt.Figure, name: str) -> float:
     """The figure's width in inches, which must be a journal column's."""
     width = fig.get_figwidth()
     if not any(math.isclose(width, allowed, abs_tol=1e-6) for allowed in WIDTHS_IN):
-        raise ValueError(f"figure {name!r} is {width:.2f} in wide; draw it at one of {WIDTHS_IN} in "
-                         "(figures.SINGLE_COLUMN_IN or DOUBLE_COLUMN_IN)")
+        raise ValueError(
+            f"figure {name!r} is {width:.2f} in wide; draw it at one of {WIDTHS_IN} in "
+            "(figures.SINGLE_COLUMN_IN or DOUBLE_COLUMN_IN)"
+        )
     return width
 
 
@@ -130,8 +134,10 @@ def column_bbox(fig: plt.Figure, name: str):
         fig.dpi = screen_dpi
     width, pad = declared_width(fig, name), plt.rcParams["savefig.pad_inches"]
     if tight.x0 < -0.01 or tight.x1 > width + 0.01:
-        raise ValueError(f"figure {name!r} reaches {tight.x0:.2f} to {tight.x1:.2f} in across a {width} in width; "
-                         "use layout='constrained' or move the legend inside")
+        raise ValueError(
+            f"figure {name!r} reaches {tight.x0:.2f} to {tight.x1:.2f} in across a {width} in width; "
+            "use layout='constrained' or move the legend inside"
+        )
     return Bbox([[0, tight.y0 - pad], [width, tight.y1 + pad]])  # the height is free: a legend above counts
 
 
@@ -140,8 +146,9 @@ def portable_svg(svg: bytes) -> bytes:
     return svg.replace(b"font-family: 'DejaVu Sans'", f"font-family: {SVG_FONT_STACK}".encode())
 
 
-def save_figure(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
-                description: str = "") -> bytes:
+def save_figure(
+    fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str, description: str = ""
+) -> bytes:
     """Write <name>.png/.svg/.pdf, the plotted data as <name>.csv and the caption with its source as <name>.txt
     (and, on a third line, the description of what the data show).
 
@@ -183,13 +190,12 @@ def figure_html(png: bytes, name: str, caption: str, source: str, label: str, de
         f'<figure class="report-figure" id="figure-{text(name)}">'
         f'<img src="data:image/png;base64,{base64.b64encode(screen_png).decode()}" width="{round(width * scale)}" '
         f'height="{round(height * scale)}" alt="{text(alt_text(caption, description))}">'
-        f'<figcaption><strong>{text(label)}.</strong> {text(caption)} '
+        f"<figcaption><strong>{text(label)}.</strong> {text(caption)} "
         f'<span class="figure-source">Source: {text(source)}.</span></figcaption></figure>'
     )
 
 
-def save(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str,
-            label: str) -> None:
+def save(fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str, label: str) -> None:
     """Save the figure in every format, show it in the chapter with its numbered caption and source, close it.
     A key figure is saved a second time at single-column width. Its description (what the data show) is the one its
     drawing function attached."""

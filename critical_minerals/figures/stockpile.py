@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import display
-from ..stockpile import PARTNERS, MonteCarlo, included
+from ..core import display
+from ..models.stockpile.model import PARTNERS, MonteCarlo, included
 from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO, described
 
 DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -15,8 +15,9 @@ BENCHMARK_STYLES = ("--", ":")
 
 
 def _panels(count: int, height: float, sharex: bool = False) -> tuple[plt.Figure, np.ndarray]:
-    fig, axes = plt.subplots(1, count, figsize=(DOUBLE_COLUMN_IN[0], height), sharex=sharex, squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, count, figsize=(DOUBLE_COLUMN_IN[0], height), sharex=sharex, squeeze=False, layout="constrained"
+    )
     return fig, axes[0]
 
 
@@ -27,25 +28,36 @@ def _per_design(data: pd.DataFrame, describe) -> str:
 
 def acquisition_by_mineral_description(data: pd.DataFrame) -> str:
     """Each design's total and its most costly mineral."""
+
     def clause(design: str, part: pd.DataFrame) -> str:
         top = part.loc[part["cost_usd_bn"].idxmax()]
-        return (f"the {design} design costs USD {display.number(part['cost_usd_bn'].sum())} bn, most of it for "
-                f"{top['mineral'].lower()} ({display.number(top['cost_usd_bn'])} bn)")
+        return (
+            f"the {design} design costs USD {display.number(part['cost_usd_bn'].sum())} bn, most of it for "
+            f"{top['mineral'].lower()} ({display.number(top['cost_usd_bn'])} bn)"
+        )
 
     return f"Bars: {_per_design(data, clause)}."
 
 
 def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:
     """One panel per design: acquisition cost per included mineral, largest at the top."""
-    data = pd.concat([included(costs).reset_index()[["design", "label", "cost_usd"]] for costs in
-                      costs_by_design.values()], ignore_index=True)
+    data = pd.concat(
+        [included(costs).reset_index()[["design", "label", "cost_usd"]] for costs in costs_by_design.values()],
+        ignore_index=True,
+    )
     data["cost_usd_bn"] = data["cost_usd"] / 1e9
     data = data.drop(columns="cost_usd").rename(columns={"label": "mineral"})
     # one panel above the other: the minerals' labels are long ("Tungsten (priced as concentrate)") and need the
     # column's width beside the bars
     rows = data.groupby("design", sort=False).size()
-    fig, axes = plt.subplots(len(rows), 1, figsize=(DOUBLE_COLUMN_IN[0], 0.2 * rows.sum() + 0.9 * len(rows)),
-                             squeeze=False, layout="constrained", gridspec_kw={"height_ratios": list(rows + 2)})
+    fig, axes = plt.subplots(
+        len(rows),
+        1,
+        figsize=(DOUBLE_COLUMN_IN[0], 0.2 * rows.sum() + 0.9 * len(rows)),
+        squeeze=False,
+        layout="constrained",
+        gridspec_kw={"height_ratios": list(rows + 2)},
+    )
     axes = axes[:, 0]
     for ax, (name, colour) in zip(axes, zip(costs_by_design, DESIGN_COLOURS)):
         part = data[data["design"] == name].sort_values("cost_usd_bn")
@@ -57,13 +69,17 @@ def acquisition_by_mineral(costs_by_design: dict[str, pd.DataFrame]) -> tuple[pl
 
 def calibration_chart_description(data: pd.DataFrame) -> str:
     """The range of the designs' own cover, and of the uniform cover each benchmark implies."""
+
     def span(column: str) -> str:
         low, high = data[column].min(), data[column].max()
         return f"{display.number(low)}" + ("" if low == high else f"–{display.number(high)}") + " months"
 
     targets = [column for column in data.columns[2:]]
-    return (f"Bars: the designs' own cover is {span(data.columns[1])}; spending what each benchmark spends buys "
-            + "; ".join(f"{span(column)} of uniform cover ({column})" for column in targets) + ".")
+    return (
+        f"Bars: the designs' own cover is {span(data.columns[1])}; spending what each benchmark spends buys "
+        + "; ".join(f"{span(column)} of uniform cover ({column})" for column in targets)
+        + "."
+    )
 
 
 def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
@@ -80,8 +96,9 @@ def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFram
     colours = ["#999999", *DESIGN_COLOURS[: len(targets)]]
     positions = np.arange(len(cases))
     for k, (column, colour) in enumerate(zip(data.columns, colours)):
-        bars = ax.bar(positions + (k - (len(data.columns) - 1) / 2) * width, data[column], width, color=colour,
-                      label=column)
+        bars = ax.bar(
+            positions + (k - (len(data.columns) - 1) / 2) * width, data[column], width, color=colour, label=column
+        )
         ax.bar_label(bars, fmt="%.1f", fontsize=7, padding=1)
     ax.set_xticks(positions, cases)
     ax.set_ylabel("Months of cover")
@@ -90,17 +107,22 @@ def calibration_chart(calibrated: pd.DataFrame) -> tuple[plt.Figure, pd.DataFram
     return described(fig, calibration_chart_description(data)), data
 
 
-TORNADO_SIDES = (("npc_at_low", "low_setting", "driver at its low setting", OKABE_ITO["blue"], ""),
-                 ("npc_at_high", "high_setting", "driver at its high setting", OKABE_ITO["orange"], "///"))
+TORNADO_SIDES = (
+    ("npc_at_low", "low_setting", "driver at its low setting", OKABE_ITO["blue"], ""),
+    ("npc_at_high", "high_setting", "driver at its high setting", OKABE_ITO["orange"], "///"),
+)
 
 
 def tornado_chart_description(data: pd.DataFrame) -> str:
     """Per design, the driver that moves the net present cost most."""
+
     def clause(design: str, part: pd.DataFrame) -> str:
         top = part.loc[part["swing_usd"].idxmax()]
-        return (f"in the {design} design it is {top['driver'].lower()} "
-                f"(USD {display.number(top['swing_usd'] / 1e9)} bn, "
-                f"central case {display.number(top['central_usd'] / 1e9)} bn)")
+        return (
+            f"in the {design} design it is {top['driver'].lower()} "
+            f"(USD {display.number(top['swing_usd'] / 1e9)} bn, "
+            f"central case {display.number(top['central_usd'] / 1e9)} bn)"
+        )
 
     return f"Bars: the driver that moves the net present cost most: {_per_design(data, clause)}."
 
@@ -111,22 +133,41 @@ def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.Dat
     case (the line); the lower end is labelled with its setting on the left, the higher end on the right."""
     data = pd.concat([table.assign(design=name) for name, table in tornados.items()], ignore_index=True)
     height = 0.3 * len(data) + 1.0 * len(tornados)
-    fig, axes = plt.subplots(len(tornados), 1, figsize=(DOUBLE_COLUMN_IN[0], height), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        len(tornados), 1, figsize=(DOUBLE_COLUMN_IN[0], height), squeeze=False, layout="constrained"
+    )
     for ax, (name, table) in zip(axes[:, 0], tornados.items()):
         rows = table.iloc[::-1].reset_index(drop=True)  # barh draws bottom-up: the largest swing ends on top
         central = table["central_usd"].iloc[0] / 1e9
         positions = np.arange(len(rows))
         for value, _, label, colour, hatch in TORNADO_SIDES:
-            ax.barh(positions, rows[value] / 1e9 - central, left=central, color=colour, hatch=hatch,
-                    edgecolor="white", linewidth=0, height=0.6, label=label)
+            ax.barh(
+                positions,
+                rows[value] / 1e9 - central,
+                left=central,
+                color=colour,
+                hatch=hatch,
+                edgecolor="white",
+                linewidth=0,
+                height=0.6,
+                label=label,
+            )
         for y, row in zip(positions, rows.itertuples()):
-            ends = sorted([(row.npc_at_low / 1e9, row.low_setting), (row.npc_at_high / 1e9, row.high_setting)],
-                          key=lambda end: end[0])
+            ends = sorted(
+                [(row.npc_at_low / 1e9, row.low_setting), (row.npc_at_high / 1e9, row.high_setting)],
+                key=lambda end: end[0],
+            )
             for (end, text), side in zip(ends, (-1, 1)):
                 x = min(end, central) if side < 0 else max(end, central)
-                ax.annotate(text, (x, y), xytext=(3 * side, 0), textcoords="offset points",
-                            ha="right" if side < 0 else "left", va="center", fontsize=6)
+                ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(3 * side, 0),
+                    textcoords="offset points",
+                    ha="right" if side < 0 else "left",
+                    va="center",
+                    fontsize=6,
+                )
         ax.set_yticks(positions, rows["driver"])
         ax.axvline(central, color=ACCENT, linewidth=1, label="central case")
         ax.margins(x=0.3)
@@ -134,25 +175,40 @@ def tornado_chart(tornados: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.Dat
         ax.set_xlabel("Net present cost (USD bn)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(labels))
-    columns = ["design", "driver", "range", "low_setting", "high_setting", "npc_at_low", "npc_at_high", "low_usd",
-               "high_usd", "central_usd", "swing_usd"]
+    columns = [
+        "design",
+        "driver",
+        "range",
+        "low_setting",
+        "high_setting",
+        "npc_at_low",
+        "npc_at_high",
+        "low_usd",
+        "high_usd",
+        "central_usd",
+        "swing_usd",
+    ]
     return described(fig, tornado_chart_description(data[columns])), data[columns]
 
 
 def monte_carlo_histogram_description(data: pd.DataFrame) -> str:
     """Per design, the range of the simulated cost and its most frequent bin."""
+
     def clause(design: str, part: pd.DataFrame) -> str:
         mode = part.loc[part["share_of_draws"].idxmax()]
         drawn = part[part["share_of_draws"] > 0]
-        return (f"the {design} design from USD {display.number(drawn['bin_low_usd_bn'].min())} to "
-                f"{display.number(drawn['bin_high_usd_bn'].max())} bn, most often "
-                f"{display.number(mode['bin_low_usd_bn'])}–{display.number(mode['bin_high_usd_bn'])} bn")
+        return (
+            f"the {design} design from USD {display.number(drawn['bin_low_usd_bn'].min())} to "
+            f"{display.number(drawn['bin_high_usd_bn'].max())} bn, most often "
+            f"{display.number(mode['bin_low_usd_bn'])}–{display.number(mode['bin_high_usd_bn'])} bn"
+        )
 
     return f"Histograms: the simulated acquisition cost of {_per_design(data, clause)}."
 
 
-def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[str, float],
-                          bins: int = 50) -> tuple[plt.Figure, pd.DataFrame]:
+def monte_carlo_histogram(
+    simulations: dict[str, MonteCarlo], benchmarks: dict[str, float], bins: int = 50
+) -> tuple[plt.Figure, pd.DataFrame]:
     """One panel per design: distribution of the acquisition cost with P5, P50, P95 and the benchmarks marked."""
     fig, axes = _panels(len(simulations), 2.8)
     rows = []
@@ -169,8 +225,16 @@ def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[s
         ax.set_xlabel("Acquisition cost (USD bn)")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper right")
-        rows.append(pd.DataFrame({"design": name, "bin_low_usd_bn": edges[:-1], "bin_high_usd_bn": edges[1:],
-                                  "share_of_draws": counts / counts.sum()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "design": name,
+                    "bin_low_usd_bn": edges[:-1],
+                    "bin_high_usd_bn": edges[1:],
+                    "share_of_draws": counts / counts.sum(),
+                }
+            )
+        )
     axes[0].set_ylabel("Share of draws")
     data = pd.concat(rows, ignore_index=True)
     return described(fig, monte_carlo_histogram_description(data)), data
@@ -178,13 +242,18 @@ def monte_carlo_histogram(simulations: dict[str, MonteCarlo], benchmarks: dict[s
 
 def burden_chart_description(data: pd.DataFrame) -> str:
     """Per design, the range of the United States' share of the cost across the keys."""
+
     def clause(design: str, part: pd.DataFrame) -> str:
         low, high = part.loc[part["share"].idxmin()], part.loc[part["share"].idxmax()]
-        return (f"in the {design} design from {display.number(100 * low['share'])} % ({low['key']}) to "
-                f"{display.number(100 * high['share'])} % ({high['key']})")
+        return (
+            f"in the {design} design from {display.number(100 * low['share'])} % ({low['key']}) to "
+            f"{display.number(100 * high['share'])} % ({high['key']})"
+        )
 
-    return (f"Bars: the {PARTNERS[0]}' share of the cost across the keys runs "
-            f"{_per_design(data[data['country'] == PARTNERS[0]], clause)}.")
+    return (
+        f"Bars: the {PARTNERS[0]}' share of the cost across the keys runs "
+        f"{_per_design(data[data['country'] == PARTNERS[0]], clause)}."
+    )
 
 
 def burden_chart(burden: dict[str, pd.DataFrame]) -> tuple[plt.Figure, pd.DataFrame]:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .. import data_dictionary, official_datasets
+from ..sources import data_dictionary, official_datasets
 from . import appendix, findings, gallery, references, summary, typeset
-from .model import Chapter, chapter_anchor, chapter_from_json
 from .compare import write_comparison
+from .model import Chapter, chapter_anchor, chapter_from_json
 from .page import write_page
 
 __all__ = ["write_report", "write_comparison", "chapter_from_json", "typeset"]
@@ -39,13 +39,23 @@ def cited(chapter: Chapter, bibliography: list[references.Reference]) -> Chapter
         return references.cite_in_text(fragment, bibliography, notebook)
 
     return dataclasses.replace(
-        chapter, html=references.cite_figure_sources(linked(chapter.html), bibliography),
+        chapter,
+        html=references.cite_figure_sources(linked(chapter.html), bibliography),
         appendix=references.cite_figure_sources(linked(chapter.appendix), bibliography),
-        caveats=[dataclasses.replace(caveat, html=linked(caveat.html)) for caveat in chapter.caveats])
+        caveats=[dataclasses.replace(caveat, html=linked(caveat.html)) for caveat in chapter.caveats],
+    )
 
 
-def write_report(executed: list[Path], root: Path, figures: Path, scenario: str, manifest: dict,
-                 destination: Path, figures_href: str, rendered: list[tuple[Chapter, str]] | None = None) -> Path:
+def write_report(
+    executed: list[Path],
+    root: Path,
+    figures: Path,
+    scenario: str,
+    manifest: dict,
+    destination: Path,
+    figures_href: str,
+    rendered: list[tuple[Chapter, str]] | None = None,
+) -> Path:
     """The report of one built scenario, from its executed chapters, results, figures and manifest.
 
     `rendered`: the chapters already rendered (by the build's workers, see `chapters.render_chapter`), in order.
@@ -73,20 +83,35 @@ def write_report(executed: list[Path], root: Path, figures: Path, scenario: str,
     gallery_groups: dict[str | None, list[gallery.Figure]] = {}
     for figure in figure_list:
         gallery_groups.setdefault(chapter_of_figure(figure.name, anchors), []).append(figure)
-    shown_at = {figure.name: figure.anchor for figure in figure_list  # where the report shows each figure
-                if any(f'id="{figure.anchor}"' in chapter.html + chapter.appendix for chapter in chapters)}
-    in_text = {figure.name: shown_at[name] for figure in figure_list  # a single-column version: its figure's place
-               if (name := figure.name.removesuffix(findings.SINGLE_SUFFIX)) in shown_at}
+    shown_at = {
+        figure.name: figure.anchor
+        for figure in figure_list  # where the report shows each figure
+        if any(f'id="{figure.anchor}"' in chapter.html + chapter.appendix for chapter in chapters)
+    }
+    in_text = {
+        figure.name: shown_at[name]
+        for figure in figure_list  # a single-column version: its figure's place
+        if (name := figure.name.removesuffix(findings.SINGLE_SUFFIX)) in shown_at
+    }
 
     return write_page(
-        "report.html.j2", destination,
-        scenario=scenario, manifest=manifest, built_at=appendix.built_at(manifest),
-        chapters=chapters, chapter_by_stem=titles, chapter_by_anchor={c.anchor: c for c in chapters},
+        "report.html.j2",
+        destination,
+        scenario=scenario,
+        manifest=manifest,
+        built_at=appendix.built_at(manifest),
+        chapters=chapters,
+        chapter_by_stem=titles,
+        chapter_by_anchor={c.anchor: c for c in chapters},
         code_css=Markup(code_css),
         summary_groups=summary_groups,
-        gallery_groups=gallery_groups, thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
-        in_text=in_text, figures_href=figures_href,
-        findings=[f for f in found if f.in_summary], boxes=findings.by_chapter(found), sections=sections,
+        gallery_groups=gallery_groups,
+        thumbnails={f.name: gallery.thumbnail(f.png) for f in figure_list},
+        in_text=in_text,
+        figures_href=figures_href,
+        findings=[f for f in found if f.in_summary],
+        boxes=findings.by_chapter(found),
+        sections=sections,
         opening={c.stem: findings.split_after_title(c.html) for c in chapters},
         key_figures=findings.key_figure_views(found, figure_list),
         bibliography=bibliography,

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from ..official_datasets import Dataset
-from ..parameters import BUILD_PARAMETERS
+from ..chapter.parameters import BUILD_PARAMETERS
+from ..sources.official_datasets import Dataset
 
-REGISTRY_FIELDS = (("publisher", "Publisher"), ("licence", "Licence"), ("citation", "Citation"),
-                   ("version", "Version"), ("note", "Note"))
+REGISTRY_FIELDS = (
+    ("publisher", "Publisher"),
+    ("licence", "Licence"),
+    ("citation", "Citation"),
+    ("version", "Version"),
+    ("note", "Note"),
+)
 LINK_FIELDS = (("url", "Official address"), ("landing_page", "Landing page"))
 
 
@@ -37,8 +42,9 @@ def sources(registry: dict[str, Dataset]) -> list[Source]:
         if meta.get("doi"):
             doi = str(meta["doi"])
             links.append(("DOI", doi, web_link(f"https://doi.org/{doi}")))
-        found.append(Source(name, str(meta["title"]), fields, links,
-                            [(file.path, file.sha256) for file in dataset.files]))
+        found.append(
+            Source(name, str(meta["title"]), fields, links, [(file.path, file.sha256) for file in dataset.files])
+        )
     return found
 
 

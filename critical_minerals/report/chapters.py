@@ -21,7 +21,7 @@ from mistune.util import striptags
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
-from ..errors import InputError
+from ..core.errors import InputError
 from . import plumbing
 from .model import Caveat, Chapter, Heading, chapter_anchor, run_in_anchor, slug
 
@@ -74,7 +74,7 @@ def followable(url: str) -> bool:
     if plain.startswith("#"):
         return True
     scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", plain)
-    return bool(scheme) and scheme.group(1).lower() in LINK_SCHEMES and plain[len(scheme.group(0)):].startswith("//")
+    return bool(scheme) and scheme.group(1).lower() in LINK_SCHEMES and plain[len(scheme.group(0)) :].startswith("//")
 
 
 class _HeadingRenderer(IPythonRenderer):
@@ -115,16 +115,27 @@ class ChapterExporter(HTMLExporter):
     """HTMLExporter with the report's chapter template; set `anchors` before converting each notebook."""
 
     def __init__(self, **options):
-        super().__init__(template_name="chapter", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
-                         exclude_input_prompt=True, exclude_output_prompt=True, **options)
+        super().__init__(
+            template_name="chapter",
+            extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            **options,
+        )
         self.anchors = Anchors("chapter", set())
 
     def _markdown(self, context, source: str, escape: bool) -> str:
         cell = context.get("cell", {})
         path = context.get("resources", {}).get("metadata", {}).get("path", "")
         # images the authors' markdown links to are embedded; in escaped output there is no HTML to look into
-        renderer = _HeadingRenderer(self.anchors, escape=escape, attachments=cell.get("attachments", {}),
-                                    embed_images=not escape, path=path, exclude_anchor_links=True)
+        renderer = _HeadingRenderer(
+            self.anchors,
+            escape=escape,
+            attachments=cell.get("attachments", {}),
+            embed_images=not escape,
+            path=path,
+            exclude_anchor_links=True,
+        )
         return MarkdownWithMath(renderer=renderer).render(source)
 
     @pass_context
@@ -167,8 +178,13 @@ def quoted(cell: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
     return quote if quote.outputs else None
 
 
-def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | None = None,
-                   taken: set[str] | None = None, stem: str | None = None) -> tuple[Chapter, str]:
+def render_chapter(
+    path: Path,
+    position: int = 1,
+    exporter: ChapterExporter | None = None,
+    taken: set[str] | None = None,
+    stem: str | None = None,
+) -> tuple[Chapter, str]:
     """One executed chapter's HTML and headings, and the CSS its highlighted code needs. The build renders each
     chapter in its worker as soon as it has run (anchors carry the chapter's prefix, so they stay unique).
 
@@ -202,8 +218,11 @@ def render_chapter(path: Path, position: int = 1, exporter: ChapterExporter | No
         caveats.append(Caveat(fragment, f"cell-{cell['id']}"))
 
     if not headings or headings[0].level != 1:
-        raise InputError("a chapter starts with its title as a level-1 heading", file=path,
-                         fix="make the first markdown cell begin with '# Chapter N — title'")
+        raise InputError(
+            "a chapter starts with its title as a level-1 heading",
+            file=path,
+            fix="make the first markdown cell begin with '# Chapter N — title'",
+        )
     return Chapter(stem, headings[0].anchor, headings[0].title, headings, body, caveats, appendix), css
 
 

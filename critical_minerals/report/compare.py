@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
-from ..parameters import BUILD_PARAMETERS, load_spec
+from ..chapter.parameters import BUILD_PARAMETERS, load_spec
+from ..core.png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
 from . import appendix, compare_figures, gallery, summary
 from .model import chapter_anchor, run_in_anchor
 from .page import write_page
@@ -38,6 +38,7 @@ class Cell:
 @dataclass(frozen=True)
 class Row:
     """One line of a side-by-side table: a label and one cell per scenario (None where a scenario lacks it)."""
+
     group: str  # the chapter it belongs to
     label: str
     cells: list[Cell | None]
@@ -56,8 +57,9 @@ def parameter_rows(manifests: list[dict]) -> list[Row]:
     rows = []
     for (notebook, name), parameters in keyed.items():
         texts = [appendix.shown_value(p["value"]) if p else None for p in parameters]
-        rows.append(Row(notebook, name, [Cell(text) if text is not None else None for text in texts],
-                        len(set(texts)) > 1))
+        rows.append(
+            Row(notebook, name, [Cell(text) if text is not None else None for text in texts], len(set(texts)) > 1)
+        )
     return rows
 
 
@@ -77,7 +79,8 @@ def differences_by_aspect(manifests: list[dict]) -> list[dict[str, list[str]]]:
             if base.get(key) != value:
                 aspect = aspects.get(key, "other")
                 changed.setdefault(aspect, []).append(
-                    f"{key} {vintage(base.get(key), aspect)} → {vintage(value, aspect)}")
+                    f"{key} {vintage(base.get(key), aspect)} → {vintage(value, aspect)}"
+                )
         found.append(changed)
     return found
 
@@ -85,14 +88,17 @@ def differences_by_aspect(manifests: list[dict]) -> list[dict[str, list[str]]]:
 def what_differs(manifests: list[dict], names: list[str]) -> list[str]:
     """One line per scenario: what it sets differently from the first (the baseline), said plainly as a change of
     law, of data vintage or of both, so a change of law is never read into what a change of data did."""
-    return [f"{names[0]}: the baseline"] + [f"{name}: {in_words(changed, names[0])}" for name, changed
-                                             in zip(names[1:], differences_by_aspect(manifests))]
+    return [f"{names[0]}: the baseline"] + [
+        f"{name}: {in_words(changed, names[0])}" for name, changed in zip(names[1:], differences_by_aspect(manifests))
+    ]
 
 
 def caption_notes(manifests: list[dict], names: list[str]) -> list[str]:
     """Per scenario, the parameters that make its figures differ from the baseline's, for their captions."""
-    return [""] + [f"{name}: {'; '.join(item for items in changed.values() for item in items)}" if changed else ""
-                   for name, changed in zip(names[1:], differences_by_aspect(manifests))]
+    return [""] + [
+        f"{name}: {'; '.join(item for items in changed.values() for item in items)}" if changed else ""
+        for name, changed in zip(names[1:], differences_by_aspect(manifests))
+    ]
 
 
 def vintage(value: object, aspect: str) -> str:
@@ -110,11 +116,14 @@ def in_words(changed: dict[str, list[str]], baseline: str) -> str:
         return f"the same parameters as {baseline}"
     if set(changed) == {"other"}:
         return "; ".join(changed["other"])
-    listed = "; ".join(f"{ASPECT_WORDS[aspect]}: {', '.join(changed[aspect])}"
-                       for aspect in ASPECT_WORDS if aspect in changed)
+    listed = "; ".join(
+        f"{ASPECT_WORDS[aspect]}: {', '.join(changed[aspect])}" for aspect in ASPECT_WORDS if aspect in changed
+    )
     if "law" in changed and "data" in changed:
-        return (f"both the law and the data vintage differ, so its differences mix the two ({listed}); compare "
-                f"scenarios on the same data to see what the law changes")
+        return (
+            f"both the law and the data vintage differ, so its differences mix the two ({listed}); compare "
+            f"scenarios on the same data to see what the law changes"
+        )
     kinds = " and ".join(ASPECT_WORDS[aspect] for aspect in ASPECT_WORDS if aspect in changed)
     same = "on the same data" if "law" in changed else "under the same law"
     return f"differs in {kinds}, {same} ({listed})"
@@ -129,7 +138,8 @@ def identity_differences(manifests: list[dict], position: int) -> dict[str, list
         if row["name"] in identity and row["name"] in base and row["value"] != base[row["name"]]["value"]:
             found.setdefault(row["notebook"], []).append(
                 f"{row['name']} {appendix.shown_value(row['value'])} against "
-                f"{appendix.shown_value(base[row['name']]['value'])}")
+                f"{appendix.shown_value(base[row['name']]['value'])}"
+            )
     return found
 
 
@@ -174,14 +184,17 @@ def difference(current: summary.Statement, base: summary.Statement) -> str:
     return absolute
 
 
-def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dict] | None = None,
-                hrefs: list[str] | None = None) -> list[Row]:
+def result_rows(
+    per_scenario: list[list[summary.Statement]], manifests: list[dict] | None = None, hrefs: list[str] | None = None
+) -> list[Row]:
     keyed: dict[tuple[str, str], list[summary.Statement | None]] = {}
     for position, statements in enumerate(per_scenario):
         for statement in statements:
             keyed.setdefault((statement.chapter, statement.key), [None] * len(per_scenario))[position] = statement
-    others = [identity_differences(manifests, position) if manifests and position else {}
-              for position in range(len(per_scenario))]
+    others = [
+        identity_differences(manifests, position) if manifests and position else {}
+        for position in range(len(per_scenario))
+    ]
     rows = []
     for (chapter, _), found in keyed.items():
         label = next(s for s in found if s is not None).label
@@ -197,8 +210,15 @@ def result_rows(per_scenario: list[list[summary.Statement]], manifests: list[dic
             flag = "; ".join(filter(None, [f"not comparable: {'; '.join(unlike)}" if unlike else "", unusual]))
             anchor = explanation_anchor(statement) if unusual else chapter_anchor(chapter)
             href = f"{hrefs[position]}#{anchor}" if hrefs and anchor else ""
-            cells.append(Cell(f"{statement.value} {statement.unit}".strip(),
-                              statement.label if statement.label != label else "", change, flag, href))
+            cells.append(
+                Cell(
+                    f"{statement.value} {statement.unit}".strip(),
+                    statement.label if statement.label != label else "",
+                    change,
+                    flag,
+                    href,
+                )
+            )
         distinct = {cell.text if cell else None for cell in cells}
         rows.append(Row(chapter, label, cells, len(distinct) > 1))
     return rows
@@ -213,8 +233,9 @@ class FigureRow:
     axes: str  # the shared limits, or the ranges each image plots on its own axes
 
 
-def figure_rows(scenarios: list[dict], differing: list[str] | None = None,
-                titles: dict[str, str] | None = None) -> tuple[list[FigureRow], list[str]]:
+def figure_rows(
+    scenarios: list[dict], differing: list[str] | None = None, titles: dict[str, str] | None = None
+) -> tuple[list[FigureRow], list[str]]:
     """Figures whose plotted data differ between scenarios — drawn again on shared axes where the figure allows
     (compare_figures), else the published images, said to keep their own axes — and the names of the others."""
     by_name: dict[str, list[Path | None]] = {}
@@ -229,16 +250,20 @@ def figure_rows(scenarios: list[dict], differing: list[str] | None = None,
         if len({png.read_bytes() if png else None for png in pngs}) == 1:
             unchanged.append(name)
             continue
-        captions = [caption(gallery.read_caption(png.with_suffix(".txt"))[0], differing[position]) if png else ""
-                    for position, png in enumerate(pngs)]
+        captions = [
+            caption(gallery.read_caption(png.with_suffix(".txt"))[0], differing[position]) if png else ""
+            for position, png in enumerate(pngs)
+        ]
         redrawn = compare_figures.redraw(name, [png.with_suffix(".csv") if png else None for png in pngs])
         if redrawn:
             spec = compare_figures.spec_for(name)
             panels = [(item.png, text) if item else None for item, text in zip(redrawn, captions)]
             axes = compare_figures.limits_text(next(item for item in redrawn if item), spec)
         else:
-            panels = [(gallery.thumbnail(png, COMPARE_THUMBNAIL_PX), text) if png else None
-                     for png, text in zip(pngs, captions)]
+            panels = [
+                (gallery.thumbnail(png, COMPARE_THUMBNAIL_PX), text) if png else None
+                for png, text in zip(pngs, captions)
+            ]
             axes = " · ".join(range_notes(pngs, names))
         changed.append(FigureRow(name, (titles or {}).get(name, name), panels, bool(redrawn), axes))
     order = {name: position for position, name in enumerate(titles or {})}  # as the report numbers them
@@ -260,12 +285,17 @@ def report_titles(report: Path) -> tuple[dict[str, str], dict[str, str]]:
     except OSError:
         return {}, {}
     plain = lambda text: html.unescape(re.sub(r"<[^>]+>", "", text)).strip()  # noqa: E731
-    chapters = {anchor: plain(title) for anchor, title in
-                re.findall(r'<h1 id="(ch[0-9a-z]+)">(.*?)</h1>', page, flags=re.DOTALL)}
+    chapters = {
+        anchor: plain(title)
+        for anchor, title in re.findall(r'<h1 id="(ch[0-9a-z]+)">(.*?)</h1>', page, flags=re.DOTALL)
+    }
     figures = {}
-    for name, label, text in re.findall(r'<figure class="report-figure" id="figure-([^"]+)">.*?<figcaption>'
-                                        r'<strong>(.*?)</strong>(.*?)<span class="figure-source">', page,
-                                        flags=re.DOTALL):
+    for name, label, text in re.findall(
+        r'<figure class="report-figure" id="figure-([^"]+)">.*?<figcaption>'
+        r'<strong>(.*?)</strong>(.*?)<span class="figure-source">',
+        page,
+        flags=re.DOTALL,
+    ):
         figures.setdefault(html.unescape(name), f"{plain(label)} {plain(text)}")
     return chapters, figures
 
@@ -283,8 +313,11 @@ def numeric_ranges(path: Path) -> dict[str, tuple[float, float]]:
                         columns[name] = [math.nan]  # a text column: not a scale
     except OSError:
         return {}
-    return {name: (min(values), max(values)) for name, values in columns.items()
-            if values and all(math.isfinite(value) for value in values)}
+    return {
+        name: (min(values), max(values))
+        for name, values in columns.items()
+        if values and all(math.isfinite(value) for value in values)
+    }
 
 
 def range_notes(pngs: list[Path | None], names: list[str]) -> list[str]:
@@ -296,8 +329,10 @@ def range_notes(pngs: list[Path | None], names: list[str]) -> list[str]:
     for column in common:
         spans = [found[column] for found in ranges]
         if len(set(spans)) > 1:
-            notes.append(f"{column}: " + "; ".join(f"{name} {low:,.4g} to {high:,.4g}"
-                                                   for name, (low, high) in zip(names, spans)))
+            notes.append(
+                f"{column}: "
+                + "; ".join(f"{name} {low:,.4g} to {high:,.4g}" for name, (low, high) in zip(names, spans))
+            )
     return notes[:RANGES_SHOWN]
 
 
@@ -322,11 +357,21 @@ def write_comparison(scenarios: list[dict], destination: Path) -> Path:
     stems |= {statement.chapter for found in statements for statement in found}
     group_titles = {stem: chapter_titles.get(chapter_anchor(stem) or "", stem) for stem in stems}
     return write_page(
-        "compare.html.j2", destination,
-        scenarios=[{**scenario, "built_at": appendix.built_at(scenario["manifest"]),
-                    "build_id": (scenario["manifest"].get("report_key") or "")[:12]} for scenario in scenarios],
-        what_differs=differs, parameters=parameter_rows(manifests),
+        "compare.html.j2",
+        destination,
+        scenarios=[
+            {
+                **scenario,
+                "built_at": appendix.built_at(scenario["manifest"]),
+                "build_id": (scenario["manifest"].get("report_key") or "")[:12],
+            }
+            for scenario in scenarios
+        ],
+        what_differs=differs,
+        parameters=parameter_rows(manifests),
         results=result_rows(statements, manifests, [scenario["report_href"] for scenario in scenarios]),
-        changed_figures=changed, unchanged_figures=[short_title(figure_titles.get(name, name)) for name in unchanged],
-        group_titles=group_titles, own_axes_reason=compare_figures.WHY_NOT,
+        changed_figures=changed,
+        unchanged_figures=[short_title(figure_titles.get(name, name)) for name in unchanged],
+        group_titles=group_titles,
+        own_axes_reason=compare_figures.WHY_NOT,
     )

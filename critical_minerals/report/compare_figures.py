@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
 
-from .. import display
+from ..core import display
 from ..figures import OKABE_ITO, SINGLE_COLUMN_IN, STYLE_FILE
 
 PALETTE = list(OKABE_ITO.values())
@@ -35,6 +35,7 @@ class Shared:
     """How to draw one figure's plotted data again. kind: `bars` (horizontal, from 0), `stacked` (horizontal bars
     stacked by `series`), `lines` (x against y per series), `points` (x against y per series), `steps` (a histogram
     from bin edges), `box` (low–high whisker, box_low–box_high box, a mid line and a mean marker)."""
+
     kind: str
     label: tuple[str, ...] = ()  # category columns (joined) on the category axis of bars, stacked and box
     values: tuple[str, ...] = ()  # bars: one bar per column; lines and points: (x, y); steps: (low, high, height)
@@ -53,32 +54,49 @@ SHARED = {
     "02_headroom": Shared("bars", label=("label", "partner"), values=("share_pct_production", "share_pct_reserves")),
     "02_trend": Shared("lines", values=("year", "club_pct"), series="label"),
     "02b_reliance_by_leader": Shared("bars", label=("label",), values=("nir_pct",)),
-    "02b_shock_cover": Shared("bars", label=("label",),
-                              values=("exposed_low_pct", "exposed_high_pct", "cover_low_pct", "cover_high_pct")),
+    "02b_shock_cover": Shared(
+        "bars", label=("label",), values=("exposed_low_pct", "exposed_high_pct", "cover_low_pct", "cover_high_pct")
+    ),
     "02b_stages": Shared("bars", label=("chain", "step"), values=("top3_pct", "china_pct", "partners_pct")),
     "03_acquisition_by_mineral": Shared("bars", label=("mineral",), values=("cost_usd_bn",), panel="design"),
     "03_burden_sharing": Shared("stacked", label=("key",), values=("cost_usd_bn",), series="country", panel="design"),
-    "03_calibration": Shared("bars", label=("design and quantity basis",),
-                             values=("design's own cover", "defence benchmark", "market benchmark")),
-    "03_monte_carlo": Shared("steps", values=("bin_low_usd_bn", "bin_high_usd_bn", "share_of_draws"),
-                             panel="design"),
-    "03_tornado": Shared("box", label=("driver",), box=("npc_at_low", "", "central_usd", "", "npc_at_high", ""),
-                         panel="design", axis="Net present cost, USD, low to high setting; line: central"),
-    "04_bankability": Shared("lines", values=("strike", "p_npv_negative"), series="instrument",
-                             axis="P(project NPV < 0)"),
-    "04_fiscal_cost": Shared("box", label=("instrument",), box=("p5", "p25", "p50", "p75", "p95", "mean"),
-                             axis="Government cost, NPV, USD: P5–P95, P25–P75, median, mean"),
-    "04_payment_timeline": Shared("lines", values=("year", "expected_payment"), series="instrument",
-                                  axis="Expected payment to the project, USD"),
+    "03_calibration": Shared(
+        "bars",
+        label=("design and quantity basis",),
+        values=("design's own cover", "defence benchmark", "market benchmark"),
+    ),
+    "03_monte_carlo": Shared("steps", values=("bin_low_usd_bn", "bin_high_usd_bn", "share_of_draws"), panel="design"),
+    "03_tornado": Shared(
+        "box",
+        label=("driver",),
+        box=("npc_at_low", "", "central_usd", "", "npc_at_high", ""),
+        panel="design",
+        axis="Net present cost, USD, low to high setting; line: central",
+    ),
+    "04_bankability": Shared(
+        "lines", values=("strike", "p_npv_negative"), series="instrument", axis="P(project NPV < 0)"
+    ),
+    "04_fiscal_cost": Shared(
+        "box",
+        label=("instrument",),
+        box=("p5", "p25", "p50", "p75", "p95", "mean"),
+        axis="Government cost, NPV, USD: P5–P95, P25–P75, median, mean",
+    ),
+    "04_payment_timeline": Shared(
+        "lines", values=("year", "expected_payment"), series="instrument", axis="Expected payment to the project, USD"
+    ),
     "04_price_fan": Shared("lines", values=("date", "price"), series="series", panel="model", dates=True),
     "04_subsidies": Shared("bars", label=("archetype", "regime"), values=("share_of_levelized_cost",)),
-    "04_tariff": Shared("lines", values=("pass_through", "fiscal_npv_mean"), series="basis",
-                        axis="Expected fiscal cost, USD"),
+    "04_tariff": Shared(
+        "lines", values=("pass_through", "fiscal_npv_mean"), series="basis", axis="Expected fiscal cost, USD"
+    ),
 }
 # Not in SHARED: 01_price_coverage (months as text), 02_similarity (a heatmap), 05_ndpr_floor (two panels of different
 # quantities in one table), 05_stockpile_benchmarks (a log scale).
-WHY_NOT = ("its data are not drawn on a value axis the comparison can share: a heatmap, dates as text, a log scale or "
-           "panels of different quantities")
+WHY_NOT = (
+    "its data are not drawn on a value axis the comparison can share: a heatmap, dates as text, a log scale or "
+    "panels of different quantities"
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +117,7 @@ def columns_needed(spec: Shared) -> set[str]:
 
 def readable(frames: list[pd.DataFrame | None], spec: Shared) -> bool:
     """Every scenario's CSV has the columns the drawing needs (an older build's may not)."""
-    return all(frame is not None and columns_needed(spec) <= set(frame.columns) and not frame.empty
-               for frame in frames)
+    return all(frame is not None and columns_needed(spec) <= set(frame.columns) and not frame.empty for frame in frames)
 
 
 def read(path: Path) -> pd.DataFrame | None:
@@ -186,16 +203,18 @@ def panels(frame: pd.DataFrame, spec: Shared, names: list[str]) -> list[tuple[st
     return [(name, frame[frame[spec.panel].astype(str) == name]) for name in names]
 
 
-def draw(frame: pd.DataFrame, spec: Shared, x: tuple | None, y: tuple | None, panel_names: list[str],
-         series_names: list[str]) -> tuple[plt.Figure, list[plt.Axes]]:
+def draw(
+    frame: pd.DataFrame, spec: Shared, x: tuple | None, y: tuple | None, panel_names: list[str], series_names: list[str]
+) -> tuple[plt.Figure, list[plt.Axes]]:
     """One scenario's version, with the given limits on its value axes; the same panels, series and colours in
     every scenario (`panel_names`, `series_names` are those of all scenarios)."""
     parts = panels(frame, spec, panel_names)
     rows = max((part[list(spec.label)].drop_duplicates().shape[0] if spec.label else 0) for _, part in parts)
     bars = max(1, len(spec.values)) if spec.kind == "bars" else 1
     per_panel = max(1.6, BAR_HEIGHT_IN * rows * bars + 0.6) if spec.label else 2.2
-    fig, axes = plt.subplots(len(parts), 1, figsize=(SINGLE_COLUMN_IN[0], per_panel * len(parts) + 0.5),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        len(parts), 1, figsize=(SINGLE_COLUMN_IN[0], per_panel * len(parts) + 0.5), squeeze=False, layout="constrained"
+    )
     axes = list(axes[:, 0])
     colours = {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(series_names or spec.values)}
     for ax, (title, part) in zip(axes, parts):
@@ -213,8 +232,11 @@ def draw(frame: pd.DataFrame, spec: Shared, x: tuple | None, y: tuple | None, pa
                 continue
             factor, word = scale_of(limits)
             axis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-            axis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-                lambda v, _, columns=columns, factor=factor: tick_text(v, columns, factor)))
+            axis.set_major_formatter(
+                matplotlib.ticker.FuncFormatter(
+                    lambda v, _, columns=columns, factor=factor: tick_text(v, columns, factor)
+                )
+            )
             if spec.axis and axis is (ax.yaxis if y_columns else ax.xaxis):  # the axis of the plotted values
                 axis.set_label_text(spec.axis)
             if word:
@@ -262,8 +284,11 @@ def draw_panel(ax: plt.Axes, part: pd.DataFrame, spec: Shared, colours: dict[str
     elif kind == "stacked":
         column = spec.values[0] if spec.series else None
         left = pd.Series(0.0, index=range(len(labels)))
-        layers = ([(str(name), group, column) for name, group in part.groupby(spec.series, sort=False)]
-                  if spec.series else [(c, part, c) for c in spec.values])
+        layers = (
+            [(str(name), group, column) for name, group in part.groupby(spec.series, sort=False)]
+            if spec.series
+            else [(c, part, c) for c in spec.values]
+        )
         for name, group, value in layers:
             amounts = pd.Series(numbers(group, value).to_numpy(), index=label_of(group, spec.label).map(position))
             amounts = amounts.groupby(level=0).sum().reindex(left.index, fill_value=0.0)
@@ -274,8 +299,13 @@ def draw_panel(ax: plt.Axes, part: pd.DataFrame, spec: Shared, colours: dict[str
         height = 0.8 / len(spec.values)
         for k, column in enumerate(spec.values):
             offset = (k - (len(spec.values) - 1) / 2) * height
-            ax.barh(where + offset, numbers(part, column), height=height, color=colours.get(column, PALETTE[k]),
-                    label=display.header(column))
+            ax.barh(
+                where + offset,
+                numbers(part, column),
+                height=height,
+                color=colours.get(column, PALETTE[k]),
+                label=display.header(column),
+            )
         ax.set_xlabel(display.header(spec.values[0]) if len(spec.values) == 1 else "Value")
     ax.set_yticks(range(len(labels)), labels, fontsize=6)
     ax.invert_yaxis()
@@ -285,8 +315,11 @@ def drawn(fig: plt.Figure, axes: list[plt.Axes]) -> Drawn:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
-    return Drawn("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
-                 tuple(axes[0].get_xlim()), tuple(axes[0].get_ylim()))
+    return Drawn(
+        "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+        tuple(axes[0].get_xlim()),
+        tuple(axes[0].get_ylim()),
+    )
 
 
 def redraw(name: str, csvs: list[Path | None]) -> list[Drawn | None] | None:
@@ -303,8 +336,10 @@ def redraw(name: str, csvs: list[Path | None]) -> list[Drawn | None] | None:
         return None
     series_names = list(dict.fromkeys(str(v) for f in present for v in f[spec.series])) if spec.series else []
     with plt.style.context(STYLE_FILE):
-        return [drawn(*draw(frame, spec, x, y, panel_names, series_names)) if frame is not None else None
-                for frame in frames]
+        return [
+            drawn(*draw(frame, spec, x, y, panel_names, series_names)) if frame is not None else None
+            for frame in frames
+        ]
 
 
 def limits_text(item: Drawn, spec: Shared) -> str:
@@ -319,6 +354,8 @@ def limits_text(item: Drawn, spec: Shared) -> str:
             parts.append(f"{where} {low:%Y-%m} to {high:%Y-%m}")
             continue
         factor, word = scale_of(limits)
-        parts.append(f"{where} {tick_text(limits[0], columns, factor)} to {tick_text(limits[1], columns, factor)}"
-                     + (f" {word}" if word else ""))
+        parts.append(
+            f"{where} {tick_text(limits[0], columns, factor)} to {tick_text(limits[1], columns, factor)}"
+            + (f" {word}" if word else "")
+        )
     return "; ".join(parts)

@@ -26,16 +26,29 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..handwritten_tables import read_data_table
-from ..errors import InputError
-from ..png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..core import paths
+from ..core.errors import InputError
+from ..core.png_copies import SINGLE_COLUMN_SUFFIX as SINGLE_SUFFIX
+from ..sources.handwritten_tables import read_data_table
 from .model import chapter_anchor
 from .summary import MissingKey, lookup, placeholders
 
 FINDINGS_FILE = paths.DATA_DIR / "report_findings.csv"
-COLUMNS = ["id", "chapter", "place", "section", "figure", "rule", "a", "b", "tolerance", "words", "text",
-           "implication", "note"]
+COLUMNS = [
+    "id",
+    "chapter",
+    "place",
+    "section",
+    "figure",
+    "rule",
+    "a",
+    "b",
+    "tolerance",
+    "words",
+    "text",
+    "implication",
+    "note",
+]
 PLACES = ("summary", "chapter", "both")
 MISSING = "–"
 SUMMARY_FINDINGS = (5, 8)  # how many findings the executive summary holds
@@ -128,13 +141,25 @@ class _Row:
             try:
                 return format_value(value, spec)
             except (ValueError, TypeError) as err:
-                raise self.error(f"format does not apply to {value!r} ({err})", field, spec,
-                                 "use a number format such as ',.1f', '.0%' or '.1f/1e9', 'list' or 'count'") from None
+                raise self.error(
+                    f"format does not apply to {value!r} ({err})",
+                    field,
+                    spec,
+                    "use a number format such as ',.1f', '.0%' or '.1f/1e9', 'list' or 'count'",
+                ) from None
 
-        return placeholders(template, results, {"words": words}, formatted,
-                            lambda placeholder: self.error("placeholder names no value of the results file", field,
-                                                           placeholder,
-                                                           f"use a key of results/{self.row['chapter']}.json"))
+        return placeholders(
+            template,
+            results,
+            {"words": words},
+            formatted,
+            lambda placeholder: self.error(
+                "placeholder names no value of the results file",
+                field,
+                placeholder,
+                f"use a key of results/{self.row['chapter']}.json",
+            ),
+        )
 
     def operand(self, field: str, results: dict):
         """A rule's input: a number written in the row, or a value of the results file."""
@@ -149,8 +174,12 @@ class _Row:
         try:
             return lookup(results, key)
         except MissingKey:
-            raise self.error("no such value in the results file", field, key,
-                             f"name a key of results/{self.row['chapter']}.json or write a number") from None
+            raise self.error(
+                "no such value in the results file",
+                field,
+                key,
+                f"name a key of results/{self.row['chapter']}.json or write a number",
+            ) from None
 
 
 def read_spec(path: Path | None = None) -> list[dict]:
@@ -170,19 +199,32 @@ def read_spec(path: Path | None = None) -> list[dict]:
             raise checked.error("unknown rule", "rule", row["rule"], f"write one of {', '.join(RULES)}")
         outcomes = RULES[row["rule"]][1]
         if len(row["words"].split("|")) != outcomes + 1:
-            raise checked.error(f"the rule '{row['rule']}' needs {outcomes} alternatives and one for 'cannot tell'",
-                                "words", row["words"], f"write {outcomes + 1} alternatives separated by '|'")
+            raise checked.error(
+                f"the rule '{row['rule']}' needs {outcomes} alternatives and one for 'cannot tell'",
+                "words",
+                row["words"],
+                f"write {outcomes + 1} alternatives separated by '|'",
+            )
         if len(row["implication"].split("|")) not in (1, outcomes + 1):
-            raise checked.error("one implication, or one per alternative of the words", "implication",
-                                row["implication"], f"write 1 or {outcomes + 1} texts separated by '|'")
+            raise checked.error(
+                "one implication, or one per alternative of the words",
+                "implication",
+                row["implication"],
+                f"write 1 or {outcomes + 1} texts separated by '|'",
+            )
         try:
             row["tolerance"] = float(row["tolerance"]) if row["tolerance"].strip() else 0.0
         except ValueError:
-            raise checked.error("not a number", "tolerance", row["tolerance"], "write a number, or leave it blank") \
-                from None
+            raise checked.error(
+                "not a number", "tolerance", row["tolerance"], "write a number, or leave it blank"
+            ) from None
         if not row["section"].strip():
-            raise checked.error("a finding links to its evidence", "section", "",
-                                "write the anchor of the section that holds it, e.g. ch02-3-concentration-and-china")
+            raise checked.error(
+                "a finding links to its evidence",
+                "section",
+                "",
+                "write the anchor of the section that holds it, e.g. ch02-3-concentration-and-china",
+            )
     return rows
 
 
@@ -197,8 +239,16 @@ def finding(row: dict, results: dict, path: Path) -> Finding:
     text = checked.fill(row["text"], results, "text", words)
     implications = row["implication"].split("|")
     implication = checked.fill(implications[pick if len(implications) > 1 else 0], results, "implication", words)
-    return Finding(row["id"], row["chapter"], row["place"], row["section"].strip(), row["figure"].strip(), outcome,
-                   text.strip(), implication.strip())
+    return Finding(
+        row["id"],
+        row["chapter"],
+        row["place"],
+        row["section"].strip(),
+        row["figure"].strip(),
+        outcome,
+        text.strip(),
+        implication.strip(),
+    )
 
 
 def findings(all_results: dict[str, dict], path: Path | None = None) -> list[Finding]:
@@ -207,8 +257,9 @@ def findings(all_results: dict[str, dict], path: Path | None = None) -> list[Fin
     found = []
     for row in read_spec(path):
         if row["chapter"] not in all_results:
-            raise _Row(row, path).error("no results file for this chapter", "chapter", row["chapter"],
-                                        f"name one of {sorted(all_results)}")
+            raise _Row(row, path).error(
+                "no results file for this chapter", "chapter", row["chapter"], f"name one of {sorted(all_results)}"
+            )
         found.append(finding(row, all_results[row["chapter"]], path))
     return found
 
@@ -229,9 +280,13 @@ def sections_of(found: list[Finding], chapters: list, path: Path | None = None) 
     for item in found:
         if item.section not in titles:
             near = sorted(anchor for anchor in titles if anchor.startswith(f"{chapter_anchor(item.chapter)}-"))
-            raise InputError("the section this finding links to is not in the report", file=path or FINDINGS_FILE,
-                             field="section", value=f"{item.id}: {item.section}",
-                             fix=f"name one of the chapter's headings: {', '.join(near)}")
+            raise InputError(
+                "the section this finding links to is not in the report",
+                file=path or FINDINGS_FILE,
+                field="section",
+                value=f"{item.id}: {item.section}",
+                fix=f"name one of the chapter's headings: {', '.join(near)}",
+            )
     return titles
 
 
@@ -254,8 +309,6 @@ class KeyFigure:
     alt: str = ""  # its text alternative: the caption and what the data show
 
 
-
-
 def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
     """The summary's figures: for each summary finding that names one, the single-column version if published (else
     the figure itself), shown at screen resolution and linked to the figure in its chapter."""
@@ -267,17 +320,36 @@ def key_figure_views(found: list[Finding], published: list) -> list[KeyFigure]:
         if not item.figure:
             continue
         if item.figure not in by_name:
-            raise InputError("the summary names a figure this build did not publish", file=FINDINGS_FILE,
-                             field="figure", value=f"{item.id}: {item.figure}",
-                             fix=f"name one of {', '.join(sorted(by_name))}")
+            raise InputError(
+                "the summary names a figure this build did not publish",
+                file=FINDINGS_FILE,
+                field="figure",
+                value=f"{item.id}: {item.figure}",
+                fix=f"name one of {', '.join(sorted(by_name))}",
+            )
         figure = by_name.get(item.figure + SINGLE_SUFFIX, by_name[item.figure])
-        key_figures.append(KeyFigure(figure.name, by_name[item.figure].anchor, figure.caption, figure.source,
-                                     thumbnail(figure.png, width=KEY_FIGURE_PX), item.id, number, figure.alt))
+        key_figures.append(
+            KeyFigure(
+                figure.name,
+                by_name[item.figure].anchor,
+                figure.caption,
+                figure.source,
+                thumbnail(figure.png, width=KEY_FIGURE_PX),
+                item.id,
+                number,
+                figure.alt,
+            )
+        )
     return key_figures
 
 
 def key_figures(path: Path | None = None) -> list[str]:
     """The figures the executive summary shows, in order (the figure standard draws each in a single-column version
     too)."""
-    return list(dict.fromkeys(row["figure"].strip() for row in read_spec(path) if row["figure"].strip()
-                              and row["place"] in ("summary", "both")))
+    return list(
+        dict.fromkeys(
+            row["figure"].strip()
+            for row in read_spec(path)
+            if row["figure"].strip() and row["place"] in ("summary", "both")
+        )
+    )

@@ -14,16 +14,25 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..png_copies import reduced_png
+from ..core.errors import InputError
+from ..core.png_copies import reduced_png
 from . import thumbnails
-from ..errors import InputError
 
 THUMBNAIL_WIDTH_PX = 480  # shown at half that width: sharp on high-density screens
-FORMATS = {"png": ("PNG", "image at 300 dpi"), "svg": ("SVG", "vector image, text editable"),
-           "pdf": ("PDF", "vector image, TrueType fonts embedded"), "csv": ("CSV", "the plotted data"),
-           "txt": ("TXT", "caption, source and description")}
-MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "csv": "text/csv;charset=utf-8",
-               "txt": "text/plain;charset=utf-8"}
+FORMATS = {
+    "png": ("PNG", "image at 300 dpi"),
+    "svg": ("SVG", "vector image, text editable"),
+    "pdf": ("PDF", "vector image, TrueType fonts embedded"),
+    "csv": ("CSV", "the plotted data"),
+    "txt": ("TXT", "caption, source and description"),
+}
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv;charset=utf-8",
+    "txt": "text/plain;charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -61,13 +70,20 @@ def read_caption(path: Path) -> tuple[str, str, str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise InputError("figure has no caption file", file=path,
-                         fix="save figures with figures.save, which writes the caption and source") from None
+        raise InputError(
+            "figure has no caption file",
+            file=path,
+            fix="save figures with figures.save, which writes the caption and source",
+        ) from None
     if len(lines) < 2 or not lines[1].startswith("Source: "):
-        raise InputError("expected the caption, then a line 'Source: ...'", file=path,
-                         fix="save figures with figures.save, which writes the caption and source")
-    description = next((line.removeprefix("Description: ") for line in lines[2:]
-                        if line.startswith("Description: ")), "")
+        raise InputError(
+            "expected the caption, then a line 'Source: ...'",
+            file=path,
+            fix="save figures with figures.save, which writes the caption and source",
+        )
+    description = next(
+        (line.removeprefix("Description: ") for line in lines[2:] if line.startswith("Description: ")), ""
+    )
     return lines[0], lines[1].removeprefix("Source: "), description
 
 
@@ -81,8 +97,11 @@ def figures_in(folder: Path) -> list[Figure]:
     found = []
     for png in sorted(folder.glob("*.png")):
         caption, source, description = read_caption(png.with_suffix(".txt"))
-        downloads = [Download(*FORMATS[ext], embedded(path), path.name, path.stat().st_size / 1024)
-                     for ext in FORMATS if (path := png.with_suffix(f".{ext}")).is_file()]
+        downloads = [
+            Download(*FORMATS[ext], embedded(path), path.name, path.stat().st_size / 1024)
+            for ext in FORMATS
+            if (path := png.with_suffix(f".{ext}")).is_file()
+        ]
         found.append(Figure(png.stem, png, caption, source, description, downloads))
     return found
 

@@ -58,6 +58,11 @@ def chapter_to_json(chapter: Chapter, css: str) -> str:
 def chapter_from_json(text: str) -> tuple[Chapter, str]:
     data = json.loads(text)
     fields = data["chapter"]
-    chapter = Chapter(**{**fields, "headings": [Heading(**h) for h in fields["headings"]],
-                         "caveats": [Caveat(**c) for c in fields["caveats"]]})
+    chapter = Chapter(
+        **{
+            **fields,
+            "headings": [Heading(**h) for h in fields["headings"]],
+            "caveats": [Caveat(**c) for c in fields["caveats"]],
+        }
+    )
     return chapter, data["css"]

@@ -23,12 +23,21 @@ def environment() -> Environment:
 
     Only HTML this package made or nbconvert rendered from the chapters is passed as Markup.
     """
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(size=size_text, web_link=web_link, shown_value=shown_value)
-    env.globals.update(style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
-                       script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
-                       report_title=REPORT_TITLE, report_subtitle=REPORT_SUBTITLE)
+    env.globals.update(
+        style=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),
+        script=Markup((TEMPLATES / "report.js").read_text(encoding="utf-8")),
+        report_title=REPORT_TITLE,
+        report_subtitle=REPORT_SUBTITLE,
+    )
     return env
 
 

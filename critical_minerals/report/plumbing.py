@@ -19,7 +19,7 @@ import re
 
 import nbformat
 
-from ..display import ALL_COLUMNS
+from ..core.display import ALL_COLUMNS
 
 APPENDIX_TAG = "appendix"
 COLLAPSED_TAG = "collapsed"
@@ -59,8 +59,10 @@ def preview(html: str, rows: int = PREVIEW_ROWS) -> str | None:
     short = head + "".join(body[:rows]) + tail
     short = re.sub(r"<style\b.*?</style>\s*", "", short, flags=re.S)
     short = re.sub(r'(<table\b[^>]*?)\s+id="[^"]*"', r"\1", short)
-    return (f'<div class="table-preview">{short}</div>\n'
-            f'<details class="collapsed-block"><summary>Show all {len(body)} rows</summary>\n{html}\n</details>')
+    return (
+        f'<div class="table-preview">{short}</div>\n'
+        f'<details class="collapsed-block"><summary>Show all {len(body)} rows</summary>\n{html}\n</details>'
+    )
 
 
 def collapse(cell) -> None:
@@ -91,8 +93,9 @@ def pointer(moved: list, prefix: str, number: int):
     """The line a run of moved cells leaves in the chapter: links to each of them in the data appendix."""
     names = [(title(cell), cell["id"]) for cell in moved]
     links = [f"[{re.sub(r'[][]', '', name)}](#cell-{anchor})" for name, anchor in names if name]
-    line = (f"*Details of the data are in the [data appendix](#{appendix_anchor(prefix)})"
-            + (": " + "; ".join(links) + ".*" if links else ".*"))
+    line = f"*Details of the data are in the [data appendix](#{appendix_anchor(prefix)})" + (
+        ": " + "; ".join(links) + ".*" if links else ".*"
+    )
     cell = nbformat.v4.new_markdown_cell(line)
     cell["id"] = f"{prefix}-moved-{number}"
     cell.metadata["tags"] = ["appendix-pointer"]
@@ -112,14 +115,17 @@ def all_columns(cell, section: str) -> list:
             anchor = f"{cell['id']}-all-columns-{len(moved) // 2}"
             where = f" in “{section}”" if section else ""
             line = nbformat.v4.new_markdown_cell(
-                f"**{match.group(1)} of the table{where}** ([back to the chapter](#cell-{cell['id']})).")
+                f"**{match.group(1)} of the table{where}** ([back to the chapter](#cell-{cell['id']}))."
+            )
             line["id"] = f"{anchor}-title"
             table = nbformat.v4.new_code_cell("")
             table["id"] = anchor
             table.outputs = [nbformat.v4.new_output("display_data", data={"text/html": match.group(2)})]
             moved.extend([line, table])
-            return (f'<p class="all-columns-pointer"><a href="#cell-{anchor}">{match.group(1)} of this table'
-                    "</a> are in the data appendix.</p>\n")
+            return (
+                f'<p class="all-columns-pointer"><a href="#cell-{anchor}">{match.group(1)} of this table'
+                "</a> are in the data appendix.</p>\n"
+            )
 
         data["text/html"] = _ALL_COLUMNS.sub(move, data["text/html"])
     return moved

@@ -22,18 +22,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..handwritten_tables import read_data_table
-from ..official_datasets import Dataset
-from ..errors import InputError
+from ..core import paths
+from ..core.errors import InputError
+from ..sources.handwritten_tables import read_data_table
+from ..sources.official_datasets import Dataset
 
 REFERENCES_FILE = paths.DATA_DIR / "references.csv"
 COLUMNS = ["key", "dataset", "authors", "year", "title", "publisher", "url", "accessed", "cited_as"]
 # parts of a source text that cite no outside work: the report's own computation or assumption, a file of this project
 # (with a short label: "terms from data/x.csv", "programmes: data/y.csv"), a code
-OWN_WORK = re.compile(r"^(our calculation|own (simulation|calibration)|analysis in this report|definition|assumption|"
-                      r"illustrative( choice of this report\b.*)?|not used|panel|usgs|critical_minerals\.[\w.]+|"
-                      r"(\w+( \w+)*( in| from|:) )?data/\S+|issue brief for this chapter.*)$", re.IGNORECASE)
+OWN_WORK = re.compile(
+    r"^(our calculation|own (simulation|calibration)|analysis in this report|definition|assumption|"
+    r"illustrative( choice of this report\b.*)?|not used|panel|usgs|critical_minerals\.[\w.]+|"
+    r"(\w+( \w+)*( in| from|:) )?data/\S+|issue brief for this chapter.*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ FIGURE_SOURCE = re.compile(r'(<span class="figure-source">Source: )(.*?)(</span>
 
 def cite_figure_sources(fragment: str, references: list[Reference]) -> str:
     """Chapter HTML whose figure source lines carry their references (the lines hold escaped text only)."""
+
     def cite(match: re.Match) -> str:
         source = html.unescape(match.group(2))
         end = "." if source.endswith(".") else ""
@@ -140,8 +144,7 @@ def citation_keys(text: str) -> list[str]:
 
 
 def citation_link(reference: Reference, text: str) -> str:
-    return (f'<a class="cite" href="#{reference.anchor}" title="{html.escape(reference.text)}">'
-            f'{html.escape(text)}</a>')
+    return f'<a class="cite" href="#{reference.anchor}" title="{html.escape(reference.text)}">{html.escape(text)}</a>'
 
 
 def cite_in_text(fragment: str, references: list[Reference], notebook: str) -> str:
@@ -155,10 +158,12 @@ def cite_in_text(fragment: str, references: list[Reference], notebook: str) -> s
         if unknown:
             cells = CELL.findall(fragment, 0, offset + match.start())  # cell-<chapter>-<the notebook's cell id>
             cell = f", cell {cells[-1].split('-', 1)[-1]}" if cells else ""
-            raise InputError(f"cites {match.group()}, but the bibliography has no entry '{unknown[0]}'",
-                             file=f"{notebook}{cell}",
-                             fix=f"use a key of {REFERENCES_FILE.relative_to(paths.ROOT).as_posix()} (the "
-                                 "'key' column), or add the work there with its source")
+            raise InputError(
+                f"cites {match.group()}, but the bibliography has no entry '{unknown[0]}'",
+                file=f"{notebook}{cell}",
+                fix=f"use a key of {REFERENCES_FILE.relative_to(paths.ROOT).as_posix()} (the "
+                "'key' column), or add the work there with its source",
+            )
         if len(keys) == 1:
             return citation_link(by_key[keys[0]], f"[{by_key[keys[0]].number}]")
         return "[" + ", ".join(citation_link(by_key[key], str(by_key[key].number)) for key in keys) + "]"

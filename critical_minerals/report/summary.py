@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..handwritten_tables import read_data_table
-from ..errors import InputError
+from ..core import paths
+from ..core.errors import InputError
+from ..sources.handwritten_tables import read_data_table
 
 SUMMARY_FILE = paths.DATA_DIR / "report_summary.csv"
 COLUMNS = ["chapter", "key", "label", "format", "scale", "unit"]
@@ -41,8 +41,9 @@ class Statement:
 
 def read_results(root: Path) -> dict[str, dict]:
     """Every results/<chapter>.json of a build, by chapter."""
-    return {path.stem: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted((root / "results").glob("*.json"))}
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted((root / "results").glob("*.json"))
+    }
 
 
 class MissingKey(LookupError):
@@ -67,7 +68,7 @@ def expand(results: dict, key: str) -> list[tuple[str, str]]:
     if "*" not in parts:
         return [(key, "")]
     at = parts.index("*")
-    head, tail = parts[:at], parts[at + 1:]
+    head, tail = parts[:at], parts[at + 1 :]
     group = lookup(results, ".".join(head)) if head else results
     if not isinstance(group, dict):
         raise MissingKey(".".join(head))
@@ -78,11 +79,17 @@ def number_text(value, spec: str, scale: float) -> str:
     return format(value / scale, spec) if scale != 1 else format(value, spec)
 
 
-def placeholders(template: str, results: dict, given: dict[str, str], formatted: Callable[[object, str], str],
-                 missing: Callable[[str], Exception]) -> str:
+def placeholders(
+    template: str,
+    results: dict,
+    given: dict[str, str],
+    formatted: Callable[[object, str], str],
+    missing: Callable[[str], Exception],
+) -> str:
     """`template` with its `{path}` / `{path:format}` placeholders replaced from the results (`formatted` formats a
     value), and those named in `given` (such as `{*}` or `{words}`) by their text; `missing(placeholder)` is the
     error for a path the results do not hold. The summary's statements and the findings both write their text so."""
+
     def replace(match: re.Match) -> str:
         key, spec = match.group(1), match.group(2) or ""
         if key in given:
@@ -99,10 +106,19 @@ def placeholders(template: str, results: dict, given: dict[str, str], formatted:
 def fill(template: str, results: dict, star: str, row: dict, field: str, path: Path) -> str:
     """A label or unit with its `{path}` / `{path:format}` / `{*}` placeholders replaced from the same results."""
     return placeholders(
-        template, results, {"*": star}, lambda value, spec: format(value, spec) if spec else str(value),
-        lambda placeholder: InputError("placeholder names no value of the results file", file=path, row=row["line"],
-                                       field=field, value=placeholder,
-                                       fix=f"use a key of results/{row['chapter']}.json"))
+        template,
+        results,
+        {"*": star},
+        lambda value, spec: format(value, spec) if spec else str(value),
+        lambda placeholder: InputError(
+            "placeholder names no value of the results file",
+            file=path,
+            row=row["line"],
+            field=field,
+            value=placeholder,
+            fix=f"use a key of results/{row['chapter']}.json",
+        ),
+    )
 
 
 def read_spec(path: Path) -> list[dict]:
@@ -112,11 +128,23 @@ def read_spec(path: Path) -> list[dict]:
         try:
             row["scale"] = float(row["scale"]) if row["scale"].strip() else 1.0
         except ValueError:
-            raise InputError("not a number", file=path, row=number, field="scale", value=row["scale"],
-                             fix="write a divisor such as 1e9, or leave it blank") from None
+            raise InputError(
+                "not a number",
+                file=path,
+                row=number,
+                field="scale",
+                value=row["scale"],
+                fix="write a divisor such as 1e9, or leave it blank",
+            ) from None
         if row["key"].split(".").count("*") > 1:
-            raise InputError("at most one '*' segment", file=path, row=number, field="key", value=row["key"],
-                             fix="split the statement into one row per group")
+            raise InputError(
+                "at most one '*' segment",
+                file=path,
+                row=number,
+                field="key",
+                value=row["key"],
+                fix="split the statement into one row per group",
+            )
     return rows
 
 
@@ -125,18 +153,36 @@ def statement(row: dict, results: dict, key: str, star: str, path: Path) -> Stat
         value = lookup(results, key)
     except MissingKey:
         known = ", ".join(sorted(results)[:12])
-        raise InputError("no such value in the results file", file=path, row=row["line"], field="key",
-                         value=key, fix=f"name a key of results/{row['chapter']}.json (top level: {known})") from None
+        raise InputError(
+            "no such value in the results file",
+            file=path,
+            row=row["line"],
+            field="key",
+            value=key,
+            fix=f"name a key of results/{row['chapter']}.json (top level: {known})",
+        ) from None
     spec, scale, number, items = row["format"], row["scale"], None, None
     if isinstance(value, dict):
-        raise InputError("names a group of values, not one", file=path, row=row["line"], field="key", value=key,
-                         fix=f"add one of its keys: {', '.join(list(value)[:8])}")
+        raise InputError(
+            "names a group of values, not one",
+            file=path,
+            row=row["line"],
+            field="key",
+            value=key,
+            fix=f"add one of its keys: {', '.join(list(value)[:8])}",
+        )
     if value is None:
         text = MISSING
     elif isinstance(value, list):
         if spec not in ("list", "count"):
-            raise InputError("the value is a list", file=path, row=row["line"], field="format", value=spec,
-                             fix="write 'list' to show its items or 'count' to show how many there are")
+            raise InputError(
+                "the value is a list",
+                file=path,
+                row=row["line"],
+                field="format",
+                value=spec,
+                fix="write 'list' to show its items or 'count' to show how many there are",
+            )
         items = tuple(str(item) for item in value)
         text = str(len(items)) if spec == "count" else (", ".join(items) or "none")
         number = float(len(items)) if spec == "count" else None
@@ -146,8 +192,14 @@ def statement(row: dict, results: dict, key: str, star: str, path: Path) -> Stat
         try:
             text = number_text(value, spec, scale) if spec not in ("", "list", "count") else str(value)
         except ValueError as err:
-            raise InputError(f"format does not apply to {value!r} ({err})", file=path, row=row["line"],
-                             field="format", value=spec, fix="use a number format such as ',.1f' or '.0%'") from None
+            raise InputError(
+                f"format does not apply to {value!r} ({err})",
+                file=path,
+                row=row["line"],
+                field="format",
+                value=spec,
+                fix="use a number format such as ',.1f' or '.0%'",
+            ) from None
         number = value / scale
     label = fill(row["label"], results, star, row, "label", path)
     unit = fill(row["unit"], results, star, row, "unit", path) if value is not None else ""
@@ -160,13 +212,25 @@ def statements(all_results: dict[str, dict], path: Path | None = None) -> list[S
     found = []
     for row in read_spec(path):
         if row["chapter"] not in all_results:
-            raise InputError("no results file for this chapter", file=path, row=row["line"], field="chapter",
-                             value=row["chapter"], fix=f"name one of {sorted(all_results)}")
+            raise InputError(
+                "no results file for this chapter",
+                file=path,
+                row=row["line"],
+                field="chapter",
+                value=row["chapter"],
+                fix=f"name one of {sorted(all_results)}",
+            )
         results = all_results[row["chapter"]]
         try:
             keys = expand(results, row["key"])
         except MissingKey:
-            raise InputError("no such group in the results file", file=path, row=row["line"], field="key",
-                             value=row["key"], fix=f"name a group of results/{row['chapter']}.json") from None
+            raise InputError(
+                "no such group in the results file",
+                file=path,
+                row=row["line"],
+                field="key",
+                value=row["key"],
+                fix=f"name a group of results/{row['chapter']}.json",
+            ) from None
         found.extend(statement(row, results, key, star, path) for key, star in keys)
     return found

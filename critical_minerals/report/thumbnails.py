@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 KEPT = 2000  # memo files kept (oldest used first removed): about 20 scenarios' worth of figures at three widths
 _folder: Path | None = None

@@ -21,11 +21,45 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 TEMPLATE = Path(__file__).parent / "templates" / "typst" / "report.typ"
 PAPERS = {"a4": "a4", "letter": "us-letter"}  # build option -> Typst's paper name
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "figure", "pre", "blockquote", "hr",
-              "dl", "div", "section", "article", "header", "main", "nav", "details", "summary", "aside", "footer"}
+BLOCK_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "table",
+    "figure",
+    "pre",
+    "blockquote",
+    "hr",
+    "dl",
+    "div",
+    "section",
+    "article",
+    "header",
+    "main",
+    "nav",
+    "details",
+    "summary",
+    "aside",
+    "footer",
+}
 SKIPPED = {"style", "script", "button", "img", "svg", "template", "noscript"}
-SKIPPED_CLASSES = {"cell-code", "toolbar", "jp-InputPrompt", "jp-OutputPrompt", "checksums", "gallery", "contents",
-                   "downloads", "table-preview"}  # a long table's preview: the PDF prints the whole table once
+SKIPPED_CLASSES = {
+    "cell-code",
+    "toolbar",
+    "jp-InputPrompt",
+    "jp-OutputPrompt",
+    "checksums",
+    "gallery",
+    "contents",
+    "downloads",
+    "table-preview",
+}  # a long table's preview: the PDF prints the whole table once
 NUMBER = re.compile(r"^[\s\-–−+$€£%~≈<>]*[\d.,]+\s*[%x×]?\s*$")
 MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s*\]")
 SUMMARY = "summary"  # the id of the report's summary section
@@ -126,9 +160,15 @@ class Converter:
             items = [self.anchored(item, self.blocks(item, shift)) for item in node.find_all("li", recursive=False)]
             return [{"t": "list", "ordered": name == "ol", "items": items}] if items else []
         if name == "dl":
-            return [{"t": "terms", "items": [[trimmed(self.inlines(term)),
-                                               self.blocks(term.find_next_sibling("dd") or term, shift)]
-                                              for term in node.find_all("dt", recursive=False)]}]
+            return [
+                {
+                    "t": "terms",
+                    "items": [
+                        [trimmed(self.inlines(term)), self.blocks(term.find_next_sibling("dd") or term, shift)]
+                        for term in node.find_all("dt", recursive=False)
+                    ],
+                }
+            ]
         if name == "pre":
             return [{"t": "pre", "v": node.get_text().rstrip()}]
         if name == "blockquote":
@@ -156,10 +196,16 @@ class Converter:
 
     def table(self, node: Tag) -> list[dict]:
         def row(tr: Tag) -> list[dict]:
-            return [{"c": breakable(trimmed(self.inlines(cell))), "th": cell.name == "th",
-                     "span": int(cell.get("colspan", 1) or 1), "rows": int(cell.get("rowspan", 1) or 1),
-                     "right": bool(NUMBER.match(text_of(cell))) and cell.name == "td"}
-                    for cell in tr.find_all(("td", "th"), recursive=False)]
+            return [
+                {
+                    "c": breakable(trimmed(self.inlines(cell))),
+                    "th": cell.name == "th",
+                    "span": int(cell.get("colspan", 1) or 1),
+                    "rows": int(cell.get("rowspan", 1) or 1),
+                    "right": bool(NUMBER.match(text_of(cell))) and cell.name == "td",
+                }
+                for cell in tr.find_all(("td", "th"), recursive=False)
+            ]
 
         head = [row(tr) for part in node.find_all("thead", recursive=False) for tr in part.find_all("tr")]
         body = [row(tr) for part in node.find_all("tbody", recursive=False) for tr in part.find_all("tr")]
@@ -181,8 +227,17 @@ class Converter:
                     natural[position] = max(natural[position], words if cell["th"] else len(text))
                 position += cell["span"]
         caption = node.find("caption")
-        return [{"t": "table", "columns": columns, "head": head, "body": body, "natural": natural,
-                 "minimum": minimum, "caption": trimmed(self.inlines(caption)) if caption else []}]
+        return [
+            {
+                "t": "table",
+                "columns": columns,
+                "head": head,
+                "body": body,
+                "natural": natural,
+                "minimum": minimum,
+                "caption": trimmed(self.inlines(caption)) if caption else [],
+            }
+        ]
 
     def figure(self, node: Tag) -> list[dict]:
         caption = node.find("figcaption")
@@ -195,8 +250,16 @@ class Converter:
         if node.get("id"):
             self.labels.add(node["id"])
         img = node.find("img")
-        return [{"t": "figure", "name": name, "id": node.get("id", ""), "size": self.used_figures[name],
-                 "alt": img.get("alt", "") if img else "", "caption": trimmed(self.inlines(caption)) if caption else []}]
+        return [
+            {
+                "t": "figure",
+                "name": name,
+                "id": node.get("id", ""),
+                "size": self.used_figures[name],
+                "alt": img.get("alt", "") if img else "",
+                "caption": trimmed(self.inlines(caption)) if caption else [],
+            }
+        ]
 
 
 def trimmed(parts: list[dict]) -> list[dict]:
@@ -304,9 +367,13 @@ def write_pdf(report_html: Path, figures: Path, destination: Path, paper: str = 
         for name in model["figures"]:
             shutil.copy(figures / f"{name}.pdf", work / "figures" / f"{name}.pdf")
         (work / "model.json").write_text(json.dumps(model), encoding="utf-8")
-        pdf = typst.compile(str(work / "report.typ"), root=str(work), font_paths=font_paths(),
-                            ignore_system_fonts=True, sys_inputs={"paper": PAPERS[paper]})
+        pdf = typst.compile(
+            str(work / "report.typ"),
+            root=str(work),
+            font_paths=font_paths(),
+            ignore_system_fonts=True,
+            sys_inputs={"paper": PAPERS[paper]},
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_bytes(pdf)
     return destination
-

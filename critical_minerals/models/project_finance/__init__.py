@@ -1,0 +1,1 @@
+"""Chapter 04: project archetypes, cash flows, NPV and IRR, production subsidies and section 45X eligibility."""

@@ -1,0 +1,1 @@
+"""Chapter 03: what a North American critical-minerals stockpile would cost."""
