@@ -251,7 +251,8 @@ CASES = [
     ),
     Case("cli-no-equals", ("command line", "'comparison_year'", "name=value"), args=("-p", "comparison_year")),
     Case("cli-zero-workers", ("-j", "0"), args=("-j", "0")),
-    # one reader for every hand-written table (handwritten_tables.read_data_table), also where parameters' allowed values are
+    # one reader for every hand-written table (handwritten_tables.read_data_table), also where parameters' allowed
+    # values are
     # read (subsidy_regimes.csv, project_archetypes.csv): what it cannot read unambiguously is refused at read time
     Case(
         "table-not-utf8",

@@ -245,7 +245,7 @@ def test_strike_for_target_meets_the_target_and_no_lower_strike_of_the_grid_does
     found = cfd.strike_for_target(simulated, setup, curve, 0.2)
     for row in found.itertuples():
 
-        def loss(strike):
+        def loss(strike, row=row):  # bound now: it is called within this iteration only
             trial = replace(setup, contract=replace(setup.contract, strike=strike))
             return np.mean(
                 cfd.value_paths(simulated, trial, (row.instrument,))["none"][row.instrument]["project_npv"] < 0

@@ -1,4 +1,5 @@
-"""Complementarity and concentration: hand-computed indices, classification edge cases, real USGS checks, the chapter."""
+"""Complementarity and concentration: hand-computed indices, classification edge cases, real USGS checks, the
+chapter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Chapter 3's computations (critical_minerals/models/dependence/model.py) on hand-computed cases; the chapter under papermill."""
+"""Chapter 3's computations (critical_minerals/models/dependence/model.py) on hand-computed cases; the chapter
+under papermill."""
 
 from __future__ import annotations
 

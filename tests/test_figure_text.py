@@ -544,7 +544,7 @@ def test_each_stack_ends_at_the_total_of_the_row_it_is_labelled_with(figures, na
     panel, label, total = STACKED[original(name)]
     ends: dict[tuple, float] = {}
     tolerance = np.inf
-    for data, ax, bar, text, start, end, tolerance in _bars_with_labels(name, figures):
+    for data, ax, _bar, text, _start, end, tolerance in _bars_with_labels(name, figures):  # noqa: B007 (used after)
         key = (ax.title(list(dict.fromkeys(data[panel]))) if panel else "", text)
         ends[key] = max(ends.get(key, 0.0), end)
     assert ends, f"{name}: no bars found"

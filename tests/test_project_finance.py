@@ -152,25 +152,28 @@ def write_archetypes(tmp_path, edit):
     "edit, message",
     [
         (
-            lambda lines: [l.replace("nickel,capex_usd,1.6e9", "nickel,capex_usd,lots") for l in lines],
+            lambda lines: [line.replace("nickel,capex_usd,1.6e9", "nickel,capex_usd,lots") for line in lines],
             r"row \d+, field 'capex_usd' \(value 'lots'\): not a number",
         ),
         (
-            lambda lines: [l.replace("nickel,royalty_rate,0.02", "nickel,royalty_rate,0.9") for l in lines],
+            lambda lines: [line.replace("nickel,royalty_rate,0.02", "nickel,royalty_rate,0.9") for line in lines],
             "field 'royalty_rate'.*out of range.*between 0 and 0.5",
         ),
         (
-            lambda lines: [l for l in lines if not l.startswith("nickel,hurdle_rate")],
+            lambda lines: [line for line in lines if not line.startswith("nickel,hurdle_rate")],
             "hurdle_rate.*'nickel' lacks a parameter",
         ),
-        (lambda lines: [l.replace("nickel,life_years,20", "nickel,lifetime,20") for l in lines], "unknown parameter"),
+        (
+            lambda lines: [line.replace("nickel,life_years,20", "nickel,lifetime,20") for line in lines],
+            "unknown parameter",
+        ),
         (
             lambda lines: [
-                l.replace("lithium,product_t_per_t_metal,5.323", "lithium,product_t_per_t_metal,6") for l in lines
+                line.replace("lithium,product_t_per_t_metal,5.323", "lithium,product_t_per_t_metal,6") for line in lines
             ],
             "stoichiometric",
         ),
-        (lambda lines: [l.replace(",illustrative,", ",,", 1) for l in lines], "needs a source"),
+        (lambda lines: [line.replace(",illustrative,", ",,", 1) for line in lines], "needs a source"),
     ],
 )
 def test_malformed_archetype_file_names_row_field_and_fix(tmp_path, edit, message):

@@ -102,7 +102,9 @@ def test_the_reports_own_assumptions_and_labelled_project_files_cite_no_outside_
 
 def test_a_work_is_cited_by_its_own_name_not_by_a_law_or_dataset_it_mentions(bibliography):
     cases = {
-        "Raw Materials, 'One Big Beautiful Bill Act becomes law, expands funding' (4 July 2025)": "rawmaterials_obbba_2025",
+        "Raw Materials, 'One Big Beautiful Bill Act becomes law, expands funding' (4 July 2025)": (
+            "rawmaterials_obbba_2025"
+        ),
         "Discovery Alert, 'One Big Beautiful Bill: critical minerals funding'": "discoveryalert_obbba",
         "26 CFR 1.45X-4(b)(19)": "cfr_1_45x_4",
         "U.S. Geological Survey, 2022 Final List of Critical Minerals, Federal Register 87 FR 10381; list as "

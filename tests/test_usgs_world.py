@@ -110,7 +110,8 @@ def test_normalise_country(raw, country, kind, estimated, detail):
 
 def test_2024_file_with_every_quirk(tmp_path):
     text = (
-        "Source,Country,Mine production, fluorspar,Prod_kt_2022,Prod_kt_Est_2023,Prod_notes,Reserves_kt,Reserves_notes,,\n"
+        "Source,Country,Mine production, fluorspar,Prod_kt_2022,Prod_kt_Est_2023,Prod_notes,"
+        "Reserves_kt,Reserves_notes,,\n"
         'MCS2024,United\xa0States1,"Mine production, fluorspar",W,W,,NA,,,\n'
         'MCS2024,Chinae,"Mine production, fluorspar","5,700 ",5700,Also estimated in 2022,>67000,,,\n'
         'MCS2024,Other countries6,"Mine production, fluorspar",—,10,,,,,\n'

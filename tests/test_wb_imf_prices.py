@@ -1,4 +1,5 @@
-"""Tests of critical_minerals.sources.wb_imf_prices: real World Bank / IMF workbooks from the mirror, synthetic ones for errors."""
+"""Tests of critical_minerals.sources.wb_imf_prices: real World Bank / IMF workbooks from the mirror, synthetic ones
+for errors."""
 
 from __future__ import annotations
 

@@ -399,7 +399,7 @@ class ScenarioLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node, deep=False):
         seen = {}
-        for key_node, value_node in node.value:
+        for key_node, _value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, str):
                 raise ScenarioSyntax(f"a key that is not a name ({cut(key)!r})", None, "write `name: value` lines")

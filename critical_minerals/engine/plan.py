@@ -100,7 +100,8 @@ def load_steps(path: Path = STEPS_FILE, notebooks_dir: Path = paths.NOTEBOOKS_DI
 
 
 def report_reads(path: Path = STEPS_FILE) -> list[str]:
-    """Project files the report reads besides the chapters' outputs (its summary statements and findings, the registry)."""
+    """Project files the report reads besides the chapters' outputs (its summary statements and findings, the
+    registry)."""
     return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(REPORT, {}).get("reads", []))
 
 

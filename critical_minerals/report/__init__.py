@@ -5,8 +5,9 @@ their key figures, words and numbers from the chapters' results files), contents
 opening with its key-findings box), methods and caveats (cells tagged `caveats`), the figures gallery, the
 parameters, the data sources and licences (from the registry), the build's provenance, the key numbers of every
 chapter (statements from data/report_summary.csv) and the data tables the chapters move out of the reading path
-(cells tagged `appendix`, and tables' detail columns) with the data dictionary (data/dictionary.csv). Everything is inlined (style, script, images), so the file can be mailed and read offline;
-there is no MathJax: no chapter uses LaTeX, and a `$` in text shows as written.
+(cells tagged `appendix`, and tables' detail columns) with the data dictionary (data/dictionary.csv). Everything
+is inlined (style, script, images), so the file can be mailed and read offline; there is no MathJax: no chapter uses
+LaTeX, and a `$` in text shows as written.
 """
 
 from __future__ import annotations

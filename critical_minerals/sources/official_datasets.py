@@ -135,7 +135,8 @@ def refuse_symlinks(target: Path, root: Path) -> None:
 
 
 def load_registry(path: Path = paths.REGISTRY_FILE) -> dict[str, Dataset]:
-    """Read and check data/datasets.yaml: every dataset has its provenance fields, every file a checksum and a source."""
+    """Read and check data/datasets.yaml: every dataset has its provenance fields, every file a checksum and a
+    source."""
     try:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except FileNotFoundError:
@@ -328,7 +329,8 @@ def _obtain(dataset, file, mirror, tmp, scratch, archives) -> tuple[str, str | N
         except KeyError:
             return archive.name, (
                 f"{dataset.name}/{file.path}: member {file.member!r} not found in {file.archive}; the publisher may "
-                f"have reorganised the release. Set {paths.MIRROR_ENV} to a verified mirror, or update data/datasets.yaml."
+                f"have reorganised the release. Set {paths.MIRROR_ENV} to a verified mirror, "
+                "or update data/datasets.yaml."
             )
         return f"{file.archive}:{file.member}", None
     try:

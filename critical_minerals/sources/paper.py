@@ -192,7 +192,8 @@ def _swapped_applications(table: pd.DataFrame) -> list[dict]:
                     "mineral": row["mineral"],
                     "field": "energy/defense applications",
                     "value": f"{row['energy_transition_applications']} | {row['defense_applications']}",
-                    "finding": f"energy column names defence uses ({', '.join(defence_in_energy)}) and the defence column "
+                    "finding": f"energy column names defence uses ({', '.join(defence_in_energy)}) "
+                    "and the defence column "
                     f"names energy uses ({', '.join(energy_in_defence)}): the two cells look swapped",
                 }
             )

@@ -64,7 +64,8 @@ def canonical_quantity_unit(unit: str) -> tuple[str, float]:
             "unknown unit of quantity",
             field="unit",
             value=unit,
-            fix=f"use one of {sorted(set(_QUANTITY_UNITS) | set(_ALIASES))} or add it to critical_minerals/sources/units.py",
+            fix=f"use one of {sorted(set(_QUANTITY_UNITS) | set(_ALIASES))} "
+            "or add it to critical_minerals/sources/units.py",
         )
     return _QUANTITY_UNITS[key]
 
@@ -79,7 +80,8 @@ _PRICE_RE = re.compile(r"^(?P<currency>USD|USc)\s*/\s*(?P<unit>.+)$")
 
 
 def price_factor_to_usd_per_t(unit: str) -> float:
-    """Factor turning a price in `unit` ('USD/lb', 'USc/lb', 'USD/kg', 'USD/troy_oz', 'USD/t') into USD per metric ton."""
+    """Factor turning a price in `unit` ('USD/lb', 'USc/lb', 'USD/kg', 'USD/troy_oz', 'USD/t') into USD per
+    metric ton."""
     match = _PRICE_RE.match(unit.strip())
     if not match:
         raise InputError(

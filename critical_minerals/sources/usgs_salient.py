@@ -254,7 +254,7 @@ def split_unit(label: str) -> tuple[str, str]:
 
 def classify(label: str) -> tuple[str, str]:
     """Measure and detail of a column label without its unit: 'USprod_Refinery-primary' -> ('production', ...)."""
-    for measure, pattern in _OVERRIDING:
+    for measure, pattern in _OVERRIDING:  # noqa: B007 (the measure found is returned after the loop)
         if re.search(pattern, label):
             break
     else:

@@ -14,7 +14,8 @@ Units (column `unit`, normalised from the source's own labels; `price` stays in 
 - World Bank iron ore is labelled '$/dmtu' but its Description sheet says it is two series: annual contract prices in
   US cents per dry metric ton unit (1 % Fe) up to 2005 -> 'USc/dmtu', and the spot price of fines c.f.r. China in USD
   per dry metric ton from 2006 -> 'USD/dmt'.
-- `price_usd_per_t` is the price per metric ton (critical_minerals.sources.units); for 'USD/dmt' it is per tonne of dry ore;
+- `price_usd_per_t` is the price per metric ton (critical_minerals.sources.units); for 'USD/dmt' it is per tonne
+  of dry ore;
   NaN for 'USc/dmtu', which is per Fe unit and depends on the ore grade.
 - The IMF's newest columns (lithium, rare earths, vanadium, manganese, chromium, silicon) have no series code, and
   four state no unit: they are USD per metric ton of product, checked against USGS prices (see `_IMF_SERIES`).
@@ -60,7 +61,10 @@ KNOWN_UNITS = ("USD/t", "USD/dmt", "USc/dmtu", "USD/troy_oz", "USD/lb")
 _MISSING = {"", "…", "...", "..", "n.a.", "na"}
 _MONTH_RE = re.compile(r"^\s*(\d{4})M(\d{1,2})\s*$")  # '1960M01' (World Bank), '1990M1' (IMF)
 _YEAR_RE = re.compile(r"^\s*(\d{4})\s*$")
-_FETCH_FIX = "fetch the official file again (`python -m critical_minerals.sources.official_datasets fetch`) or pass the right path"
+_FETCH_FIX = (
+    "fetch the official file again (`python -m critical_minerals.sources.official_datasets fetch`) "
+    "or pass the right path"
+)
 
 
 # --- World Bank ------------------------------------------------------------------------------------------------------
@@ -319,7 +323,8 @@ def read_imf_monthly(path: str | Path) -> pd.DataFrame:
                     field=series.code or series.description,
                     fix=f"the description row needs a cell starting {series.description!r}"
                     + (f" or the codes row the code {series.code!r}" if series.code else "")
-                    + "; if the IMF renamed the series, update _IMF_SERIES in critical_minerals/sources/wb_imf_prices.py",
+                    + "; if the IMF renamed the series, update _IMF_SERIES in "
+                    "critical_minerals/sources/wb_imf_prices.py",
                 )
             continue
         description = str(descriptions[col] or "").strip()

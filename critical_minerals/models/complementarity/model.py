@@ -1019,7 +1019,8 @@ def conclusions(results: dict) -> str:
             "Read as a test of how many partners are large producers (paper B's claim itself is about room in the "
             "market), the data fit paper B wherever they can tell."
             if contradicted.empty
-            else "Paper B's claim is about room in the market; read as the chapter's test of how many partners are large "
+            else "Paper B's claim is about room in the market; read as the chapter's test of how many partners "
+            "are large "
             "producers, the data do not fit it for "
             + listing(sorted({f"{row.label} ({row.measure})" for row in contradicted.itertuples()}))
             + ", where two or more partners are large producers. Whether those markets still have room for several "
