@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -309,6 +310,19 @@ def test_lowest_strikes_at_the_ends_of_the_grid():
     low_grid, high_grid = np.array([60_000.0, 90_000.0]), np.array([100.0, 200.0])
     assert cfd.lowest_strikes(simulated, setup, low_grid, "floor", 0.2)["strike"].iloc[0] == 60_000.0  # met at once
     assert np.isnan(cfd.lowest_strikes(simulated, setup, high_grid, "floor", 0.2)["strike"].iloc[0])  # never met
+
+
+def test_batch_se_is_nan_without_warning_when_a_batch_quantile_is_unbounded():
+    values = np.linspace(0.0, 1.0, 2 * cfd.BATCHES * 10)
+    values[:5] = -np.inf  # the first batch's IRRs fall below the bracket: its P5 is -inf
+
+    def p5(v, axis=None):  # as the summary takes an IRR's quantile: no interpolation across -inf
+        return np.nanquantile(v, 0.05, method="inverted_cdf", axis=axis)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in subtract" would show in the chapter
+        assert np.isnan(cfd.batch_se(values, p5))
+    assert np.isfinite(cfd.batch_se(values[20:], p5))
 
 
 def test_batch_se_of_quantiles_by_hand():

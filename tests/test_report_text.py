@@ -236,3 +236,11 @@ def test_nds_comparison_table_agrees_with_the_results(project):
         design = results["designs"][cells["Design"]]
         assert agrees(cells["Acquisition (USD bn)"], design["acquisition_usd"] / 1e9, 3), cells
         assert agrees(cells["Multiple of NDS material"], design["acquisition_vs_nds_material"], 3), cells
+
+
+def test_no_warning_or_traceback_reaches_the_report(project):
+    """Regression: numpy's 'RuntimeWarning: invalid value encountered in subtract' (a batch SE of an IRR quantile
+    below the bracket) printed under chapter 4's summary table, with the path of the builder's site-packages."""
+    html = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", project.report.read_text(encoding="utf-8"))
+    found = re.findall(r".{0,80}(?:\w+Warning: |Traceback \(most recent call last\)|site-packages).{0,80}", html)
+    assert found == []

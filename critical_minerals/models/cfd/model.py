@@ -576,10 +576,12 @@ def _sum_of_minimum(months: np.ndarray, bound) -> np.ndarray:
 def batch_se(values: np.ndarray, statistic) -> float:
     """Standard error of statistic(values) by batch means over BATCHES contiguous batches (pairs kept together), for
     statistics that are not means (quantiles). `statistic` takes numpy's `axis` argument: it is computed for all
-    batches in one call."""
+    batches in one call. NaN when a batch's statistic is not finite (the spread of the batches cannot tell)."""
     values = np.asarray(values)
     usable = len(values) - len(values) % (2 * BATCHES)
     estimates = statistic(values[:usable].reshape(BATCHES, -1), axis=1)
+    if not np.isfinite(estimates).all():  # a batch's statistic is unbounded (an IRR below the bracket): no SE
+        return float("nan")
     return float(estimates.std(ddof=1) / np.sqrt(BATCHES))
 
 
@@ -656,7 +658,12 @@ def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
 
     def rate(name):
         return summary.apply(
-            lambda r: "< −50 %" if np.isneginf(r[name]) else f"{r[name]:.1%} (±{r[name + '_se']:.1%})", axis=1
+            lambda r: (
+                "< −50 %"
+                if np.isneginf(r[name])
+                else f"{r[name]:.1%} " + (f"(±{r[name + '_se']:.1%})" if np.isfinite(r[name + "_se"]) else "(SE n/a)")
+            ),
+            axis=1,
         )
 
     view = pd.DataFrame(
