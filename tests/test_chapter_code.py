@@ -12,7 +12,7 @@ from critical_minerals.chapter import parameters
 from critical_minerals.chapter.parameters import COMMAND_LINE, RUN_ALONE, ParameterErrors
 from critical_minerals.core import paths
 from critical_minerals.core.errors import InputError
-from critical_minerals.engine import plan
+from critical_minerals.engine import declarations, plan
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 CODE_LINES_AT_MOST = {
@@ -107,7 +107,7 @@ def test_every_chapter_builds_its_results_with_one_headline_function_and_checks_
     assert len(checks) == 1 and checks[0].args[0].value == notebook.stem
 
 
-DECLARED = parameters.declared_parameters(plan.notebooks(plan.load_steps()))
+DECLARED = declarations.declared_parameters(plan.notebooks(plan.load_steps()))
 
 
 def chapter_values(stem: str, **changes) -> dict:
