@@ -187,7 +187,7 @@ def test_a_sweep_makes_each_report_beside_the_other_chapters_and_publishes_every
     build's process takes them from the cache), and both are published whole, with nothing left in staging."""
     for name, regime in (("sweep_a", "us_45x_current_law"), ("sweep_b", "us_45x_permanent")):
         (project.root / f"scenarios/{name}.yaml").write_text(
-            "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + f"subsidy_regime: {regime}\n"
+            "".join(f"{k}: {v}\n" for k, v in SMALL.items()) + f"subsidy_regime: {regime}\n", encoding="utf-8"
         )
     result = project.build("--scenario", "sweep_a,sweep_b")
     assert result.returncode == 0, result.stderr

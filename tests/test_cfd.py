@@ -17,6 +17,7 @@ import pytest
 from critical_minerals.core import paths
 from critical_minerals.core.errors import InputError
 from critical_minerals.models.cfd import model as cfd
+from critical_minerals.models.cfd import results as cfd_results
 from critical_minerals.models.prices import model as price_models
 from critical_minerals.models.project_finance import model as project_finance
 
@@ -424,3 +425,10 @@ def test_chapter_stops_on_a_bad_parameter_before_simulating(chapter01, tmp_path)
     build_said = "field 'revenue_share' (value 1.5): out of range Fix: give >= 0 and <= 1 (fraction)"
     assert build_said in run.stderr  # the build's own words for `-p revenue_share=1.5` (test_parameters)
     assert not (tmp_path / "out/figures").exists()  # stopped before the first figure
+
+
+def test_run_parameters_are_the_recorded_ones_taken_by_name():
+    values = {name: i for i, name in enumerate(cfd_results.RUN_PARAMETERS)} | {"unrelated": "x"}
+    assert cfd_results.run_parameters(values) == {name: i for i, name in enumerate(cfd_results.RUN_PARAMETERS)}
+    with pytest.raises(KeyError, match="bankability_target"):
+        cfd_results.run_parameters({k: v for k, v in values.items() if k != "bankability_target"})

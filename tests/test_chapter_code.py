@@ -18,7 +18,7 @@ NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 CODE_LINES_AT_MOST = {
     "01_minerals_tables": 70,
     "02_complementarity": 110,
-    "02b_import_dependence": 95,
+    "02b_import_dependence": 96,  # one more import line since the package is layered
     "03_stockpile_cost": 130,
     "04_price_support": 120,
     "05_instruments_2025_26": 105,

@@ -29,7 +29,8 @@ def test_a_memoised_thumbnail_is_the_fresh_one_and_a_damaged_memo_is_made_again(
         assert gallery.thumbnail(figure) == fresh  # made and kept
         [kept] = memo.glob("*.txt")
         assert gallery.thumbnail(figure) == fresh  # read back
-        kept.write_text(kept.read_text()[:-10], encoding="utf-8")  # damaged: its digest no longer matches
+        damaged = kept.read_text(encoding="utf-8")[:-10]  # its digest no longer matches
+        kept.write_text(damaged, encoding="utf-8")
         assert gallery.thumbnail(figure) == fresh
         figure.write_bytes(png("navy"))  # another image: another entry, not the old thumbnail
         assert gallery.thumbnail(figure) != fresh and len(list(memo.glob("*.txt"))) == 2

@@ -8,6 +8,25 @@ import pandas as pd
 
 from . import model as cfd
 
+# The chapter's parameters its results file records (as the chapter's variables are named).
+RUN_PARAMETERS = (
+    "project_archetype",
+    "price_model",
+    "calibration_start_year",
+    "calibrate_real_prices",
+    "simulation_paths",
+    "simulation_seed",
+    "support_years",
+    "subsidy_regime",
+    "bankability_target",
+)
+
+
+def run_parameters(values: dict) -> dict:
+    """The parameters of this run that the results file records, taken from the chapter's variables."""
+    return {name: values[name] for name in RUN_PARAMETERS}
+
+
 INSTRUMENT_FIELDS = (
     "fiscal_npv_mean",
     "fiscal_npv_mean_se",

@@ -11,10 +11,22 @@ import pandas as pd
 from ...sources import units
 from ...tables import read_table
 from ..prices import model as price_models
+from ..project_finance import model as project_finance
 from ..project_finance.model import Archetype
 from . import model as cfd
 
 FAN_YEARS, FAN_PATHS = 10, 4000  # the fan chart: ten years of 4,000 paths per model
+
+
+def read_inputs(out) -> tuple[pd.DataFrame, dict[str, Archetype], pd.DataFrame, dict[str, float]]:
+    """The chapter's inputs: the monthly price panel (a tidy table of the run), the project archetypes, the subsidy
+    regimes and the policy parameters (hand-written tables in data/)."""
+    return (
+        read_table("prices_monthly", out),
+        project_finance.read_archetypes(),
+        project_finance.read_subsidy_regimes(),
+        project_finance.read_policy_parameters(),
+    )
 
 
 def deflator(prices_monthly: pd.DataFrame, out, real: bool) -> pd.Series | None:
