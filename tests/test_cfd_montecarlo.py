@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from critical_minerals.chapter import parameters
 from critical_minerals.core import paths
+from critical_minerals.engine import declarations
 from critical_minerals.models.cfd import model as cfd
 from critical_minerals.models.cfd import montecarlo as cfd_montecarlo
 from critical_minerals.models.prices import model as price_models
@@ -68,7 +68,7 @@ def test_too_few_pairs_per_control_fall_back_to_the_plain_mean():
 
 
 def chapter_defaults() -> dict:
-    found = parameters.notebook_parameters(paths.NOTEBOOKS_DIR / "04_price_support.ipynb")
+    found = declarations.notebook_parameters(paths.NOTEBOOKS_DIR / "04_price_support.ipynb")
     return {item["name"]: ast.literal_eval(item["default"]) for item in found}
 
 
