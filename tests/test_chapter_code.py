@@ -17,7 +17,7 @@ from critical_minerals.engine import declarations, plan
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 CODE_LINES_AT_MOST = {
     "01_minerals_tables": 70,
-    "02_complementarity": 110,
+    "02_complementarity": 113,  # three more import lines and one wrapped line since its model is split by concern
     "02b_import_dependence": 96,  # one more import line since the package is layered
     "03_stockpile_cost": 130,
     "04_price_support": 120,

@@ -15,6 +15,8 @@ from critical_minerals.core import paths
 from critical_minerals.core.errors import InputError
 from critical_minerals.figures import complementarity as plots
 from critical_minerals.models.complementarity import model as cm
+from critical_minerals.models.complementarity import tables as cm_tables
+from critical_minerals.models.complementarity import text as cm_text
 from critical_minerals.sources import paper
 
 # ---------------------------------------------------------------- indices on hand-computed cases
@@ -245,7 +247,7 @@ def test_aggregates_are_not_countries_and_the_caveats_name_each_gap(synthetic):
     assert concentration.loc["single", "hhi_pooled"] == 31**2 + 69**2
     assert concentration.loc["folded_large", "unassigned_pct"] == 10
     assert concentration.loc["folded_large", "hhi_upper"] == 90**2 + 10**2
-    caveats = cm.caveats(supply, supply, status, status, cm.missing_world_totals(products, supply))
+    caveats = cm_tables.caveats(supply, supply, status, status, cm.missing_world_totals(products, supply))
     issues = set(zip(caveats["product"], caveats["issue"]))
     assert ("withheld_unbounded", cm.WITHHELD) in issues
     assert ("withheld_unbounded", "world total excludes the United States") in issues
@@ -459,7 +461,7 @@ def test_copper_verdict_says_the_share_test_is_the_chapters_reading_of_a_claim_a
             "data_agree": ["no", "yes"],
         }
     )
-    verdict = cm.claims_verdict(claims, 5.0)
+    verdict = cm_text.claims_verdict(claims, 5.0)
     assert "about room in the market" in verdict and "at least 5 % of world output" in verdict
     assert "production: overlapping, club share 12.3 % — does not fit the chapter's reading" in verdict
     assert "contradict" not in verdict
@@ -474,6 +476,6 @@ def test_copper_verdict_says_the_share_test_is_the_chapters_reading_of_a_claim_a
         "gap_minerals": [],
         "headroom_candidates": [],
     }
-    text = cm.conclusions(results)
+    text = cm_text.conclusions(results)
     assert "contradict" not in text and "room in the market" in text and "chapter's test" in text
     assert "do not fit it for Copper (mine) (production)" in text

@@ -19,7 +19,8 @@ from ...core.errors import InputError
 from ...sources.countries import PARTNERS
 from ...sources.critical_lists import entered, list_commodities
 from ...sources.handwritten_tables import read_data_table
-from ..complementarity.model import hhi, listing, supply
+from ..complementarity.model import hhi, supply
+from ..complementarity.text import listing
 
 NEIGHBOURS = ("Canada", "Mexico")  # the United States' two partners: the import sources that count as partners
 RANKED = ("Canada", "Mexico", "China")
