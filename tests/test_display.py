@@ -9,6 +9,7 @@ import pytest
 from critical_minerals import figures
 from critical_minerals.core import display
 from critical_minerals.models.stockpile import model as stockpile
+from critical_minerals.models.stockpile import validation as stockpile_validation
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_booleans_are_words_and_years_are_labels():
 
 def test_holding_the_stock_table_shows_every_digit_a_reader_needs():
     """Regression: the columns' names contain 'year', which made the old table show 0.27 as 0 and 4.44 as 4."""
-    settings = stockpile.Settings(
+    settings = stockpile_validation.Settings(
         ("d",), "design", 0.0, 1.0, 2025, 0, "latest", False, 0.01, 0.02, 20, 0.0, 1000, 3, 2000
     )
     costs = pd.DataFrame({"status": [stockpile.INCLUDED], "cost_usd": [9.06e9]}, index=["copper"])

@@ -16,7 +16,7 @@ from scipy.stats import norm
 from critical_minerals.core import paths
 from critical_minerals.core.errors import InputError
 from critical_minerals.models.instruments import model as instruments
-from critical_minerals.models.stockpile import model as stockpile
+from critical_minerals.models.stockpile import validation as stockpile_validation
 
 FACTS = instruments.read_facts()
 
@@ -187,7 +187,7 @@ def test_benchmark_cover_in_months_of_one_years_value():
 
 
 def test_every_benchmark_is_listed_with_its_source():
-    table = instruments.stockpile_benchmarks(stockpile.read_assumptions(), FACTS).set_index("id")
+    table = instruments.stockpile_benchmarks(stockpile_validation.read_assumptions(), FACTS).set_index("id")
     assert (
         table.at["cgep_defence", "usd"] == 6e9
         and "Center on Global Energy Policy" in table.at["cgep_defence", "source"]

@@ -17,6 +17,8 @@ from conftest import mirror
 from critical_minerals.core import paths
 from critical_minerals.core.errors import InputError
 from critical_minerals.models.stockpile import model as stockpile
+from critical_minerals.models.stockpile import text as stockpile_text
+from critical_minerals.models.stockpile import validation as stockpile_validation
 from critical_minerals.sources import units
 
 DEFAULTS = {
@@ -38,8 +40,8 @@ DEFAULTS = {
 }
 
 
-def settings(**changes) -> stockpile.Settings:
-    return stockpile.check_parameters(**(DEFAULTS | changes))
+def settings(**changes) -> stockpile_validation.Settings:
+    return stockpile_validation.check_parameters(**(DEFAULTS | changes))
 
 
 # ---------------------------------------------------------------- units
@@ -279,7 +281,7 @@ def test_price_basis_costs_by_hand_and_equal_to_the_full_cost_table(inputs):
 def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs):
     """The tornado recomputes only what each driver changes; the result must equal recomputing everything."""
     base = settings(defence_share=0.5, price_basis="mean_5y")  # a price that differs from the latest and the peak
-    assumptions = stockpile.read_assumptions()
+    assumptions = stockpile_validation.read_assumptions()
     table = stockpile.tornado(design(months=6), inputs, base, assumptions, (0.8, 1.25)).set_index("driver")
 
     def npc(changed, months=6.0):
@@ -287,7 +289,7 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
         return stockpile.design_npc(costs, changed, inputs.rotation_cost_rate)
 
     def sides(name):
-        return [stockpile.assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high")]
+        return [stockpile_validation.assumption(assumptions, f"tornado_{name}_{side}") for side in ("low", "high")]
 
     def swing(driver):
         return table.loc[driver, ["npc_at_low", "npc_at_high"]].tolist()
@@ -302,7 +304,7 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
     assert swing("months of cover") == pytest.approx(
         [npc(replace(base, cover_months=0.0), months=6 * factor) for factor in sides("cover")], rel=1e-12
     )
-    quantity = [npc(replace(base, quantity_basis=basis)) for basis in stockpile.QUANTITY_BASES]
+    quantity = [npc(replace(base, quantity_basis=basis)) for basis in stockpile_validation.QUANTITY_BASES]
     assert swing("quantity basis") == pytest.approx([min(quantity), max(quantity)], rel=1e-12)
     priced = [
         npc(replace(base, price_basis=basis, real_prices=real))
@@ -313,7 +315,7 @@ def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs)
     assert table["swing_usd"].is_monotonic_decreasing
     # each end is labelled with the setting that gives it
     assert table.loc["discount rate", ["low_setting", "high_setting"]].tolist() == ["1.0%", "5.0%"]
-    cheaper = stockpile.QUANTITY_BASES[int(np.argmin(quantity))].replace("_", " ")
+    cheaper = stockpile_validation.QUANTITY_BASES[int(np.argmin(quantity))].replace("_", " ")
     assert table.loc["quantity basis", "low_setting"] == cheaper
 
 
@@ -339,7 +341,7 @@ def test_burden_shares_by_gdp_equal_and_consumption(inputs):
     keys = pd.DataFrame(
         {
             "key": ["gdp"] * 3 + ["equal"] * 3,
-            "country": list(stockpile.PARTNERS) * 2,
+            "country": list(stockpile_validation.PARTNERS) * 2,
             "value": [8.0, 1.0, 1.0, 1.0, 1.0, 1.0],
         }
     )
@@ -355,8 +357,8 @@ def test_burden_shares_by_gdp_equal_and_consumption(inputs):
 
 
 def test_shipped_files_validate_and_designs_match_the_issue():
-    minerals = stockpile.read_minerals()
-    defence = stockpile.read_design("defence", minerals)
+    minerals = stockpile_validation.read_minerals()
+    defence = stockpile_validation.read_design("defence", minerals)
     assert set(defence["mineral"]) == {
         "antimony",
         "chromium",
@@ -370,16 +372,16 @@ def test_shipped_files_validate_and_designs_match_the_issue():
         "titanium",
         "tungsten",
     }
-    market = stockpile.read_design("market", minerals)
+    market = stockpile_validation.read_design("market", minerals)
     assert set(defence["mineral"]) < set(market["mineral"])
     assert {"lithium", "nickel", "graphite", "manganese", "aluminum", "zinc", "platinum", "palladium"} <= set(
         market["mineral"]
     )
-    keys = stockpile.read_burden_keys()
+    keys = stockpile_validation.read_burden_keys()
     assert set(keys["key"]) >= {"gdp", "equal"}
-    assumptions = stockpile.read_assumptions()
-    assert stockpile.assumption(assumptions, "benchmark_defence_cost") == 6e9
-    assert stockpile.assumption(assumptions, "benchmark_market_cost") == 40e9
+    assumptions = stockpile_validation.read_assumptions()
+    assert stockpile_validation.assumption(assumptions, "benchmark_defence_cost") == 6e9
+    assert stockpile_validation.assumption(assumptions, "benchmark_market_cost") == 40e9
 
 
 @pytest.mark.parametrize(
@@ -399,19 +401,19 @@ def test_parameters_that_need_the_data_are_rejected_with_the_fix(change, message
 
 
 def test_malformed_design_file_names_row_and_field(tmp_path):
-    minerals = stockpile.read_minerals()
+    minerals = stockpile_validation.read_minerals()
     text = paths.DATA_DIR.joinpath("stockpile_design_defence.csv").read_text(encoding="utf-8")
     (tmp_path / "stockpile_design_bad.csv").write_text(
         text.replace("copper,true,12,", "copper,true,-3,"), encoding="utf-8"
     )
     with pytest.raises(InputError, match=r"row 5, field 'months_of_cover'"):
-        stockpile.read_design("bad", minerals, folder=tmp_path)
+        stockpile_validation.read_design("bad", minerals, folder=tmp_path)
     (tmp_path / "stockpile_design_typo.csv").write_text(text.replace("copper,true", "coper,true"), encoding="utf-8")
     with pytest.raises(InputError, match=r"field 'mineral' \(value 'coper'\)"):
-        stockpile.read_design("typo", minerals, folder=tmp_path)
+        stockpile_validation.read_design("typo", minerals, folder=tmp_path)
     (tmp_path / "stockpile_design_flag.csv").write_text(text.replace("copper,true", "copper,yes"), encoding="utf-8")
     with pytest.raises(InputError, match="not true or false"):
-        stockpile.read_design("flag", minerals, folder=tmp_path)
+        stockpile_validation.read_design("flag", minerals, folder=tmp_path)
 
 
 def test_burden_key_must_cover_the_three_partners(tmp_path):
@@ -421,7 +423,7 @@ def test_burden_key_must_cover_the_three_partners(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(InputError, match="does not cover the three partners"):
-        stockpile.read_burden_keys(path)
+        stockpile_validation.read_burden_keys(path)
 
 
 # ---------------------------------------------------------------- the chapter under papermill
@@ -448,7 +450,7 @@ def chapter_one_output(tmp_path_factory, external_dir):
 @pytest.fixture
 def small_design():
     """A user's own design file in data/, removed afterwards."""
-    path = stockpile.design_path(f"pytest_{os.getpid()}")
+    path = stockpile_validation.design_path(f"pytest_{os.getpid()}")
     path.write_text(
         "mineral,included,months_of_cover,basis,purpose,rationale,source\n"
         "gallium,true,24,net_imports,defence,test,test\n"
@@ -456,7 +458,7 @@ def small_design():
         "molybdenum,true,6,net_imports,market,test,test\n",
         encoding="utf-8",
     )
-    yield path.stem.removeprefix(stockpile.DESIGN_PREFIX)
+    yield path.stem.removeprefix(stockpile_validation.DESIGN_PREFIX)
     path.unlink()
 
 
@@ -522,8 +524,8 @@ def test_a_commodity_offered_on_two_price_bases_states_which_one_the_design_uses
     annual = stockpile.annual_quantities(salient, minerals, 2025, 2023)
     history = stockpile.price_history(pd.DataFrame(columns=["commodity", "date", "price_usd_per_t"]), salient, minerals)
     inputs = stockpile.Inputs(minerals, annual, history, pd.Series({2023: 1.0}), 2023, 0.02)
-    assert stockpile.price_choices(minerals) == {"alpha": ["alpha", "alpha_alt"]}
-    text = stockpile.price_choice_text({"test": design(months=6)}, inputs, settings())
+    assert stockpile_text.price_choices(minerals) == {"alpha": ["alpha", "alpha_alt"]}
+    text = stockpile_text.price_choice_text({"test": design(months=6)}, inputs, settings())
     # alpha: 600 t net imports x 6/12 = 300 t; at USD 2,000/t 0.6 million, at 5,000/t 1.5 million;
     # beta: 400 t x 6/12 = 200 t x 500 USD/t x factor 2 = 0.2 million
     assert "prices alpha as *Alpha* (row `alpha`" in text and "USD 600,000 of its USD 800,000" in text
@@ -537,8 +539,8 @@ def test_a_commodity_offered_on_two_price_bases_states_which_one_the_design_uses
 
 
 def test_shipped_minerals_offer_rare_earths_on_the_magnet_relevant_basis():
-    minerals = stockpile.read_minerals()
-    assert stockpile.price_choices(minerals)["rare_earths"] == ["rare_earths", "rare_earths_nd_oxide"]
+    minerals = stockpile_validation.read_minerals()
+    assert stockpile_text.price_choices(minerals)["rare_earths"] == ["rare_earths", "rare_earths_nd_oxide"]
     nd = minerals.loc["rare_earths_nd_oxide"]
     assert (nd["price_source"], nd["price_series"], nd["content_factor"]) == ("usgs", "nd2o3", 1.0)
     assert "concentrate" in minerals.at["tungsten", "label"] and "APT" not in minerals.at["tungsten", "label"]

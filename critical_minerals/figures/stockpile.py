@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..core import display
-from ..models.stockpile.model import PARTNERS, MonteCarlo, included
+from ..models.stockpile.model import MonteCarlo, included
+from ..models.stockpile.validation import PARTNERS
 from . import ACCENT, COUNTRY_COLOURS, DOUBLE_COLUMN_IN, OKABE_ITO, described
 
 DESIGN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")

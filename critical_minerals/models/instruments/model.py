@@ -28,6 +28,7 @@ from ..cfd import model as cfd
 from ..prices import model as price_models
 from ..project_finance.model import Archetype
 from ..stockpile import model as stockpile
+from ..stockpile import validation as stockpile_validation
 
 FACTS_FILE = paths.DATA_DIR / "policy_facts_2025_26.csv"
 LAW_FILE = paths.DATA_DIR / "law_changes.csv"
@@ -438,35 +439,35 @@ def stockpile_benchmarks(assumptions: pd.DataFrame, facts: pd.DataFrame) -> pd.D
         (
             "cgep_defence",
             "paper A: defence stockpile (Columbia CGEP)",
-            stockpile.assumption(assumptions, "benchmark_defence_cost"),
+            stockpile_validation.assumption(assumptions, "benchmark_defence_cost"),
             cgep,
             True,
         ),
         (
             "cgep_market",
             "paper A: market-stabilising stockpile (Columbia CGEP)",
-            stockpile.assumption(assumptions, "benchmark_market_cost"),
+            stockpile_validation.assumption(assumptions, "benchmark_market_cost"),
             cgep,
             True,
         ),
         (
             "nds_material",
             "National Defense Stockpile: material held (2023)",
-            stockpile.assumption(assumptions, "nds_material_value"),
+            stockpile_validation.assumption(assumptions, "nds_material_value"),
             crs,
             True,
         ),
         (
             "nds_assets",
             "National Defense Stockpile: total assets (2023)",
-            stockpile.assumption(assumptions, "nds_total_assets"),
+            stockpile_validation.assumption(assumptions, "nds_total_assets"),
             crs,
             True,
         ),
         (
             "nds_gap",
             "National Defense Stockpile: requirement gap (2023)",
-            stockpile.assumption(assumptions, "nds_requirement_gap"),
+            stockpile_validation.assumption(assumptions, "nds_requirement_gap"),
             crs,
             True,
         ),
@@ -704,8 +705,8 @@ def design_costs(
     designs: str, salient: pd.DataFrame, prices_monthly: pd.DataFrame, prices_annual_real: pd.DataFrame
 ) -> tuple[dict[str, pd.DataFrame], int]:
     """Chapter 03's cost tables of the named designs as drawn, and the data year they use."""
-    settings = stockpile.check_parameters(designs, **AS_DRAWN)
-    minerals = stockpile.read_minerals()
+    settings = stockpile_validation.check_parameters(designs, **AS_DRAWN)
+    minerals = stockpile_validation.read_minerals()
     data_year = stockpile.default_data_year(salient, settings.usgs_edition)
     annual = stockpile.annual_quantities(salient, minerals, settings.usgs_edition, data_year)
     history = stockpile.price_history(prices_monthly, salient, minerals)
@@ -713,7 +714,7 @@ def design_costs(
     inputs = stockpile.Inputs(minerals, annual, history, index, data_year, 0.0)
     return (
         {
-            name: stockpile.cost_table(stockpile.read_design(name, minerals), inputs, settings)
+            name: stockpile.cost_table(stockpile_validation.read_design(name, minerals), inputs, settings)
             for name in settings.designs
         },
         data_year,
