@@ -40,6 +40,12 @@ def read_data_table(path: Path, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([cells for _, cells in rows], columns=header, dtype=object).astype(str)
 
 
+def require_yes_no(value: str, *, file: Path, row: int, field: str, fix: str = "write yes or no") -> None:
+    """A flag cell of a data table says yes or no; anything else is one error naming file, line, field and value."""
+    if value not in ("yes", "no"):
+        raise InputError(f"{field} must be yes or no", file=file, row=row, field=field, value=value, fix=fix)
+
+
 def read_rows(path: Path, columns: list[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The checked header and rows of a data table: (line in the file, cells as text), one per non-blank row."""
     try:

@@ -23,7 +23,7 @@ from scipy.stats import chi2
 from ...core import paths
 from ...core.errors import InputError
 from ...sources import units
-from ...sources.handwritten_tables import read_data_table
+from ...sources.handwritten_tables import read_data_table, require_yes_no
 from ..cfd import model as cfd
 from ..prices import model as price_models
 from ..project_finance.model import Archetype
@@ -55,15 +55,13 @@ def read_facts(path: Path = FACTS_FILE) -> pd.DataFrame:
         line = int(index) + 2
         if not row["key"].strip():
             raise InputError("blank key", file=path, row=line, field="key", fix="name the fact")
-        if row["verified"] not in ("yes", "no"):
-            raise InputError(
-                "verified must be yes or no",
-                file=path,
-                row=line,
-                field="verified",
-                value=row["verified"],
-                fix="write yes if the value was read in the source, else no",
-            )
+        require_yes_no(
+            row["verified"],
+            file=path,
+            row=line,
+            field="verified",
+            fix="write yes if the value was read in the source, else no",
+        )
         if not row["source"].strip():
             raise InputError(
                 "every fact needs a source",
@@ -435,42 +433,17 @@ def stockpile_benchmarks(assumptions: pd.DataFrame, facts: pd.DataFrame) -> pd.D
     cgep = "Paper A, citing Columbia University's Center on Global Energy Policy"
     crs = "Congressional Research Service, R47833"
     vault, private = from_fact("vault_exim_loan"), from_fact("vault_private_capital")
+    read_in_assumptions = [  # id, benchmark, assumption name in data/stockpile_assumptions.csv, source
+        ("cgep_defence", "paper A: defence stockpile (Columbia CGEP)", "benchmark_defence_cost", cgep),
+        ("cgep_market", "paper A: market-stabilising stockpile (Columbia CGEP)", "benchmark_market_cost", cgep),
+        ("nds_material", "National Defense Stockpile: material held (2023)", "nds_material_value", crs),
+        ("nds_assets", "National Defense Stockpile: total assets (2023)", "nds_total_assets", crs),
+        ("nds_gap", "National Defense Stockpile: requirement gap (2023)", "nds_requirement_gap", crs),
+    ]
     rows = [
-        (
-            "cgep_defence",
-            "paper A: defence stockpile (Columbia CGEP)",
-            stockpile_validation.assumption(assumptions, "benchmark_defence_cost"),
-            cgep,
-            True,
-        ),
-        (
-            "cgep_market",
-            "paper A: market-stabilising stockpile (Columbia CGEP)",
-            stockpile_validation.assumption(assumptions, "benchmark_market_cost"),
-            cgep,
-            True,
-        ),
-        (
-            "nds_material",
-            "National Defense Stockpile: material held (2023)",
-            stockpile_validation.assumption(assumptions, "nds_material_value"),
-            crs,
-            True,
-        ),
-        (
-            "nds_assets",
-            "National Defense Stockpile: total assets (2023)",
-            stockpile_validation.assumption(assumptions, "nds_total_assets"),
-            crs,
-            True,
-        ),
-        (
-            "nds_gap",
-            "National Defense Stockpile: requirement gap (2023)",
-            stockpile_validation.assumption(assumptions, "nds_requirement_gap"),
-            crs,
-            True,
-        ),
+        (key, label, stockpile_validation.assumption(assumptions, name), source, True)
+        for key, label, name, source in read_in_assumptions
+    ] + [
         ("nds_pl_119_21", "Pub. L. 119-21: new National Defense Stockpile funds", *from_fact("nds_funding_pl_119_21")),
         ("vault_loan", "Project Vault: Export-Import Bank loan", *vault),
         (
@@ -667,8 +640,7 @@ def read_tariff_reach(path: Path = TARIFF_REACH_FILE, facts: pd.DataFrame | None
     facts = read_facts() if facts is None else facts
     for index, row in frame.iterrows():
         for field in ("reaches_product", "reaches_reference_price"):
-            if row[field] not in ("yes", "no"):
-                raise InputError("must be yes or no", file=path, row=int(index) + 2, field=field, value=row[field])
+            require_yes_no(row[field], file=path, row=int(index) + 2, field=field)
         if row["fact"] not in facts.index:
             raise InputError(
                 "unknown fact",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...core import paths
 from ...core.errors import InputError
-from ...sources.handwritten_tables import read_data_table
+from ...sources.handwritten_tables import read_data_table, require_yes_no
 
 FORMS_FILE = paths.DATA_DIR / "us_45x_forms.csv"
 COLUMNS = ["mineral", "form", "value", "unit", "verified", "source", "note"]
@@ -46,15 +46,13 @@ def read_forms(path: Path = FORMS_FILE) -> pd.DataFrame:
                 field="source",
                 fix="cite the statute or regulation",
             )
-        if row["verified"] not in ("yes", "no"):
-            raise InputError(
-                "verified must be yes or no",
-                file=path,
-                row=line,
-                field="verified",
-                value=row["verified"],
-                fix="write yes if the requirement was read in the legal text",
-            )
+        require_yes_no(
+            row["verified"],
+            file=path,
+            row=line,
+            field="verified",
+            fix="write yes if the requirement was read in the legal text",
+        )
         text = row["value"].strip()
         try:
             value = float(text) if text else math.nan
