@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from ...core import paths
+from ...core import display, paths
 from ...core.errors import InputError
 from ...sources import units
 from ...sources.handwritten_tables import read_data_table, require_yes_no
@@ -589,10 +589,11 @@ def read_law_changes(path: Path = LAW_FILE, facts: pd.DataFrame | None = None) -
 
 
 def law_in_force(changes: pd.DataFrame, facts: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Every change with its date, source and whether it is in force at the end of the month `as_of`."""
+    """Every change with its date, source and whether it is in force at the end of the month `as_of`. The
+    instrument's code is a detail (the change says what it is), shown in the all-columns copy in the data appendix."""
     date = law_date(as_of)
     keys = changes["fact"]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "effective": changes["effective"].dt.strftime("%d %b %Y"),
             "instrument": changes["instrument"],
@@ -602,6 +603,7 @@ def law_in_force(changes: pd.DataFrame, facts: pd.DataFrame, as_of: str) -> pd.D
             "status": np.where(facts.loc[keys, "verified"].to_numpy() == "yes", "read in the source", UNVERIFIED),
         }
     )
+    return display.details(table, ["instrument"])
 
 
 def in_force(changes: pd.DataFrame, as_of: str, instrument: str) -> bool:
