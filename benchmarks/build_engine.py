@@ -10,9 +10,13 @@ figure as a ratio of two times measured in the same run, so a loaded machine slo
   no-op       the same build again                            no-op / cold        goal: <= 0.05
   one change  `-p strike_multiple=...`: chapter 04, then the report and PDF re-assembled
               one change / cold                               goal: <= 0.30
-  sweep       the four scenarios of scenarios/ in one build (`--scenario a,b,c,d`, empty cache) against the same
-              four built one after another (four `--scenario x` builds, empty cache)
+  sweep       every scenario of scenarios/ in one build (`--scenario a,b,...`, empty cache) against the same
+              scenarios built one after another (one `--scenario x` build each, one empty cache they share)
               one after another / at once                     goal: >= 1.8
+  bounds      what the cores allow, from the CPU seconds of the same run: no build finishes faster than its CPU
+              seconds / cores, so cold / naive cannot go below (cold CPU / cores) / naive, nor the sweep's ratio
+              above (one after another) / (at-once CPU / cores)
+  Monte Carlo benchmarks/cfd_simulation.py at 10^6 paths x 300 months on one core, --mc-runs times (0: skip)
 Each ratio is printed as min / median / max over --repeat runs, with the load average before and after: the
 machine may be shared, and a ratio from one run compares two times measured minutes apart. Each run also prints the
 CPU seconds of every measurement (its processes' user + system time), which a loaded machine does not inflate.
@@ -43,6 +47,7 @@ RATIOS = (  # name, numerator, denominator, goal shown
 
 
 CPU: dict[str, float] = {}  # CPU seconds of the processes each measurement ran: the work, whatever the load
+CPU_BY_RUN: list[dict[str, float]] = []
 
 
 def children_cpu() -> float:
@@ -128,6 +133,7 @@ def main() -> None:
     parser.add_argument(
         "-j", dest="workers", type=int, default=cores(), help="build.py's -j (default: the number of cores)"
     )
+    parser.add_argument("--mc-runs", type=int, default=5, help="runs of the Monte Carlo benchmark (0: skip it)")
     args = parser.parse_args()
     build = [sys.executable, str(ROOT / "build.py"), "-j", str(args.workers)]
     runs = []
@@ -135,6 +141,7 @@ def main() -> None:
         before = load()
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             runs.append(one_run(build, Path(tmp), run))
+        CPU_BY_RUN.append(dict(CPU))
         print(
             f"run {run + 1}: load average {before} before, {load()} after; "
             + ", ".join(f"{name} {seconds:.1f} s ({CPU[name]:.0f} s CPU)" for name, seconds in runs[-1].items()),
@@ -152,6 +159,30 @@ def main() -> None:
         print(
             f"  {label:<36} {statistics.median(ratios):6.3f}   (min {ratios[0]:.3f}, max {ratios[-1]:.3f})"
             f"   goal {goal}"
+        )
+    if CPU_BY_RUN and all(value == value for value in CPU_BY_RUN[0].values()):  # no CPU figures on Windows
+        n = args.workers
+        best_cold = statistics.median(cpu["cold"] / n / run["naive"] for cpu, run in zip(CPU_BY_RUN, runs))
+        best_sweep = statistics.median(
+            run["sweep one after another"] / (cpu["sweep at once"] / n) for cpu, run in zip(CPU_BY_RUN, runs)
+        )
+        print(f"  bound: cold / naive cannot be below   {best_cold:6.3f}   (cold CPU seconds / {n} cores / naive)")
+        print(f"  bound: the sweep's ratio cannot pass {best_sweep:6.3f}   (one after another / at-once CPU / {n})")
+    if args.mc_runs:
+        print("Monte Carlo, one core (benchmarks/cfd_simulation.py):", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "cfd_simulation.py"),
+                "--paths",
+                "1000000",
+                "--months",
+                "300",
+                "--runs",
+                str(args.mc_runs),
+            ],
+            env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+            check=True,
         )
 
 

@@ -251,6 +251,13 @@ def test_no_warning_or_traceback_reaches_the_report(project):
     assert found == []
 
 
+def test_no_folder_of_the_build_reaches_the_report(project):
+    """Regression: chapters 2b and 6 ended on `write_results(...)`, whose returned path printed as
+    PosixPath('.../build/.cache/<step>/.tmp-<key>/outputs/results/...json') in the data appendix."""
+    html = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\n]+", "", project.report.read_text(encoding="utf-8"))
+    assert [m.group(0) for m in re.finditer(r"(PosixPath|WindowsPath|\.cache|\.tmp-)[^<]{0,60}", html)] == []
+
+
 def test_the_page_spells_no_development_word_not_even_by_chance_in_base64(project):
     """Regression: 'tODo' and the like turned up inside embedded downloads; and a cited title said 'issues'."""
     html = project.report.read_text(encoding="utf-8")

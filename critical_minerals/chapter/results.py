@@ -64,8 +64,8 @@ def _plain(value):
     return value
 
 
-def write_results(out: Outputs, stem: str, results: dict) -> Path:
+def write_results(out: Outputs, stem: str, results: dict) -> None:
+    """The chapter's headline results as JSON (returns nothing: a chapter's last line would print the path)."""
     out.results.mkdir(parents=True, exist_ok=True)
     path = out.results / f"{stem}.json"
     path.write_text(json.dumps(_plain(results), indent=2, sort_keys=True, allow_nan=False) + "\n", encoding="utf-8")
-    return path

@@ -35,7 +35,7 @@ class Task:
     entry: Path  # the cache entry to create
     inputs: tuple[Path, ...]  # cache entries of the steps it needs
     verbose: bool = False
-    warm: bool = False  # start a kernel for this worker's next chapter while this step runs
+    warm: bool = False  # chapters follow: start a kernel ahead (while the data step runs) and keep it
 
 
 def run(task: Task) -> dict:
@@ -180,13 +180,15 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
     from nbclient.exceptions import DeadKernelError
 
     parameters = {**task.parameters, "scenario": "build", "output_dir": str(out)}
-    manager, manager_log = kernels.take_spare(task.step.notebook.parent)  # started ahead, modules imported
-    if task.warm:
-        kernels.start_spare(task.step.notebook.parent)
+    cwd = task.step.notebook.parent
+    if task.warm:  # no kernel of this worker is waiting (the first chapter starts one; later ones reuse it)
+        kernels.start_spare(cwd)
+    kernel = kernels.take_spare(cwd)  # started ahead with modules imported, or the last chapter's, made fresh
     log = open(work / KERNEL_LOG, "w", encoding="utf-8")  # kernels inherit stderr: keep their warnings out of sight
     saved_stderr = os.dup(2)
     if not task.verbose:
         os.dup2(log.fileno(), 2)
+    succeeded = False
     try:
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             try:
@@ -195,11 +197,12 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
                     str(work / NOTEBOOK),
                     parameters=parameters,
                     kernel_name=KERNEL,
-                    cwd=str(task.step.notebook.parent),
+                    cwd=str(cwd),
                     progress_bar=task.verbose,
                     request_save_on_cell_execute=False,  # one write at the end, not two per cell
-                    **({"km": manager} if manager is not None and attempt == 1 else {}),
+                    **({"km": kernel.manager} if kernel is not None and attempt == 1 else {}),
                 )
+                succeeded = attempt == 1
                 return
             except (RuntimeError, TimeoutError, zmq.ZMQError) as err:  # the kernel did not start or died
                 if attempt == KERNEL_START_ATTEMPTS or isinstance(err, DeadKernelError):  # died in a cell: the
@@ -207,8 +210,8 @@ def _execute_notebook(task: Task, work: Path, out: Path) -> None:
                 print(f"{task.step.name}: kernel failed ({err}); retrying", file=log, flush=True)
                 time.sleep(0.2 * attempt + random.random() * 0.3)
     finally:
-        if manager is not None:  # papermill shuts down only the kernels it starts
-            log.write(kernels.stop(manager, manager_log))
+        if kernel is not None:  # papermill shuts down only the kernels it starts; a failed chapter's is not reused
+            log.write(kernels.hand_back(kernel) if succeeded else kernels.stop(kernel))
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
         log.close()
