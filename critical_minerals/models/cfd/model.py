@@ -51,6 +51,7 @@ SUBSIDY_REGIMES = ("none", "canada_ctm_itc", "us_45x_permanent", "us_45x_current
 CHUNK_PATHS = 20_000  # paths simulated and valued at once: bounds memory (months x chunk float32)
 BLOCK_YEARS = 2  # streaming: years of months simulated at once (24 x 20,000 float32 = 1.9 MB, cache-sized)
 BATCHES = 50
+CACHE_VALUES = 40_000  # float64 values per intermediate array that keep a computation in the processor's cache
 MONTHS_PER_YEAR = 12
 
 
@@ -234,34 +235,36 @@ class AnnualSums:
     def payments(self, instruments, revenue_share: float, volume: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Payments (instruments, years, paths) into `out`: volume (years, 1) x each instrument's annual payoff.
 
-        A year at a time, each instrument's payoff formed in its own row of `out`: every intermediate is one year of
-        paths, which stays in the processor's cache (whole (years, paths) temporaries made this memory-bound)."""
-        for year, year_volume in enumerate(volume):
+        A few years at a time (about CACHE_VALUES values), each instrument's payoff formed in its own rows of `out`:
+        the intermediates stay in the processor's cache (whole (years, paths) temporaries made this memory-bound)."""
+        step = max(1, CACHE_VALUES // max(self.price.shape[-1], 1))
+        for first in range(0, len(volume), step):
+            rows = slice(first, first + step)
             sums = AnnualSums(
-                self.price[year],
-                self.below_strike[year],
-                None if self.below_cap is None else self.below_cap[year],
+                self.price[rows],
+                self.below_strike[rows],
+                None if self.below_cap is None else self.below_cap[rows],
                 self.strike,
                 self.cap,
             )
-            for row, instrument in zip(out[:, year], instruments):
+            for block, instrument in zip(out[:, rows], instruments):
                 if instrument == "none":
-                    row[...] = 0.0
+                    block[...] = 0.0
                     continue
                 if instrument == "floor":
-                    np.copyto(row, sums.floor)
+                    np.copyto(block, sums.floor)
                 elif instrument == "cfd":
-                    np.subtract(sums.floor, sums.call, out=row)
+                    np.subtract(sums.floor, sums.call, out=block)
                 elif instrument == "cfd_revenue_share":
-                    np.multiply(revenue_share, sums.call, out=row)
-                    np.subtract(sums.floor, row, out=row)
+                    np.multiply(revenue_share, sums.call, out=block)
+                    np.subtract(sums.floor, block, out=block)
                 elif instrument == "collar":
-                    np.subtract(sums.floor, sums.above_cap, out=row)
+                    np.subtract(sums.floor, sums.above_cap, out=block)
                 else:
                     raise InputError(
                         "unknown instrument", field="instrument", value=instrument, fix=f"choose one of {INSTRUMENTS}"
                     )
-                np.multiply(year_volume, row, out=row)
+                np.multiply(volume[rows], block, out=block)
         return out
 
 
