@@ -5,12 +5,12 @@ peak memory. A script that prints figures, not a test.
 
 The price model and project are synthetic (a mean-reverting or GBM price near 20,000 USD/t and the nickel archetype
 stretched to the requested number of months), so the script runs without chapter 01's tables. It times, separately:
-the random draws alone (the floor set by numpy's generator), the simulation of prices, and the full pipeline
-(simulation, annual sums, valuation of all five instruments: government PV, project NPV after tax, largest outlay,
-years above the DPA thresholds, and the control variates of the closed-form strip). IRRs are not computed (the
-chapter computes them on its default path count). Each figure is the min / median / max over `--runs` runs, in
-wall-clock seconds and in CPU seconds of this process: on a busy machine the CPU time is the better guide to what
-the wall time would be on a quiet one.
+the random draws alone (the floor: `prices.normal_draws` on numpy's generator), the simulation of prices, and the
+full pipeline (simulation, annual sums, valuation of all five instruments: government PV, project NPV after tax,
+largest outlay, years above the DPA thresholds, and the control variates of the closed-form strip). IRRs are not
+computed (the chapter computes them on its default path count). Each figure is the min / median / max over `--runs`
+runs, in wall-clock seconds and in CPU seconds of this process: on a busy machine the CPU time is the better guide
+to what the wall time would be on a quiet one.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.paths * setup.n_months
     print(
         f"{args.paths:,} paths x {setup.n_months} monthly steps ({years} years valued), model {args.model}, "
-        f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, antithetic pairs"
+        f"chunks of {cfd.CHUNK_PATHS:,} paths, float32, Box-Muller normals, antithetic pairs"
     )
 
     rng = price_models.generator(args.seed)
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def draws():
         for size in cfd.chunk_sizes(args.paths):
-            rng.standard_normal(out=normals[size], dtype=price_models.SIMULATION_DTYPE)
+            price_models.normal_draws(rng, normals[size], 1.0)
 
     walls, cpus, _ = timed(draws, args.runs)
     print(f"random draws alone ({steps // 2:,} normals): wall {spread(walls)}; CPU {spread(cpus)}")

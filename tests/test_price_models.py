@@ -81,6 +81,30 @@ def test_antithetic_halves_mirror_each_other():
     np.testing.assert_allclose(logs[:, :5], -logs[:, 5:], atol=1e-5)
 
 
+def test_normal_draws_have_the_moments_and_distribution_of_a_normal():
+    from scipy import stats
+
+    # an odd row length: the last (radius, angle) pair of each row gives one draw
+    draws = price_models.normal_draws(price_models.generator(3), np.empty((400, 5_001), np.float32), 2.0)
+    z = draws.astype(float).ravel() / 2.0
+    n = z.size
+    assert np.isfinite(z).all()
+    assert abs(z.mean()) < 4 / np.sqrt(n)
+    assert abs(z.var() - 1) < 4 * np.sqrt(2 / n)
+    assert abs(stats.skew(z)) < 4 * np.sqrt(6 / n)
+    assert abs(stats.kurtosis(z)) < 4 * np.sqrt(24 / n)
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    # the two halves of a row (cosines, sines of the same radii) are uncorrelated
+    assert abs(np.corrcoef(draws[:, :2_500].ravel(), draws[:, 2_501:].ravel())[0, 1]) < 4 / np.sqrt(n / 2)
+
+
+def test_normal_draws_of_a_row_do_not_depend_on_the_rows_drawn_with_it():
+    whole = price_models.normal_draws(price_models.generator(5), np.empty((6, 7), np.float32), 1.0)
+    rng = price_models.generator(5)
+    parts = [price_models.normal_draws(rng, np.empty((rows, 7), np.float32), 1.0) for rows in (2, 1, 3)]
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
 def test_blocks_of_months_reproduce_the_whole_simulation():
     model = price_models.PriceModel("mean_reverting", "x", 15_000.0, 0.3, kappa=0.5, theta=np.log(18_000.0))
     whole = price_models.simulate_prices(model, 100, 31, np.random.default_rng(6))

@@ -51,6 +51,7 @@ SUBSIDY_REGIMES = ("none", "canada_ctm_itc", "us_45x_permanent", "us_45x_current
 CHUNK_PATHS = 20_000  # paths simulated and valued at once: bounds memory (months x chunk float32)
 BLOCK_YEARS = 2  # streaming: years of months simulated at once (24 x 20,000 float32 = 1.9 MB, cache-sized)
 BATCHES = 50
+CACHE_VALUES = 40_000  # float64 values per intermediate array that keep a computation in the processor's cache
 MONTHS_PER_YEAR = 12
 
 
@@ -231,18 +232,40 @@ class AnnualSums:
     def above_cap(self) -> np.ndarray:
         return self.price - self.below_cap
 
-    def payoff(self, instrument: str, revenue_share: float) -> np.ndarray | float:
-        if instrument == "none":
-            return 0.0
-        if instrument == "floor":
-            return self.floor
-        if instrument == "cfd":
-            return self.floor - self.call
-        if instrument == "cfd_revenue_share":
-            return self.floor - revenue_share * self.call
-        if instrument == "collar":
-            return self.floor - self.above_cap
-        raise InputError("unknown instrument", field="instrument", value=instrument, fix=f"choose one of {INSTRUMENTS}")
+    def payments(self, instruments, revenue_share: float, volume: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Payments (instruments, years, paths) into `out`: volume (years, 1) x each instrument's annual payoff.
+
+        A few years at a time (about CACHE_VALUES values), each instrument's payoff formed in its own rows of `out`:
+        the intermediates stay in the processor's cache (whole (years, paths) temporaries made this memory-bound)."""
+        step = max(1, CACHE_VALUES // max(self.price.shape[-1], 1))
+        for first in range(0, len(volume), step):
+            rows = slice(first, first + step)
+            sums = AnnualSums(
+                self.price[rows],
+                self.below_strike[rows],
+                None if self.below_cap is None else self.below_cap[rows],
+                self.strike,
+                self.cap,
+            )
+            for block, instrument in zip(out[:, rows], instruments):
+                if instrument == "none":
+                    block[...] = 0.0
+                    continue
+                if instrument == "floor":
+                    np.copyto(block, sums.floor)
+                elif instrument == "cfd":
+                    np.subtract(sums.floor, sums.call, out=block)
+                elif instrument == "cfd_revenue_share":
+                    np.multiply(revenue_share, sums.call, out=block)
+                    np.subtract(sums.floor, block, out=block)
+                elif instrument == "collar":
+                    np.subtract(sums.floor, sums.above_cap, out=block)
+                else:
+                    raise InputError(
+                        "unknown instrument", field="instrument", value=instrument, fix=f"choose one of {INSTRUMENTS}"
+                    )
+                np.multiply(volume[rows], block, out=block)
+        return out
 
 
 def annual_sums(prices_chunk: np.ndarray, offset: int, years: int, strike: float, cap: float) -> AnnualSums:
@@ -278,9 +301,7 @@ def value_chunk(
     subsidy_pv = subsidy_values(setup)
     paying = [instrument for instrument in instruments if instrument != "none"]  # "none" pays nothing: no arrays
     n_paths = sums.price.shape[1]
-    payments = np.empty((len(paying), setup.years, n_paths))
-    for k, instrument in enumerate(paying):
-        np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k])
+    payments = sums.payments(paying, contract.revenue_share, volume, np.empty((len(paying), setup.years, n_paths)))
     income = project_finance.income_before_support(archetype, revenue)
     npv_paying = project_finance.npv_with_support(archetype, income, payments)
     largest = payments.max(axis=1)  # every statistic over all instruments at once: (instruments, paths)
@@ -289,7 +310,7 @@ def value_chunk(
         "max_annual_outlay": largest,
         "total_outlay": payments.sum(axis=1),
         "paid": (largest > 0).astype(float),
-        **{f"years_above_{t:.0f}": (payments > t).sum(axis=1, dtype=float) for t in setup.thresholds},
+        **{f"years_above_{t:.0f}": _years_above(payments, t) for t in setup.thresholds},
     }
     nothing = np.zeros(n_paths)
     results: dict = {regime: {} for regime in setup.subsidies}
@@ -318,6 +339,13 @@ def value_chunk(
             for values in regime.values():
                 values[CONTROLS] = controls
     return results
+
+
+def _years_above(payments: np.ndarray, threshold: float) -> np.ndarray:
+    """Number of years (axis 1) in which the payment exceeds `threshold`, as floats. The flags are added as bytes
+    (a count of years fits in one), three times faster than adding them as floats."""
+    flags = np.greater(payments, threshold).view(np.uint8)
+    return flags.sum(axis=1, dtype=np.uint8 if payments.shape[1] < 256 else np.int64).astype(float)
 
 
 CONTROLS = "strip_controls"  # per-path results' key of the centred control pair means (controls, pairs)
@@ -386,15 +414,16 @@ def value_paths(paths: list[np.ndarray], setup: Setup, instruments=INSTRUMENTS) 
     """Value every instrument (and subsidy regime) on stored paths; per-path arrays with antithetic pairs adjacent."""
     contract = setup.contract
     strike = contract.strike / contract.basis_factor
-    chunks = [
-        value_chunk(
-            annual_sums(chunk, setup.offset_months, setup.years, strike, contract.cap_multiple * strike),
-            setup,
-            instruments,
+    joined = _JoinedChunks(sum(chunk.shape[1] for chunk in paths))
+    for chunk in paths:
+        joined.add(
+            value_chunk(
+                annual_sums(chunk, setup.offset_months, setup.years, strike, contract.cap_multiple * strike),
+                setup,
+                instruments,
+            )
         )
-        for chunk in paths
-    ]
-    return _concatenate(chunks)
+    return joined.results()
 
 
 def simulate_and_value(
@@ -408,10 +437,10 @@ def simulate_and_value(
     cap = price_models.SIMULATION_DTYPE(contract.cap_multiple * strike)
     block_years = [min(BLOCK_YEARS, setup.years - start) for start in range(0, setup.years, BLOCK_YEARS)]
     blocks = ([setup.offset_months] if setup.offset_months else []) + [MONTHS_PER_YEAR * y for y in block_years]
-    chunks, buffers = [], {}
+    buffers = {}
     # the chunks write their control pair means straight into the whole run's array: no copy, no page faults
     controls = np.empty((count_controls(setup), n_paths // 2)) if setup.price_model is not None else None
-    pairs = 0
+    joined = _JoinedChunks(n_paths, controls)
     for size in chunk_sizes(n_paths):
         buffer = buffers.setdefault(size, {})
         sums = [np.empty((setup.years, size)) for _ in range(3)]
@@ -429,46 +458,73 @@ def simulate_and_value(
             sums[1][rows] = np.minimum(months, strike, out=work).sum(axis=1)
             sums[2][rows] = np.minimum(months, cap, out=work).sum(axis=1)
             first += years
-        chunks.append(
+        joined.add(
             value_chunk(
                 AnnualSums(*sums, float(strike), float(cap)),
                 setup,
                 instruments,
-                None if controls is None else controls[:, pairs : pairs + size // 2],
+                None if controls is None else controls[:, joined.start // 2 : (joined.start + size) // 2],
             )
         )
-        pairs += size // 2
-    return _concatenate(chunks, controls)
+    return joined.results()
 
 
-def _concatenate(chunks: list[dict], controls: np.ndarray | None = None) -> dict:
-    """One result from the chunks': per-path arrays with antithetic pairs adjacent; the control pair means (one
-    array for every instrument) are `controls` if given, else the chunks' joined."""
-    first = chunks[0]
-    values = next(iter(next(iter(first.values())).values()))
-    if controls is None and CONTROLS in values:
-        controls = np.concatenate([next(iter(next(iter(c.values())).values()))[CONTROLS] for c in chunks], axis=-1)
+class _JoinedChunks:
+    """The per-path results of a run's chunks joined into arrays of all its paths, with antithetic pairs adjacent
+    (a chunk's arrays come as [draws, antithetic draws] halves). Each chunk is copied in as it is added, while its
+    values are still in the processor's cache, and can then be freed: memory holds the run's results once, not
+    twice. An array that a chunk's results give under several names (the zeros of "none", the government's values
+    under every subsidy regime) is one array in the run's results too. The control pair means (one array for
+    every name) are `controls` if given (the chunks write into it), else the chunks' joined."""
 
-    def joined(regime, instrument, name):
-        if name == CONTROLS:
-            return controls
-        parts = [c[regime][instrument][name] for c in chunks]
-        out = np.empty(parts[0].shape[:-1] + (sum(p.shape[-1] for p in parts),), dtype=parts[0].dtype)
-        start = 0
-        for part in parts:  # as _pairs_adjacent, written in place: one copy of each value
-            size = part.shape[-1]
-            out[..., start : start + size : 2] = part[..., : size // 2]
-            out[..., start + 1 : start + size : 2] = part[..., size // 2 :]
-            start += size
-        return out
+    def __init__(self, n_paths: int, controls: np.ndarray | None = None):
+        self.n_paths, self.controls, self.start = n_paths, controls, 0
+        self.tree: dict | None = None  # regime -> instrument -> name -> array of all paths
+        self.targets: list = []  # per leaf of a chunk's results: the run's array it is copied into, or None
 
-    return {
-        regime: {
-            instrument: {name: joined(regime, instrument, name) for name in first[regime][instrument]}
-            for instrument in first[regime]
+    def add(self, chunk: dict) -> None:
+        leaves = [
+            (regime, instrument, name, values)
+            for regime, by_instrument in chunk.items()
+            for instrument, named in by_instrument.items()
+            for name, values in named.items()
+        ]
+        if self.tree is None:
+            self._allocate(chunk, leaves)
+        size = None
+        for (_, _, name, values), target in zip(leaves, self.targets):
+            if name == CONTROLS:
+                if target is not None:
+                    target[:, self.start // 2 : self.start // 2 + values.shape[-1]] = values
+                continue
+            size = values.shape[-1]
+            if target is not None:  # as `_pairs_adjacent`, written in place
+                target[..., self.start : self.start + size : 2] = values[..., : size // 2]
+                target[..., self.start + 1 : self.start + size : 2] = values[..., size // 2 :]
+        self.start += size
+
+    def _allocate(self, chunk: dict, leaves: list) -> None:
+        self.tree = {
+            regime: {instrument: {} for instrument in by_instrument} for regime, by_instrument in chunk.items()
         }
-        for regime in first
-    }
+        arrays = {}  # id of a chunk's array -> the run's array
+        for regime, instrument, name, values in leaves:
+            first = id(values) not in arrays
+            if name == CONTROLS:
+                if self.controls is None and first:
+                    self.controls = np.empty(values.shape[:-1] + (self.n_paths // 2,), dtype=values.dtype)
+                    self.targets.append(self.controls)
+                else:
+                    self.targets.append(None)
+                arrays[id(values)] = self.controls
+            else:
+                if first:
+                    arrays[id(values)] = np.empty(values.shape[:-1] + (self.n_paths,), dtype=values.dtype)
+                self.targets.append(arrays[id(values)] if first else None)
+            self.tree[regime][instrument][name] = arrays[id(values)]
+
+    def results(self) -> dict:
+        return self.tree
 
 
 # ---------------------------------------------------------------- many strikes on the same paths
@@ -528,9 +584,7 @@ class StrikeSweep:
         rows = setup.supported_years
         volume = (setup.contract_output / MONTHS_PER_YEAR * contract.basis_factor)[rows, None]
         payments = np.zeros((len(instruments), setup.years, months.shape[2]))
-        for k, instrument in enumerate(instruments):
-            if instrument != "none":
-                np.multiply(volume, sums.payoff(instrument, contract.revenue_share), out=payments[k, rows])
+        sums.payments(instruments, contract.revenue_share, volume, payments[:, rows])
         return payments
 
     def value(self, strike: float, instruments=INSTRUMENTS) -> dict:
@@ -538,12 +592,12 @@ class StrikeSweep:
         setup = self.setup
         government_factors = project_finance.discount_factors(setup.government_rate, setup.years)
         subsidy_pv = subsidy_values(setup)
-        chunks = []
+        joined = _JoinedChunks(sum(income.value_before_tax.shape[-1] for income in self.income))
         for chunk, income in enumerate(self.income):
             payments = self.payments(chunk, strike, instruments)
             npv_before_subsidy = project_finance.npv_with_support(setup.archetype, income, payments)
             government = government_factors @ payments
-            chunks.append(
+            joined.add(
                 {
                     regime: {
                         instrument: {"government_pv": government[k], "project_npv": npv_before_subsidy[k] + pv}
@@ -552,7 +606,7 @@ class StrikeSweep:
                     for regime, pv in subsidy_pv.items()
                 }
             )
-        return _concatenate(chunks)
+        return joined.results()
 
     def npv_before_subsidy(self, chunk: int, strike: float, instrument: str) -> np.ndarray:
         """Project NPV without subsidy of one chunk's paths under `instrument` at `strike`."""
