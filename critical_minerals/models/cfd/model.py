@@ -29,7 +29,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr  # the standard normal CDF (what scipy.stats.norm.cdf computes), without scipy.stats
 
 from ...core import display
 from ...core.errors import InputError
@@ -808,7 +808,7 @@ def black76_put(forward, strike, sigma, maturity) -> np.ndarray:
     if np.any(spread == 0):
         return np.maximum(strike - forward, 0.0) + 0.0 * spread
     d1 = (np.log(forward / strike) + spread**2 / 2) / spread
-    return strike * norm.cdf(-(d1 - spread)) - forward * norm.cdf(-d1)
+    return strike * ndtr(-(d1 - spread)) - forward * ndtr(-d1)
 
 
 def black76_call(forward, strike, sigma, maturity) -> np.ndarray:
