@@ -6,12 +6,13 @@ Made from the same realistic build as the HTML report's tests (test_report.repor
 from __future__ import annotations
 
 import re
+import shutil
 
 import pdfplumber
 import pytest
 from test_report import report_site  # noqa: F401  (the built report, shared with test_report.py)
 
-from critical_minerals.report import typeset
+from critical_minerals.report import thumbnails, typeset
 
 POINTS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 BODY_FONTS = ("Libertinus", "DejaVuSansMono")  # the report's own type; figures bring theirs (DejaVu Sans)
@@ -144,3 +145,87 @@ def test_pdf_on_us_letter(report_site, tmp_path):  # noqa: F811
 def test_unknown_paper_is_refused(tmp_path):
     with pytest.raises(ValueError, match="a4, letter"):
         typeset.write_pdf(tmp_path / "report.html", tmp_path, tmp_path / "report.pdf", "a5")
+
+
+def test_each_outermost_section_converted_alone_gives_the_model_of_the_whole_page(report_site, monkeypatch):  # noqa: F811
+    scenario = report_site.default
+    html = scenario.report.read_text(encoding="utf-8")
+    split = typeset.outermost_sections(html)
+    assert split is not None and len(split[1]) >= 10  # summary, chapters, appendices: each one a part
+    by_part = typeset.document_model(html, scenario.figures)
+    monkeypatch.setattr(typeset, "outermost_sections", lambda html: None)  # the whole page parsed at once
+    assert by_part == typeset.document_model(html, scenario.figures)
+
+
+def test_a_rebuild_converts_only_the_sections_whose_html_changed_and_reads_figure_sizes_again(
+    report_site,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    scenario = report_site.default
+    figures = tmp_path / "figures"
+    shutil.copytree(scenario.figures, figures)
+    html = scenario.report.read_text(encoding="utf-8")
+    converted = []
+    part_of = typeset.part_of
+    monkeypatch.setattr(
+        typeset, "part_of", lambda section, converter: converted.append(1) or part_of(section, converter)
+    )
+    thumbnails.use(tmp_path / "memo")
+    try:
+        first = typeset.document_model(html, figures)
+        parts = len(converted)
+        assert typeset.document_model(html, figures) == first and len(converted) == parts  # all from the memo
+        chapter = html.index('<article class="chapter"')
+        changed = html[:chapter] + html[chapter:].replace("<p>", "<p>Changed. ", 1)
+        model = typeset.document_model(changed, figures)
+        assert len(converted) == parts + 1  # that chapter only
+        [name, *_] = first["figures"]
+        pdf = figures / f"{name}.pdf"
+        pdf.write_bytes(typeset.MEDIA_BOX.sub(b"/MediaBox [ 0 0 100 50 ]", pdf.read_bytes(), count=1))
+        resized = typeset.document_model(changed, figures)
+        assert len(converted) == parts + 1
+    finally:
+        thumbnails.use(None)
+    assert model == typeset.document_model(changed, scenario.figures)  # as made afresh, without the memo
+    assert model != first
+    [size] = {tuple(block["size"]) for block in parts_of(resized, "figure") if block["name"] == name}
+    assert size == (100.0, 50.0)
+
+
+def parts_of(value, kind: str) -> list[dict]:
+    if isinstance(value, dict):
+        return ([value] if value.get("t") == kind else []) + [
+            p for child in value.values() for p in parts_of(child, kind)
+        ]
+    if isinstance(value, list):
+        return [p for child in value for p in parts_of(child, kind)]
+    return []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<section><p>never closed</p>",
+        "</section><section><p>x</p></section>",  # an end tag with nothing open
+    ],
+)
+def test_sections_that_do_not_nest_are_converted_from_the_whole_page(body):
+    html = f"<html><head><title>T</title></head><body>{body}</body></html>"
+    assert typeset.outermost_sections(html) is None
+
+
+def test_tags_in_comments_scripts_and_styles_do_not_split_the_page(tmp_path, monkeypatch):
+    html = (
+        "<html><head><style>/* <section> */</style><title>T</title></head><body>"
+        '<header class="title-page" id="title"><p class="kicker">K</p><h1>Title</h1></header><!-- <article> -->'
+        '<section id="a"><h1 id="a-title">A</h1><section><h2 id="b">B</h2><p>Text <a href="#a">back</a></p>'
+        "</section></section><script>const s = '<section>';</script></body></html>"
+    )
+    rest, [section] = typeset.outermost_sections(html)
+    assert section.startswith('<section id="a">') and section.endswith("</section></section>")
+    assert "<script>const s = '<section>';</script>" in rest
+    by_part = typeset.document_model(html, tmp_path)
+    monkeypatch.setattr(typeset, "outermost_sections", lambda html: None)
+    assert by_part == typeset.document_model(html, tmp_path)
+    assert [block["t"] for block in by_part["sections"][0]["blocks"]] == ["h", "h", "par"]

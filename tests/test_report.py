@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib
+import matplotlib.layout_engine
 import nbformat
 import pandas as pd
 import papermill
@@ -182,6 +183,34 @@ def test_a_figure_not_at_a_column_width_is_refused(tmp_path):
     fig.add_subplot().plot([1, 2], [3, 4])
     with pytest.raises(ValueError, match="6.00 in wide"):
         figures.save_figure(fig, "odd", tmp_path, pd.DataFrame({"x": [1]}), "Caption.", "Source")
+
+
+def test_the_svg_keeps_the_pngs_layout_and_the_figure_lays_itself_out_again_afterwards(tmp_path):
+    import matplotlib.pyplot as plt
+
+    def drawn():
+        fig, ax = plt.subplots(figsize=figures.DOUBLE_COLUMN_IN, layout="constrained")
+        ax.plot([1, 2, 3], [1000, 25000, 3000], label="a long label for the legend below")
+        ax.set(xlabel="Strike (USD per tonne of product)", ylabel="P(project NPV < 0)")
+        fig.legend(loc="outside lower center")
+        return fig, ax
+
+    def axes_left_pt(svg: str) -> float:  # the axes' background, the first path of the first axes group
+        return float(re.search(r'<g id="axes_1">\s*<g id="patch_2">\s*<path d="M ([\d.]+) ', svg).group(1))
+
+    with plt.style.context(figures.STYLE_FILE):
+        fig, ax = drawn()  # the PNG alone, as save_figure draws it: where its axes sit
+        fig.savefig(io.BytesIO(), format="png", dpi=figures.SAVE_DPI, bbox_inches=figures.column_bbox(fig, "x"))
+        png_left_pt = ax.get_position().x0 * figures.DOUBLE_COLUMN_IN[0] * 72
+        plt.close(fig)
+        fig, ax = drawn()
+        figures.save_figure(fig, "x", tmp_path, pd.DataFrame({"x": [1]}), "Caption.", "Source")
+        assert isinstance(fig.get_layout_engine(), matplotlib.layout_engine.ConstrainedLayoutEngine)
+        figures.save_figure(figures.single_column(fig), "x_single", tmp_path, pd.DataFrame({"x": [1]}), "C.", "S")
+        plt.close(fig)
+    assert axes_left_pt((tmp_path / "x.svg").read_text(encoding="utf-8")) == pytest.approx(png_left_pt, abs=1e-3)
+    with Image.open(tmp_path / "x_single.png") as single:  # laid out again at its own width, legend and all
+        assert single.width == figures.SINGLE_COLUMN_IN[0] * figures.SAVE_DPI
 
 
 # ---------------------------------------------------------------- the summary and differences

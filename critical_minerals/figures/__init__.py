@@ -19,10 +19,12 @@ file and the image's alt text.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -146,6 +148,20 @@ def portable_svg(svg: bytes) -> bytes:
     return svg.replace(b"font-family: 'DejaVu Sans'", f"font-family: {SVG_FONT_STACK}".encode())
 
 
+@contextlib.contextmanager
+def layout_kept(fig: plt.Figure) -> Iterator[plt.Figure]:
+    """The figure with its layout engine off, then on again: the SVG and the PDF keep the layout of the PNG drawn
+    just before them, the same in all three files, and each is drawn once instead of being laid out again (a layout
+    pass before the drawing and one in it, per format)."""
+    engine = fig.get_layout_engine()
+    with plt.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # None, not "none": a placeholder engine would still cost a layout pass
+    try:
+        yield fig
+    finally:
+        fig.set_layout_engine(engine)
+
+
 def save_figure(
     fig: plt.Figure, name: str, folder: Path, data: pd.DataFrame, caption: str, source: str, description: str = ""
 ) -> bytes:
@@ -159,10 +175,11 @@ def save_figure(
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=SAVE_DPI, bbox_inches=bbox, metadata=_METADATA["png"])
     (folder / f"{name}.png").write_bytes(png.getvalue())
-    svg = io.BytesIO()
-    fig.savefig(svg, format="svg", bbox_inches=bbox, metadata=_METADATA["svg"])
-    (folder / f"{name}.svg").write_bytes(portable_svg(svg.getvalue()))
-    fig.savefig(folder / f"{name}.pdf", format="pdf", bbox_inches=bbox, metadata=_METADATA["pdf"])
+    with layout_kept(fig):
+        svg = io.BytesIO()
+        fig.savefig(svg, format="svg", bbox_inches=bbox, metadata=_METADATA["svg"])
+        (folder / f"{name}.svg").write_bytes(portable_svg(svg.getvalue()))
+        fig.savefig(folder / f"{name}.pdf", format="pdf", bbox_inches=bbox, metadata=_METADATA["pdf"])
     data.to_csv(folder / f"{name}.csv", index=False)
     described_as = f"Description: {description}\n" if description else ""
     (folder / f"{name}.txt").write_text(f"{caption}\nSource: {source}\n{described_as}", encoding="utf-8")

@@ -17,12 +17,21 @@ REPORT_SUBTITLE = "A reproducible report on the United States, Canada and Mexico
 # letter of such a word keeps a text search of the page for words it must not use meaningful; URL parsing drops line
 # feeds inside a data: URL (URL standard: "remove all ASCII tab or newline"), so the bytes are unchanged.
 BASE64_PAYLOAD = re.compile(r"(data:[\w/+.-]+;base64,)([A-Za-z0-9+/=]+)")
-CHANCE_WORDS = re.compile(r"(?i)(?:t(?=odo)|f(?=ixme)|i(?=ssue))")
+SPELLED = ("todo", "fixme", "issue")  # the words; lower case, so a payload's lower-cased copy is searched quickly
+CHANCE_WORDS = re.compile("(?i)(?:" + "|".join(f"{word[0]}(?={word[1:]})" for word in SPELLED) + ")")
+
+
+def unspelled_payload(payload: str) -> str:
+    """One base64 payload, broken by a line feed wherever it spells a word of CHANCE_WORDS (most spell none)."""
+    lowered = payload.lower()
+    if not any(word in lowered for word in SPELLED):
+        return payload
+    return CHANCE_WORDS.sub("\\g<0>\n", payload)
 
 
 def unspelled(html: str) -> str:
     """`html` with every base64 payload broken by a line feed wherever it spells a word of CHANCE_WORDS."""
-    return BASE64_PAYLOAD.sub(lambda m: m.group(1) + CHANCE_WORDS.sub("\\g<0>\n", m.group(2)), html)
+    return BASE64_PAYLOAD.sub(lambda m: m.group(1) + unspelled_payload(m.group(2)), html)
 
 
 def size_text(kilobytes: float) -> str:

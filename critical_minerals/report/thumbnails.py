@@ -2,7 +2,10 @@
 whose image changed (a one-chapter change: that chapter's), and the build's workers make a chapter's thumbnails
 as soon as it has run, in parallel with the other chapters, so assembling the report only reads them.
 
-The memo is used only where the build switches it on (`use`); elsewhere every thumbnail is made afresh. Each memo
+The same memo keeps the PDF's document model of each part of the report (typeset.py), by the content of that part:
+a one-chapter change converts that chapter and the pages that quote its results, not the whole report again.
+
+The memo is used only where the build switches it on (`use`); elsewhere every value is made afresh. Each memo
 file carries the digest of its content: a damaged one is made again.
 """
 
@@ -25,9 +28,15 @@ def use(folder: Path | None) -> None:
 
 def memoised(png: bytes, width: int, make: Callable[[bytes, int], str]) -> str:
     """`make(png, width)`, taken from the memo when it holds it for these bytes and width."""
+    return memoised_text(f"{hashlib.sha256(png).hexdigest()[:40]}-{width}", lambda: make(png, width))
+
+
+def memoised_text(key: str, make: Callable[[], str]) -> str:
+    """`make()`, taken from the memo when it holds the text for `key` (a name made of the digest of what the text
+    is made from, and letters, digits and hyphens)."""
     if _folder is None:
-        return make(png, width)
-    path = _folder / f"{hashlib.sha256(png).hexdigest()[:40]}-{width}.txt"
+        return make()
+    path = _folder / f"{key}.txt"
     try:
         check, value = path.read_text(encoding="utf-8").split("\n", 1)
         if hashlib.sha256(value.encode()).hexdigest() == check:
@@ -35,7 +44,7 @@ def memoised(png: bytes, width: int, make: Callable[[bytes, int], str]) -> str:
             return value
     except (OSError, ValueError):
         pass
-    value = make(png, width)
+    value = make()
     try:
         _folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")

@@ -7,10 +7,15 @@ the Typst template `templates/typst/report.typ` lays out: a title page, contents
 page numbers, tables that break across pages with their header repeated, figures that never split. Figures are
 the vector PDFs published beside the report. Only the fonts built into Typst and matplotlib's DejaVu fonts are used
 (system fonts are ignored), so the PDF comes out the same on Linux, macOS and Windows.
+
+Each outermost section of the page (the summary, a chapter, an appendix) is parsed and converted on its own, and
+its part of the model is memoised by its HTML (see thumbnails.py): a rebuild after one chapter changed converts
+that chapter and the sections quoting its results, not the whole report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -18,6 +23,8 @@ import tempfile
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+
+from . import thumbnails
 
 TEMPLATE = Path(__file__).parent / "templates" / "typst" / "report.typ"
 PAPERS = {"a4": "a4", "letter": "us-letter"}  # build option -> Typst's paper name
@@ -64,6 +71,12 @@ NUMBER = re.compile(r"^[\s\-–−+$€£%~≈<>]*[\d.,]+\s*[%x×]?\s*$")
 MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s*\]")
 SUMMARY = "summary"  # the id of the report's summary section
 DATA_URI = re.compile(r'(src|href)="data:[^"]*"')
+# What splits the page into its outermost sections without parsing it: section and article tags, and the text the
+# parser reads as no tags (comments, scripts, styles), skipped
+SECTION_TAGS = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<(/?)(section|article)\b[^>]*>", re.S | re.I)
+PART = "part"  # the attribute of the empty element that stands for a section in the page's remainder
+HEADING = re.compile(r"^h[1-6]$")
+CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a memoised part is this code's conversion
 
 
 def text_of(node) -> str:
@@ -301,34 +314,116 @@ def pdf_size(path: Path) -> tuple[float, float]:
 
 def document_model(report_html: str, figures: Path) -> dict:
     """The report's title page, summary, chapters and back matter as the PDF lays them out (no code, no gallery)."""
-    soup = BeautifulSoup(DATA_URI.sub(r'\1=""', report_html), "html.parser")  # images come from the figure files
+    html = DATA_URI.sub(r'\1=""', report_html)  # images come from the figure files
     converter = Converter(figures)
-    title = soup.find(class_="title-page")
+    split = outermost_sections(html)
+    rest = BeautifulSoup(split[0] if split else html, "html.parser")
+    if split and any(holder.find(attrs={PART: True}) for holder in rest.body.find_all(id=True)):
+        split = None  # an element with an id holds whole sections: its heading may be in one (see `aliases`)
+        rest = BeautifulSoup(html, "html.parser")
+    title = rest.find(class_="title-page")
     front = {
         "kicker": trimmed(converter.inlines(title.find(class_="kicker"))) if title else [],
-        "title": text_of(title.find("h1")) if title else text_of(soup.title),
+        "title": text_of(title.find("h1")) if title else text_of(rest.title),
         "subtitle": text_of(title.find(class_="subtitle")) if title and title.find(class_="subtitle") else "",
         "facts": converter.block(title.find("dl"), 0)[0]["items"] if title and title.find("dl") else [],
     }
-    sections = []
-    for section in soup.body.find_all(("section", "article"), recursive=True):
-        if section.find_parent(("section", "article")) or skipped(section):
-            continue
-        levels = [int(h.name[1]) for h in section.find_all(re.compile(r"^h[1-6]$"))]
-        shift = 1 - min(levels) if levels else 0
-        blocks = converter.blocks(section, shift)
-        if section.get("id") == SUMMARY:  # its headings repeat the chapters' titles: not again in the contents
-            for block in blocks:
-                if block["t"] == "h" and block["level"] > 1:
-                    block["outlined"] = False
-        sections.append({"blocks": blocks})
-    aliases = {}  # a section's id -> its heading's: links to #parameters lead to the heading of that appendix
-    for holder in soup.body.find_all(id=True):
-        heading = holder.find(re.compile(r"^h[1-6]$"), id=True)
-        if heading is not None:
-            aliases.setdefault(holder["id"], heading["id"])
+    if split:
+        available = sorted(path.stem for path in figures.glob("*.pdf"))  # a figure's file decides its block
+        parts = [converted_part(section, available, converter) for section in split[1]]
+    else:
+        parts = [
+            part_of(section, converter)
+            for section in rest.body.find_all(("section", "article"), recursive=True)
+            if not section.find_parent(("section", "article"))
+        ]
+    sections, aliases = [], {}  # a section's id -> its heading's: links to #parameters lead to that appendix's heading
+    for element in rest.body.find_all(True):
+        if split and element.has_attr(PART):
+            part = parts[int(element[PART])]
+            if part["blocks"] is not None:
+                sections.append({"blocks": part["blocks"]})
+            for holder, heading in part["aliases"]:
+                aliases.setdefault(holder, heading)
+        elif element.has_attr("id") and (heading := element.find(HEADING, id=True)) is not None:
+            aliases.setdefault(element["id"], heading["id"])
+    if not split:
+        sections = [{"blocks": part["blocks"]} for part in parts if part["blocks"] is not None]
     links_to_labels([front, sections], converter.labels, aliases)
     return {"front": front, "sections": sections, "figures": sorted(converter.used_figures)}
+
+
+def outermost_sections(html: str) -> tuple[str, list[str]] | None:
+    """The page with each outermost <section> or <article> of its body replaced by an empty element naming its
+    number, and those sections' HTML; None when the tags do not nest as the parser would read them."""
+    body = re.search(r"<body\b", html, re.I)
+    if not body:
+        return None
+    rest, sections, depth, start, kept = [], [], 0, 0, body.start()
+    for match in SECTION_TAGS.finditer(html, body.start()):
+        if not match.group(3):  # a comment, script or style
+            continue
+        if match.group(2):  # an end tag
+            if depth == 0:
+                return None  # one the parser would ignore, or match with an element around the sections
+            depth -= 1
+            if depth == 0:
+                sections.append(html[start : match.end()])
+                rest.append(f'<template {PART}="{len(sections) - 1}"></template>')
+                kept = match.end()
+        else:
+            if depth == 0:
+                rest.append(html[kept : match.start()])
+                start = match.start()
+            depth += 1
+    if depth:
+        return None
+    return html[: body.start()] + "".join(rest) + html[kept:], sections
+
+
+def part_of(section: Tag, converter: Converter) -> dict:
+    """A section's blocks (None for a section the PDF leaves out) and the aliases of the ids it holds."""
+    aliases = [
+        [holder["id"], heading["id"]]
+        for holder in [section, *section.find_all(id=True)]
+        if holder.has_attr("id") and (heading := holder.find(HEADING, id=True)) is not None
+    ]
+    if skipped(section):
+        return {"blocks": None, "aliases": aliases}
+    levels = [int(h.name[1]) for h in section.find_all(HEADING)]
+    blocks = converter.blocks(section, 1 - min(levels) if levels else 0)
+    if section.get("id") == SUMMARY:  # its headings repeat the chapters' titles: not again in the contents
+        for block in blocks:
+            if block["t"] == "h" and block["level"] > 1:
+                block["outlined"] = False
+    return {"blocks": blocks, "aliases": aliases}
+
+
+def converted_part(html: str, available: list[str], converter: Converter) -> dict:
+    """`part_of` one outermost section, given as HTML: from the memo when it holds this section's conversion, with
+    the labels and figures it adds to the converter's. A figure's size is read from its file again."""
+
+    def convert() -> str:
+        own = Converter(converter.figures)
+        part = part_of(BeautifulSoup(html, "html.parser").find(("section", "article")), own)
+        return json.dumps({**part, "labels": sorted(own.labels)})
+
+    key = hashlib.sha256("\n".join([CODE, *available, html]).encode()).hexdigest()[:40]
+    part = json.loads(thumbnails.memoised_text(f"{key}-model", convert))
+    converter.labels.update(part.pop("labels"))
+    for figure in figure_blocks(part["blocks"] or []):
+        figure["size"] = converter.used_figures[figure["name"]] = pdf_size(converter.figures / f"{figure['name']}.pdf")
+    return part
+
+
+def figure_blocks(value) -> list[dict]:
+    """Every figure block in a part of the model, however deep (a figure may sit in a list item)."""
+    if isinstance(value, dict):
+        found = [value] if value.get("t") == "figure" else []
+        return found + [block for child in value.values() for block in figure_blocks(child)]
+    if isinstance(value, list):
+        return [block for child in value for block in figure_blocks(child)]
+    return []
 
 
 def links_to_labels(value, labels: set[str], aliases: dict[str, str]) -> None:
