@@ -168,33 +168,65 @@ def test_cover_hand_computed():
     )
 
 
-def test_partner_production_zero_when_not_listed_nan_when_not_reported():
-    def entry(commodity, series, country, value):
-        return {
-            "edition": 2025,
-            "commodity": commodity,
-            "series": series,
-            "stage": "mine",
-            "measure": "production",
-            "year": 2024,
-            "country": country,
-            "country_detail": "",
-            "value": value,
-            "withheld": False,
-            "unit": "t",
-        }
+def production_row(series, country, value, stage="mine", **extra):
+    """One row of the world table: production of MCS 2025 in 2024, in tonnes."""
+    return {
+        "edition": 2025,
+        "commodity": series,
+        "series": series,
+        "stage": stage,
+        "measure": "production",
+        "year": 2024,
+        "country": country,
+        "country_detail": "",
+        "value": value,
+        "withheld": False,
+        "unit": "t",
+        **extra,
+    }
 
+
+def test_partner_production_zero_when_not_listed_nan_when_not_reported():
     world = pd.DataFrame(
         [
-            entry("graphite", "graphite", "Canada", 1000.0),
-            entry("graphite", "graphite", "Mexico", 500.0),
-            entry("gallium", "gallium", "China", 750.0),
-            entry("gallium", "gallium", "World total", 760.0),
+            production_row("graphite", "Canada", 1000.0),
+            production_row("graphite", "Mexico", 500.0),
+            production_row("gallium", "China", 750.0),
+            production_row("gallium", "World total", 760.0),
         ]
     )
     products = usgs_trends.products().loc[["graphite", "gallium", "germanium"]]
     production = dp.partner_production(world, products, 2025)["partner_production_t"]
     assert production["graphite"] == 1500.0 and production["gallium"] == 0.0 and math.isnan(production["germanium"])
+
+
+def test_partner_production_reads_the_products_stage_and_flags_withheld_values():
+    world = pd.DataFrame(
+        [
+            production_row("copper", "Canada", 400.0),
+            production_row("copper", "Canada", 300.0, stage="refinery"),
+            production_row("copper", "Mexico", math.nan, stage="refinery", withheld=True),
+            # a qualified value is left out
+            production_row("copper", "Mexico", 50.0, stage="refinery", country_detail="shipments"),
+            # tin's stage is 'mine', which this edition lacks: all of tin counts
+            production_row("tin", "Mexico", 20.0, stage="smelter"),
+            production_row("tin", "Canada", 5.0, stage="smelter", unit="kg"),
+            production_row("tin", "Bolivia", 100.0, year=2023),  # another year
+        ]
+    )
+    table = dp.partner_production(world, usgs_trends.products().loc[["copper_refined", "tin_refined"]], 2025)
+    # copper at the refinery only: Canada's 300 t, Mexico's withheld (the sum is a lower bound)
+    assert table.loc["copper_refined", ["partner_production_t", "partner_withheld", "unit"]].tolist() == [
+        300.0,
+        True,
+        "t",
+    ]
+    assert table.loc["tin_refined", ["partner_production_t", "partner_withheld", "unit"]].tolist() == [
+        25.0,
+        False,
+        "kg;t",
+    ]
+    assert table["year"].tolist() == [2024, 2024]
 
 
 def test_stage_concentration_hand_computed():
@@ -242,6 +274,7 @@ def test_stage_concentration_hand_computed():
     )
     table = dp.stage_concentration(world, chains, 2025, 2024).set_index("label")
     assert table.loc["Copper: mine", ["china_pct", "top3_pct", "partners_pct"]].tolist() == [10.0, 90.0, 20.0]
+    assert table.loc["Copper: mine", "top3"] == "Chile, Canada, Peru"  # equal shares in the order USGS lists them
     assert table.loc["Copper: mine", "hhi"] == pytest.approx(50**2 + 10**2 + 20**2 + 20**2)
     assert table.loc["Copper: refinery", ["china_pct", "top3_pct", "partners_pct"]].tolist() == [60.0, 90.0, 10.0]
     turn = dp.bottleneck(table.reset_index())

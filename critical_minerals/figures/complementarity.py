@@ -348,7 +348,9 @@ def trend(trend_: pd.DataFrame, labels: list[str], columns: int = 5) -> tuple[pl
             edgecolor=COUNTRY_COLOURS["United States"],
             zorder=3,
         )
-        ax.set_title(label if len(label) <= 22 else label[:21] + "…", fontsize=7, fontweight="normal")
+        # y=1.0 is where matplotlib places a title with nothing above the panel; fixing it spares the search for
+        # overlapping tick labels it repeats per panel in every draw (0.3-0.4 s of the ~2 s it takes to save the figure)
+        ax.set_title(label if len(label) <= 22 else label[:21] + "…", fontsize=7, fontweight="normal", y=1.0)
         ax.tick_params(labelsize=6)
     for ax in axes.flat[len(labels) :]:
         ax.set_visible(False)

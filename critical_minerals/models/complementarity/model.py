@@ -219,7 +219,7 @@ class Supply:
     shares: pd.DataFrame  # label, country, value, share_pct, withheld, missing, qualified
 
 
-def _label_sums(labels: pd.Series, values: pd.Series) -> pd.Series:
+def label_sums(labels: pd.Series, values: pd.Series) -> pd.Series:
     """Sum of `values` per label, indexed by label. Each label's values are added in row order with numpy's pairwise
     sum, as Series.sum adds them (groupby's compensated sum can differ in the last bit and so change the figures'
     data files)."""
@@ -304,7 +304,7 @@ def partner_status(supply_: Supply) -> pd.DataFrame:
     share = entry["share_pct"].to_numpy()
     row_product = products.reindex(grid.get_level_values("label"))
     reported = supply_.shares.dropna(subset=["share_pct"])
-    reported_sum = _label_sums(reported["label"], reported["share_pct"]).reindex(products.index, fill_value=0.0)
+    reported_sum = label_sums(reported["label"], reported["share_pct"]).reindex(products.index, fill_value=0.0)
     unassigned = np.maximum(0.0, 100 - reported_sum - products["other_pct"].fillna(0.0))
     partner = grid.get_level_values("partner").to_numpy()
     is_reported = ~np.isnan(share)
@@ -508,8 +508,8 @@ def concentration(supply_: Supply, status: pd.DataFrame) -> pd.DataFrame:
     """
     labels = supply_.shares["label"].unique()
     known = supply_.shares.dropna(subset=["share_pct"])
-    hhi_ = _label_sums(known["label"], known["share_pct"] ** 2).reindex(labels, fill_value=0.0)
-    assigned = _label_sums(known["label"], known["share_pct"]).reindex(labels, fill_value=0.0)
+    hhi_ = label_sums(known["label"], known["share_pct"] ** 2).reindex(labels, fill_value=0.0)
+    assigned = label_sums(known["label"], known["share_pct"]).reindex(labels, fill_value=0.0)
     unassigned = np.maximum(0.0, 100 - assigned)
     partners = (
         known.pivot(index="label", columns="country", values="share_pct")

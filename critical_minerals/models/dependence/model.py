@@ -19,7 +19,7 @@ from ...core.errors import InputError
 from ...sources.countries import PARTNERS
 from ...sources.critical_lists import entered, list_commodities
 from ...sources.handwritten_tables import read_data_table
-from ..complementarity.model import hhi, supply
+from ..complementarity.model import label_sums, supply
 from ..complementarity.text import listing
 
 NEIGHBOURS = ("Canada", "Mexico")  # the United States' two partners: the import sources that count as partners
@@ -168,24 +168,29 @@ def partner_production(world: pd.DataFrame, products: pd.DataFrame, edition: int
     producers of a series it reports counts as zero; a series the edition does not report gives NaN."""
     rows = world[(world["edition"] == edition) & (world["measure"] == "production")]
     year = int(rows["year"].max())
-    rows = rows[rows["year"] == year]
-    out = []
-    for product, row in products[products["world_series"] != ""].iterrows():
-        series = rows[(rows["commodity"] == row["commodity"]) & (rows["series"] == row["world_series"])]
-        if row["world_stage"] and (series["stage"] == row["world_stage"]).any():
-            series = series[series["stage"] == row["world_stage"]]
-        found = series[series["country"].isin(NEIGHBOURS) & (series["country_detail"] == "")]
-        value = found["value"].sum() if len(series) else math.nan
-        out.append(
-            {
-                "product": product,
-                "year": year,
-                "partner_production_t": value,
-                "partner_withheld": bool(found["withheld"].any()),
-                "unit": ";".join(sorted(set(found["unit"]))),
-            }
-        )
-    return pd.DataFrame(out).set_index("product")
+    wanted = products[products["world_series"] != ""]
+    keys = wanted[["commodity", "world_series", "world_stage"]].rename_axis("product").reset_index()
+    series = keys.merge(
+        rows[rows["year"] == year], left_on=["commodity", "world_series"], right_on=["commodity", "series"]
+    )
+    # a product names a stage where its series has several; a stage the edition lacks keeps all of them
+    at_stage = (series["world_stage"] != "") & (series["stage"] == series["world_stage"])
+    has_stage = at_stage.groupby(series["product"]).transform("any")
+    series = series[~has_stage | at_stage]
+    found = series[series["country"].isin(NEIGHBOURS) & (series["country_detail"] == "")]
+    # a withheld value (NaN) adds nothing, as Series.sum skips it
+    value = label_sums(found["product"], found["value"].fillna(0.0)).reindex(wanted.index, fill_value=0.0)
+    by_product = found.groupby("product")
+    units = by_product["unit"].agg(lambda found_units: ";".join(sorted(set(found_units))))
+    return pd.DataFrame(
+        {
+            "year": year,
+            "partner_production_t": value.where(wanted.index.isin(series["product"])),
+            "partner_withheld": by_product["withheld"].any().reindex(wanted.index, fill_value=False).astype(bool),
+            "unit": units.reindex(wanted.index, fill_value=""),
+        },
+        index=wanted.index.rename("product"),
+    )
 
 
 def cover(
@@ -242,31 +247,37 @@ def read_chains(path: Path = CHAINS_FILE) -> pd.DataFrame:
 def stage_concentration(world: pd.DataFrame, chains: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
     """Per chain step: China's share, the top-3 share, the three partners' combined share and the HHI of world
     production in one edition and year (percent; HHI over named countries). Steps USGS does not report in that
-    edition are kept with blank values and a note, so a reader sees which stages an edition lacks."""
+    edition are kept with blank values and a note, so a reader sees which stages an edition lacks. The top three are
+    the largest shares, equal shares in the order USGS lists the countries."""
     steps = chains.drop_duplicates("label")[["label", "commodity", "series", "stage"]]
     result = supply(world, steps, edition, year, "production")
     shares = result.shares.dropna(subset=["share_pct"])
-    rows = []
-    for chain_row in chains.itertuples():
-        label = chain_row.label
-        mine = shares[shares["label"] == label].sort_values("share_pct", ascending=False)
-        reported = label in result.products.index
-        china = mine.loc[mine["country"] == "China", "share_pct"].sum() if reported else math.nan
-        rows.append(
-            {
-                "chain": chain_row.chain,
-                "step": chain_row.step,
-                "label": label,
-                "host_of": chain_row.host_of,
-                "china_pct": china,
-                "top3_pct": mine["share_pct"].head(3).sum() if reported else math.nan,
-                "top3": ", ".join(mine["country"].head(3)) if reported else "",
-                "partners_pct": mine[mine["country"].isin(PARTNERS)]["share_pct"].sum() if reported else math.nan,
-                "hhi": hhi(mine["share_pct"]) if reported else math.nan,
-                "note": "" if reported else f"no world total in MCS {edition}",
-            }
-        )
-    return pd.DataFrame(rows)
+    # each stage's countries, largest share first: every sum below adds them in this order
+    ranked = shares.sort_values(["label", "share_pct"], ascending=[True, False], kind="stable")
+    top3 = ranked.groupby("label", sort=False).head(3)
+    partners = ranked[ranked["country"].isin(PARTNERS)]
+    labels = chains["label"]
+    reported = labels.isin(result.products.index).to_numpy()
+
+    def per_step(per_label: pd.Series, fill):
+        """A per-stage value on each chain step; a stage without a world total has none."""
+        values = per_label.reindex(labels, fill_value=fill).to_numpy()
+        return np.where(reported, values, np.nan if isinstance(fill, float) else fill)
+
+    return pd.DataFrame(
+        {
+            "chain": chains["chain"].to_numpy(),
+            "step": chains["step"].to_numpy(),
+            "label": labels.to_numpy(),
+            "host_of": chains["host_of"].to_numpy(),
+            "china_pct": per_step(shares[shares["country"] == "China"].set_index("label")["share_pct"], 0.0),
+            "top3_pct": per_step(label_sums(top3["label"], top3["share_pct"]), 0.0),
+            "top3": per_step(top3.groupby("label")["country"].agg(", ".join), ""),
+            "partners_pct": per_step(label_sums(partners["label"], partners["share_pct"]), 0.0),
+            "hhi": per_step(label_sums(ranked["label"], ranked["share_pct"] ** 2), 0.0),
+            "note": np.where(reported, "", f"no world total in MCS {edition}"),
+        }
+    )
 
 
 def bottleneck(stages: pd.DataFrame) -> pd.DataFrame:
