@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,13 @@ def default_data_year(salient: pd.DataFrame, edition: int) -> int:
             fix="run chapter 01 again or choose another edition",
         )
     return int(rows["year"].max())
+
+
+def _by_commodity(rows: pd.DataFrame):
+    """rows -> a lookup of one commodity's rows, in their order (none: no rows). The tables are split once: selecting
+    from the whole table once per mineral cost most of the chapter's arithmetic."""
+    groups = dict(tuple(rows.groupby("commodity", sort=False))) if len(rows) else {}
+    return lambda commodity: groups.get(commodity, rows.iloc[:0])
 
 
 def _pick(rows: pd.DataFrame, measure: str, detail: str, year: int) -> pd.Series | None:
@@ -122,10 +129,12 @@ def _net_import_reliance(rows: pd.DataFrame, detail: str, year: int) -> tuple[fl
 
 def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
     """Per mineral: U.S. apparent consumption and net imports (t/year) in `year` of MCS `edition`, and how obtained."""
-    edition_rows = salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])]
+    edition_rows = _by_commodity(
+        salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])]
+    )
     records = []
     for mineral, spec in minerals.iterrows():
-        rows = edition_rows[edition_rows["commodity"] == spec["usgs_commodity"]]
+        rows = edition_rows(spec["usgs_commodity"])
         _tonnes(rows, spec["usgs_commodity"])
         consumption, consumption_note, is_trade = _consumption(rows, spec, year)
         if is_trade:
@@ -212,13 +221,14 @@ def _usgs_history(salient: pd.DataFrame, commodity: str, detail: str) -> pd.Data
 
 def price_history(prices_monthly: pd.DataFrame, salient: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
     """Annual nominal prices per mineral in USD per t of the quantity's material (content factor applied)."""
-    salient = salient[(salient["measure"] == "price") & salient["value"].notna()]  # once, not once per mineral
+    usgs = _by_commodity(salient[(salient["measure"] == "price") & salient["value"].notna()])
+    panel = _by_commodity(prices_monthly)
     parts = []
     for mineral, spec in minerals.iterrows():
         if spec["price_source"] == "panel":
-            part = _panel_history(prices_monthly, spec["price_series"])
+            part = _panel_history(panel(spec["price_series"]), spec["price_series"])
         else:
-            part = _usgs_history(salient, spec["usgs_commodity"], spec["price_series"])
+            part = _usgs_history(usgs(spec["usgs_commodity"]), spec["usgs_commodity"], spec["price_series"])
         parts.append(part.assign(mineral=mineral, price=part["price"] * spec["content_factor"]))
     history = pd.concat(parts, ignore_index=True)
     return history[["mineral", "year", "price", "price_source"]].sort_values(["mineral", "year"], ignore_index=True)
@@ -353,11 +363,18 @@ class Inputs:
     index: pd.Series
     price_year: int
     rotation_cost_rate: float
+    # price_table's results by (price basis, real), filled as they are asked for: every design, tornado driver and
+    # quantity basis prices on the same few bases, so each is computed once
+    prices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def price_table(inputs: Inputs, price_basis: str, real: bool) -> pd.DataFrame:
-    """design_prices on one price basis for the inputs' price history, index and year."""
-    return design_prices(inputs.history, price_basis, inputs.price_year, real, inputs.index)
+    """design_prices on one price basis for the inputs' price history, index and year; computed once per basis and
+    kept with the inputs, so callers read it and never modify it."""
+    key = (price_basis, bool(real))
+    if key not in inputs.prices:
+        inputs.prices[key] = design_prices(inputs.history, price_basis, inputs.price_year, real, inputs.index)
+    return inputs.prices[key]
 
 
 def cost_table(design: pd.DataFrame, inputs: Inputs, settings: Settings) -> pd.DataFrame:
