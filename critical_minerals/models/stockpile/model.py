@@ -162,33 +162,37 @@ def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: in
 
 
 def stock_quantities(design: pd.DataFrame, annual: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Tonnes to stock per design mineral: annual basis x defence share x months / 12; exclusions with reasons."""
-    stock = design.set_index("mineral").join(annual, how="left")
-    basis = stock["basis"] if settings.quantity_basis == DESIGN_BASIS else settings.quantity_basis
-    stock["basis_used"] = basis
-    stock["months"] = settings.cover_months if settings.cover_months > 0 else stock["months_of_cover"]
-    stock["demand_share"] = np.where(stock["purpose"] == "defence", settings.defence_share, 1.0)
-    consumption_basis = stock["basis_used"] == CONSUMPTION
-    stock["annual_t"] = np.where(consumption_basis, stock["consumption_t"], stock["net_imports_t"])
-    stock["quantity_note"] = np.where(consumption_basis, stock["consumption_note"], stock["net_imports_note"])
-    stock["stock_t"] = stock["annual_t"] * stock["demand_share"] * stock["months"] / 12
-    stock["country"] = "United States"  # every quantity basis here is U.S. data
+    """Tonnes to stock per design mineral: annual basis x defence share x months / 12; exclusions with reasons.
+
+    The new columns are computed apart and joined to the design's in one step: the tornado and the calibration call
+    this a score of times, and adding columns one by one cost more than computing them."""
+    stock = design.set_index("mineral")
+    stock = pd.concat([stock, annual.reindex(stock.index)], axis=1)  # a left join on the mineral
+    index = stock.index
+    basis = stock["basis"] if settings.quantity_basis == DESIGN_BASIS else pd.Series(settings.quantity_basis, index)
+    months = stock["months_of_cover"] if settings.cover_months <= 0 else pd.Series(settings.cover_months, index)
+    demand_share = pd.Series(np.where(stock["purpose"] == "defence", settings.defence_share, 1.0), index)
+    consumption_basis = basis == CONSUMPTION
+    annual_t = pd.Series(np.where(consumption_basis, stock["consumption_t"], stock["net_imports_t"]), index)
+    quantity_note = pd.Series(np.where(consumption_basis, stock["consumption_note"], stock["net_imports_note"]), index)
     # the first reason that applies, in this order
     reasons = {
         "left out by the design": ~stock["included"],
-        "zero months of cover": stock["months"].eq(0),
-        "no quantity: U.S. is a net exporter, no net imports to cover": stock["annual_t"].eq(0),
+        "zero months of cover": months.eq(0),
+        "no quantity: U.S. is a net exporter, no net imports to cover": annual_t.eq(0),
     }
-    stock["exclusion"] = pd.Series(
-        np.select(
-            [*reasons.values(), stock["annual_t"].isna()],
-            [*reasons, "no quantity: " + stock["quantity_note"]],
-            default="",
-        ),
-        index=stock.index,
-        dtype=object,
-    )
-    return stock
+    exclusion = np.select([*reasons.values(), annual_t.isna()], [*reasons, "no quantity: " + quantity_note], default="")
+    added = {
+        "basis_used": basis,
+        "months": months,
+        "demand_share": demand_share,
+        "annual_t": annual_t,
+        "quantity_note": quantity_note,
+        "stock_t": annual_t * demand_share * months / 12,
+        "country": pd.Series("United States", index),  # every quantity basis here is U.S. data
+        "exclusion": pd.Series(exclusion, index, dtype=object),
+    }
+    return pd.concat([stock, pd.DataFrame(added)], axis=1)
 
 
 # ---------------------------------------------------------------- prices
