@@ -57,6 +57,12 @@ def _by_commodity(rows: pd.DataFrame):
     return lambda commodity: groups.get(commodity, rows.iloc[:0])
 
 
+def _plain_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with their text columns as Python strings (object): the many small selections per mineral from the
+    USGS rows cost twice as much on pyarrow-backed text."""
+    return rows.astype({column: object for column, dtype in rows.dtypes.items() if isinstance(dtype, pd.StringDtype)})
+
+
 def _pick(rows: pd.DataFrame, measure: str, detail: str, year: int) -> pd.Series | None:
     found = rows[(rows["measure"] == measure) & (rows["detail"] == detail) & (rows["year"] == year)]
     return None if found.empty else found.iloc[0]
@@ -130,7 +136,7 @@ def _net_import_reliance(rows: pd.DataFrame, detail: str, year: int) -> tuple[fl
 def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
     """Per mineral: U.S. apparent consumption and net imports (t/year) in `year` of MCS `edition`, and how obtained."""
     edition_rows = _by_commodity(
-        salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])]
+        _plain_text(salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])])
     )
     records = []
     for mineral, spec in minerals.iterrows():
@@ -225,7 +231,7 @@ def _usgs_history(salient: pd.DataFrame, commodity: str, detail: str) -> pd.Data
 
 def price_history(prices_monthly: pd.DataFrame, salient: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
     """Annual nominal prices per mineral in USD per t of the quantity's material (content factor applied)."""
-    usgs = _by_commodity(salient[(salient["measure"] == "price") & salient["value"].notna()])
+    usgs = _by_commodity(_plain_text(salient[(salient["measure"] == "price") & salient["value"].notna()]))
     panel = _by_commodity(prices_monthly)
     parts = []
     for mineral, spec in minerals.iterrows():
