@@ -140,6 +140,28 @@ def test_simulated_floor_matches_the_black76_strip():
     assert 0 < summary["fiscal_pv"]["p5"] < summary["fiscal_pv"]["p50"] < summary["fiscal_pv"]["p95"]
 
 
+def test_sensitivity_rows_equal_the_full_floor_summary_at_each_volatility():
+    """The sensitivity values the floor alone, without its yearly outlays: each row must equal what the chapter's own
+    valuation (floor and CfD, years kept) summarises at that volatility, to the last digit."""
+    terms = instruments.FloorTerms(110.0, 3, 100.0, 0.04, False)
+    table = instruments.sensitivity(60.0, [0.2, 0.45], 2024, terms, 2025, (1e6, 3e6), 2_000, 5)
+    for row, sigma in zip(table.itertuples(index=False), (0.2, 0.45)):
+        setup = instruments.floor_setup(terms, 2025, 2024, (1e6, 3e6))
+        results = instruments.value_floor(instruments.floor_model(60.0, sigma, 2024), setup, 2_000, 5)
+        summary = instruments.floor_summary(results, setup, 2025)
+        pv = summary["fiscal_pv"]
+        assert list(row) == [
+            sigma,
+            pv["mean"] / 1e6,
+            pv["p5"] / 1e6,
+            pv["p50"] / 1e6,
+            pv["p95"] / 1e6,
+            summary["p_any_payment"],
+            summary["max_annual_outlay"]["p95"] / 1e6,
+        ]
+    assert 0 < table["expected cost (USD m)"].iloc[0] < table["expected cost (USD m)"].iloc[1]
+
+
 def test_floor_terms_take_the_agreement_and_label_the_volume():
     terms = instruments.floor_terms(FACTS, 0, 0, 0, 0.04)
     assert (terms.floor_usd_per_kg, terms.years) == (110.0, 10)

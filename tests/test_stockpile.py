@@ -278,6 +278,22 @@ def test_price_basis_costs_by_hand_and_equal_to_the_full_cost_table(inputs):
         assert priced == int((costs["status"] == stockpile.INCLUDED).sum())
 
 
+def test_price_tables_are_computed_once_per_basis_and_never_changed_by_their_readers(inputs):
+    """Every design, tornado driver and quantity basis reads the inputs' price table of its basis: the one kept
+    equals design_prices computed afresh, and is the same object however often and by whatever it is read."""
+    first = stockpile.price_table(inputs, "mean_5y", True)
+    assert stockpile.price_table(inputs, "mean_5y", True) is first
+    fresh = stockpile.design_prices(inputs.history, "mean_5y", inputs.price_year, True, inputs.index)
+    for basis, real in stockpile.PRICE_VARIANTS:
+        base = settings(price_basis=basis, real_prices=real)
+        stockpile.cost_table(design(months=6), inputs, base)
+        stockpile.tornado(design(months=6), inputs, base, stockpile_validation.read_assumptions(), (0.8, 1.25))
+        stockpile.price_basis_costs(design(months=6), inputs, base)
+        stockpile.calibration_by_basis({"test": design(months=6)}, inputs, base, {"target": 1e6})
+    pd.testing.assert_frame_equal(stockpile.price_table(inputs, "mean_5y", True), fresh, check_exact=True)
+    assert set(inputs.prices) == set(stockpile.PRICE_VARIANTS)
+
+
 def test_tornado_equals_the_cost_table_recomputed_with_each_driver_moved(inputs):
     """The tornado recomputes only what each driver changes; the result must equal recomputing everything."""
     base = settings(defence_share=0.5, price_basis="mean_5y")  # a price that differs from the latest and the peak

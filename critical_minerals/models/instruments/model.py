@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -318,9 +318,12 @@ def floor_setup(terms: FloorTerms, first_year: int, last_year: int, thresholds: 
     )
 
 
-def value_floor(model: price_models.PriceModel, setup: cfd.Setup, n_paths: int, seed: int) -> dict:
-    """Per-path results of the floor and the symmetric CfD on the same paths (chapter 04's engine)."""
-    return cfd.simulate_and_value(model, setup, n_paths, seed, instruments=FLOOR_INSTRUMENTS)
+def value_floor(
+    model: price_models.PriceModel, setup: cfd.Setup, n_paths: int, seed: int, instruments=FLOOR_INSTRUMENTS
+) -> dict:
+    """Per-path results of the floor and the symmetric CfD on the same paths (chapter 04's engine); the floor alone
+    with instruments=("floor",), where no closed-form check needs the CfD."""
+    return cfd.simulate_and_value(model, setup, n_paths, seed, instruments=instruments)
 
 
 def restate(setup: cfd.Setup) -> float:
@@ -328,11 +331,16 @@ def restate(setup: cfd.Setup) -> float:
     return (1 + setup.government_rate) ** setup.archetype.construction_years
 
 
+def fiscal_pv(floor: dict, setup: cfd.Setup) -> np.ndarray:
+    """Per path: the present value of the floor's outlays at its first day (the floor's per-path results)."""
+    return floor["government_pv"] * restate(setup)
+
+
 def floor_summary(results: dict, setup: cfd.Setup, first_year: int) -> dict:
     """Fiscal cost (PV at the floor's start) with P5/P50/P95, probability of a payment in each year of the term,
     largest annual outlay and how often it passes each threshold."""
     floor = results["none"]["floor"]
-    pv = cfd.describe(floor["government_pv"] * restate(setup))
+    pv = cfd.describe(fiscal_pv(floor, setup))
     largest = cfd.describe(floor["max_annual_outlay"])
     years = floor["annual_outlay"][setup.supported_years]
     paid = (years > 0).mean(axis=1)
@@ -368,21 +376,25 @@ def sensitivity(
     n_paths: int,
     seed: int,
 ) -> pd.DataFrame:
-    """Fiscal cost and payment odds across volatilities: seven annual prices cannot pin the volatility down."""
+    """Fiscal cost and payment odds across volatilities: seven annual prices cannot pin the volatility down.
+
+    The statistics are floor_summary's, computed for the floor alone and without its yearly outlays: the CfD serves
+    only the closed-form check, the years only the payment table, both at the chosen volatility."""
+    setup = replace(floor_setup(terms, first_year, last_year, thresholds), keep_annual=False)
     rows = []
     for sigma in sigmas:
         model = floor_model(price_usd_per_kg, float(sigma), last_year)
-        setup = floor_setup(terms, first_year, last_year, thresholds)
-        summary = floor_summary(value_floor(model, setup, n_paths, seed), setup, first_year)
+        floor = value_floor(model, setup, n_paths, seed, instruments=("floor",))["none"]["floor"]
+        pv = cfd.describe(fiscal_pv(floor, setup))
         rows.append(
             {
                 "volatility": float(sigma),
-                "expected cost (USD m)": summary["fiscal_pv"]["mean"] / 1e6,
-                "P5 (USD m)": summary["fiscal_pv"]["p5"] / 1e6,
-                "P50 (USD m)": summary["fiscal_pv"]["p50"] / 1e6,
-                "P95 (USD m)": summary["fiscal_pv"]["p95"] / 1e6,
-                "probability of any payment": summary["p_any_payment"],
-                "largest annual outlay, P95 (USD m)": summary["max_annual_outlay"]["p95"] / 1e6,
+                "expected cost (USD m)": pv["mean"] / 1e6,
+                "P5 (USD m)": pv["p5"] / 1e6,
+                "P50 (USD m)": pv["p50"] / 1e6,
+                "P95 (USD m)": pv["p95"] / 1e6,
+                "probability of any payment": float(floor["paid"].mean()),
+                "largest annual outlay, P95 (USD m)": cfd.describe(floor["max_annual_outlay"], ("p95",))["p95"] / 1e6,
             }
         )
     return pd.DataFrame(rows)

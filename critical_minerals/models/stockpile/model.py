@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,19 @@ def default_data_year(salient: pd.DataFrame, edition: int) -> int:
             fix="run chapter 01 again or choose another edition",
         )
     return int(rows["year"].max())
+
+
+def _by_commodity(rows: pd.DataFrame):
+    """rows -> a lookup of one commodity's rows, in their order (none: no rows). The tables are split once: selecting
+    from the whole table once per mineral cost most of the chapter's arithmetic."""
+    groups = dict(tuple(rows.groupby("commodity", sort=False))) if len(rows) else {}
+    return lambda commodity: groups.get(commodity, rows.iloc[:0])
+
+
+def _plain_text(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with their text columns as Python strings (object): the many small selections per mineral from the
+    USGS rows cost twice as much on pyarrow-backed text."""
+    return rows.astype({column: object for column, dtype in rows.dtypes.items() if isinstance(dtype, pd.StringDtype)})
 
 
 def _pick(rows: pd.DataFrame, measure: str, detail: str, year: int) -> pd.Series | None:
@@ -122,10 +135,12 @@ def _net_import_reliance(rows: pd.DataFrame, detail: str, year: int) -> tuple[fl
 
 def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: int, year: int) -> pd.DataFrame:
     """Per mineral: U.S. apparent consumption and net imports (t/year) in `year` of MCS `edition`, and how obtained."""
-    edition_rows = salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])]
+    edition_rows = _by_commodity(
+        _plain_text(salient[(salient["edition"] == edition) & salient["commodity"].isin(minerals["usgs_commodity"])])
+    )
     records = []
     for mineral, spec in minerals.iterrows():
-        rows = edition_rows[edition_rows["commodity"] == spec["usgs_commodity"]]
+        rows = edition_rows(spec["usgs_commodity"])
         _tonnes(rows, spec["usgs_commodity"])
         consumption, consumption_note, is_trade = _consumption(rows, spec, year)
         if is_trade:
@@ -153,33 +168,37 @@ def annual_quantities(salient: pd.DataFrame, minerals: pd.DataFrame, edition: in
 
 
 def stock_quantities(design: pd.DataFrame, annual: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Tonnes to stock per design mineral: annual basis x defence share x months / 12; exclusions with reasons."""
-    stock = design.set_index("mineral").join(annual, how="left")
-    basis = stock["basis"] if settings.quantity_basis == DESIGN_BASIS else settings.quantity_basis
-    stock["basis_used"] = basis
-    stock["months"] = settings.cover_months if settings.cover_months > 0 else stock["months_of_cover"]
-    stock["demand_share"] = np.where(stock["purpose"] == "defence", settings.defence_share, 1.0)
-    consumption_basis = stock["basis_used"] == CONSUMPTION
-    stock["annual_t"] = np.where(consumption_basis, stock["consumption_t"], stock["net_imports_t"])
-    stock["quantity_note"] = np.where(consumption_basis, stock["consumption_note"], stock["net_imports_note"])
-    stock["stock_t"] = stock["annual_t"] * stock["demand_share"] * stock["months"] / 12
-    stock["country"] = "United States"  # every quantity basis here is U.S. data
+    """Tonnes to stock per design mineral: annual basis x defence share x months / 12; exclusions with reasons.
+
+    The new columns are computed apart and joined to the design's in one step: the tornado and the calibration call
+    this a score of times, and adding columns one by one cost more than computing them."""
+    stock = design.set_index("mineral")
+    stock = pd.concat([stock, annual.reindex(stock.index)], axis=1)  # a left join on the mineral
+    index = stock.index
+    basis = stock["basis"] if settings.quantity_basis == DESIGN_BASIS else pd.Series(settings.quantity_basis, index)
+    months = stock["months_of_cover"] if settings.cover_months <= 0 else pd.Series(settings.cover_months, index)
+    demand_share = pd.Series(np.where(stock["purpose"] == "defence", settings.defence_share, 1.0), index)
+    consumption_basis = basis == CONSUMPTION
+    annual_t = pd.Series(np.where(consumption_basis, stock["consumption_t"], stock["net_imports_t"]), index)
+    quantity_note = pd.Series(np.where(consumption_basis, stock["consumption_note"], stock["net_imports_note"]), index)
     # the first reason that applies, in this order
     reasons = {
         "left out by the design": ~stock["included"],
-        "zero months of cover": stock["months"].eq(0),
-        "no quantity: U.S. is a net exporter, no net imports to cover": stock["annual_t"].eq(0),
+        "zero months of cover": months.eq(0),
+        "no quantity: U.S. is a net exporter, no net imports to cover": annual_t.eq(0),
     }
-    stock["exclusion"] = pd.Series(
-        np.select(
-            [*reasons.values(), stock["annual_t"].isna()],
-            [*reasons, "no quantity: " + stock["quantity_note"]],
-            default="",
-        ),
-        index=stock.index,
-        dtype=object,
-    )
-    return stock
+    exclusion = np.select([*reasons.values(), annual_t.isna()], [*reasons, "no quantity: " + quantity_note], default="")
+    added = {
+        "basis_used": basis,
+        "months": months,
+        "demand_share": demand_share,
+        "annual_t": annual_t,
+        "quantity_note": quantity_note,
+        "stock_t": annual_t * demand_share * months / 12,
+        "country": pd.Series("United States", index),  # every quantity basis here is U.S. data
+        "exclusion": pd.Series(exclusion, index, dtype=object),
+    }
+    return pd.concat([stock, pd.DataFrame(added)], axis=1)
 
 
 # ---------------------------------------------------------------- prices
@@ -212,13 +231,14 @@ def _usgs_history(salient: pd.DataFrame, commodity: str, detail: str) -> pd.Data
 
 def price_history(prices_monthly: pd.DataFrame, salient: pd.DataFrame, minerals: pd.DataFrame) -> pd.DataFrame:
     """Annual nominal prices per mineral in USD per t of the quantity's material (content factor applied)."""
-    salient = salient[(salient["measure"] == "price") & salient["value"].notna()]  # once, not once per mineral
+    usgs = _by_commodity(_plain_text(salient[(salient["measure"] == "price") & salient["value"].notna()]))
+    panel = _by_commodity(prices_monthly)
     parts = []
     for mineral, spec in minerals.iterrows():
         if spec["price_source"] == "panel":
-            part = _panel_history(prices_monthly, spec["price_series"])
+            part = _panel_history(panel(spec["price_series"]), spec["price_series"])
         else:
-            part = _usgs_history(salient, spec["usgs_commodity"], spec["price_series"])
+            part = _usgs_history(usgs(spec["usgs_commodity"]), spec["usgs_commodity"], spec["price_series"])
         parts.append(part.assign(mineral=mineral, price=part["price"] * spec["content_factor"]))
     history = pd.concat(parts, ignore_index=True)
     return history[["mineral", "year", "price", "price_source"]].sort_values(["mineral", "year"], ignore_index=True)
@@ -353,11 +373,18 @@ class Inputs:
     index: pd.Series
     price_year: int
     rotation_cost_rate: float
+    # price_table's results by (price basis, real), filled as they are asked for: every design, tornado driver and
+    # quantity basis prices on the same few bases, so each is computed once
+    prices: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def price_table(inputs: Inputs, price_basis: str, real: bool) -> pd.DataFrame:
-    """design_prices on one price basis for the inputs' price history, index and year."""
-    return design_prices(inputs.history, price_basis, inputs.price_year, real, inputs.index)
+    """design_prices on one price basis for the inputs' price history, index and year; computed once per basis and
+    kept with the inputs, so callers read it and never modify it."""
+    key = (price_basis, bool(real))
+    if key not in inputs.prices:
+        inputs.prices[key] = design_prices(inputs.history, price_basis, inputs.price_year, real, inputs.index)
+    return inputs.prices[key]
 
 
 def cost_table(design: pd.DataFrame, inputs: Inputs, settings: Settings) -> pd.DataFrame:
