@@ -22,8 +22,9 @@ from pathlib import Path
 KERNEL = "python3"
 # imported by every chapter anyway: loading them before the chapter starts changes nothing it computes
 PRELOAD = (
-    "import numpy, pandas, pyarrow.parquet, scipy.stats, matplotlib.pyplot, critical_minerals.figures, "
-    "critical_minerals.chapter.results, critical_minerals.tables"
+    "import numpy, pandas, pyarrow.parquet, scipy.special, matplotlib.pyplot, critical_minerals.figures, "
+    "critical_minerals.chapter.results, critical_minerals.chapter.parameters, critical_minerals.tables, "
+    "critical_minerals.models.cfd.model, critical_minerals.models.stockpile.model"
 )
 HISTORY = "--HistoryManager.hist_file=:memory:"  # as nbclient starts kernels: parallel kernels share no history file
 RESET_SECONDS = 30  # a kernel that does not answer the reset in this time is stopped, and the chapter starts its own

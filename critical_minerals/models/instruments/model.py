@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from ...core import display, paths
 from ...core.errors import InputError
@@ -45,6 +45,12 @@ FLOOR_INSTRUMENTS = ("floor", "cfd")  # the CfD is valued only for the closed-fo
 
 
 # ---------------------------------------------------------------- facts
+
+
+def _chi2_quantile(q, df):
+    """The chi-squared distribution's q-quantile with df degrees of freedom: what scipy.stats.chi2.ppf computes (the
+    same bits), without importing scipy.stats into every chapter's kernel."""
+    return 2 * gammaincinv(df / 2, q)
 
 
 def read_facts(path: Path = FACTS_FILE) -> pd.DataFrame:
@@ -193,8 +199,8 @@ def annual_volatility(series: pd.Series, level: float = 0.90) -> Volatility:
     tail = (1 - level) / 2
     return Volatility(
         sigma,
-        sigma * np.sqrt((n - 1) / chi2.ppf(1 - tail, n - 1)),
-        sigma * np.sqrt((n - 1) / chi2.ppf(tail, n - 1)),
+        sigma * np.sqrt((n - 1) / _chi2_quantile(1 - tail, n - 1)),
+        sigma * np.sqrt((n - 1) / _chi2_quantile(tail, n - 1)),
         n,
         level,
     )
