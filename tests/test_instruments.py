@@ -223,15 +223,23 @@ def test_every_benchmark_is_listed_with_its_source():
 
 def test_section_30d_schedule_against_paper_b():
     table = instruments.section_30d_table(FACTS).set_index("year")
-    assert table["critical minerals (statute)"].to_dict() == pytest.approx(
-        {2023: 0.4, 2024: 0.5, 2025: 0.6, 2026: 0.7, 2027: 0.8, 2028: 0.8, 2029: 0.8, 2030: 0.8}
-    )
+    assert table["critical minerals, statute (%)"].to_dict() == {  # percentages, as the reader sees them
+        2023: 40,
+        2024: 50,
+        2025: 60,
+        2026: 70,
+        2027: 80,
+        2028: 80,
+        2029: 80,
+        2030: 80,
+    }
     assert (
-        table.at[2029, "battery components (statute)"] == 1.0 and table.at[2025, "battery components (statute)"] == 0.6
+        table.at[2029, "battery components, statute (%)"] == 100
+        and table.at[2025, "battery components, statute (%)"] == 60
     )
     assert table.loc[table["paper matches statute"] == "yes"].index.tolist() == [2023, 2024, 2025, 2026, 2027]
-    assert table.at[2028, "paper B: 10-point steps"] == pytest.approx(0.9)
-    assert table.at[2028, "paper B: stated end point"] == 1.0
+    assert table.at[2028, "paper B: 10-point steps (%)"] == 90
+    assert table.at[2028, "paper B: stated end point (%)"] == 100
     assert table.at[2025, "credit available"] == "to 30 Sep 2025" and table.at[2026, "credit available"].startswith(
         "no"
     )

@@ -524,6 +524,14 @@ def paper_b_share(year: int, facts: pd.DataFrame) -> float:
     return float(min(start + step * (year - first), end))
 
 
+def _percent(share: float) -> float:
+    return round(100 * float(share), 9)  # 0.7 -> 70.0, not 70.00000000000001
+
+
+CRITICAL_MINERALS_PCT = "critical minerals, statute (%)"
+BATTERY_COMPONENTS_PCT = "battery components, statute (%)"
+
+
 def section_30d_table(facts: pd.DataFrame, years=range(2023, 2031)) -> pd.DataFrame:
     """Per year: the statute's two applicable percentages (the last one holds for later years), paper B's rule and
     its stated end point, whether the paper matches the statute, and whether any credit was still available."""
@@ -538,10 +546,10 @@ def section_30d_table(facts: pd.DataFrame, years=range(2023, 2031)) -> pd.DataFr
         rows.append(
             {
                 "year": year,
-                "critical minerals (statute)": statute,
-                "battery components (statute)": float(components[components.index <= year].iloc[-1]),
-                "paper B: 10-point steps": paper,
-                "paper B: stated end point": end_share if year >= end_year else np.nan,
+                CRITICAL_MINERALS_PCT: _percent(statute),  # percentages, as the table's readers see them
+                BATTERY_COMPONENTS_PCT: _percent(components[components.index <= year].iloc[-1]),
+                "paper B: 10-point steps (%)": _percent(paper),
+                "paper B: stated end point (%)": _percent(end_share) if year >= end_year else np.nan,
                 "paper matches statute": "yes" if np.isclose(paper, statute) else "no",
                 "credit available": "yes"
                 if year < last.year
@@ -557,12 +565,12 @@ def section_30d_text(table: pd.DataFrame, facts: pd.DataFrame) -> str:
     end_by_steps = first + int(round((end - start) / step))  # the year paper B's own steps reach its end point
     match = table.loc[table["paper matches statute"] == "yes", "year"]
     differ = table.loc[table["paper matches statute"] == "no", "year"]
-    full_components = table.loc[table["battery components (statute)"] >= 1, "year"].min()
+    full_components = table.loc[table[BATTERY_COMPONENTS_PCT] >= 100, "year"].min()
     last = fact_date(facts, "s30d_last_acquisition_date")
     return (
         f"Paper B's schedule ({step * 100:.0f} points a year from {start:.0%} in {first}) matches the "
         f"critical-minerals percentages summarised from the statute for {match.min()}–{match.max()}; from "
-        f"{differ.min()} the statute stays at {table['critical minerals (statute)'].max():.0%} while the paper "
+        f"{differ.min()} the statute stays at {table[CRITICAL_MINERALS_PCT].max():.0f}% while the paper "
         f"goes on rising, and its stated end point ({end:.0%} in {fact(facts, 'paper_b_30d_end_year'):.0f}) is "
         f"reached by its own steps only in {end_by_steps}. A 100 % requirement exists only for battery "
         f"components (from {full_components}). Under current law the credit is not available for vehicles "
