@@ -170,8 +170,10 @@ def main() -> None:
         print(f"  bound: the sweep's ratio cannot pass {best_sweep:6.3f}   (one after another / at-once CPU / {n})")
     if args.mc_runs:
         print("Monte Carlo, one core (benchmarks/cfd_simulation.py):", flush=True)
+        pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []  # one core, as cfd_simulation.py documents
         subprocess.run(
             [
+                *pin,
                 sys.executable,
                 str(ROOT / "benchmarks" / "cfd_simulation.py"),
                 "--paths",

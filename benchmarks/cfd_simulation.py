@@ -16,7 +16,6 @@ to what the wall time would be on a quiet one.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import sys
 import time
@@ -30,8 +29,14 @@ from critical_minerals.models.project_finance import model as project_finance
 
 
 def peak_memory_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports ru_maxrss in kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far (Linux reports ru_maxrss in kB, macOS in bytes); NaN on
+    Windows, which has no `resource` module."""
+    try:
+        import resource
+    except ImportError:
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def setup_for(months: int) -> tuple[cfd.Setup, int]:
