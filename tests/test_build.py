@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import SMALL
 from filelock import FileLock
 
@@ -200,3 +201,21 @@ def test_a_sweep_makes_each_report_beside_the_other_chapters_and_publishes_every
         assert f"build/{name}/report.pdf" in record["outputs"]
     assert not list((project.root / "build").glob(".staging-*"))
     assert (project.root / "build/compare.html").is_file()
+
+
+def test_a_ctrl_c_that_library_code_swallows_still_stops_the_build():
+    """Regression: a Ctrl-C whose KeyboardInterrupt was lost let a build run on and publish (exit 0). The build
+    notes every Ctrl-C and checks before it publishes, and it never blocks on its workers without a timeout."""
+    from critical_minerals.engine import build as engine
+
+    with engine.interrupts_noted():
+        engine.check_interrupt()  # nothing noted yet
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # swallowed, as a bare `except:` in some library would
+        with pytest.raises(KeyboardInterrupt):
+            engine.check_interrupt()
+    assert signal.getsignal(signal.SIGINT) is not engine.on_interrupt  # the handler before is back
+    with engine.interrupts_noted():
+        engine.check_interrupt()  # a new build starts with nothing noted

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+import contextlib
 import importlib
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -41,6 +44,34 @@ CACHE_ENTRIES_KEPT = 4  # per step, besides those the current build uses: recent
 COMPARISON = "compare.html"
 COMPARED = "compare.json"  # the scenarios compare.html shows, so it is rewritten when one is republished
 NOT_STEPS = ("parameters", "checked", "keys", runner.THUMBNAILS)  # cache folders holding no step or report entries
+WAIT_SECONDS = 0.25  # the build wakes this often while steps run, so a Ctrl-C is acted on at once
+INTERRUPTED = threading.Event()  # set by Ctrl-C even if library code swallows the KeyboardInterrupt it raises
+
+
+def on_interrupt(signum, frame) -> None:
+    INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_noted():
+    """Ctrl-C raises KeyboardInterrupt as usual and is also noted, for `check_interrupt`; the handler before is put
+    back afterwards (main() may run in a test's process, or outside the main thread, where no handler can be set)."""
+    INTERRUPTED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came at any time, whatever the code running then did with it."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
 
 
 class BuildFailure(Exception):
@@ -290,7 +321,9 @@ def run_jobs(
                 break
             importlib.import_module("critical_minerals.report")  # its imports load while the workers run
             importlib.import_module("pandas")  # (the report's data tables need it)
-            finished, _ = futures.wait([*running, *extra], return_when=futures.FIRST_COMPLETED)
+            # with a timeout: a signal delivered to one of the pool's threads does not wake a wait without one
+            finished, _ = futures.wait([*running, *extra], timeout=WAIT_SECONDS, return_when=futures.FIRST_COMPLETED)
+            check_interrupt()
             extra -= finished
             for future in (future for future in finished if future in running):
                 job_id = running.pop(future)
@@ -639,6 +672,7 @@ def build(
             else []
         )
         run_jobs(jobs, workers, verbose, progress, follow_ups)
+        check_interrupt()
         reports = []
         for scenario in stale:
             manifest = manifest_of(scenario)
@@ -655,6 +689,7 @@ def build(
                     f"{str(err)[:200]}); {failures.where_logged(log)}\n"
                     f"  the last good report is unchanged"
                 ) from err
+            check_interrupt()  # nothing is published after a Ctrl-C
             publish(staging, scenario)
             reports.append(scenario.published / "report.html")
             print(f"{scenario.name}: report in {time.perf_counter() - started:.1f} s", flush=True)
@@ -839,16 +874,17 @@ def main(argv: list[str] | None = None) -> int:
             args.workers = portable.cpu_count()
         if args.workers < 1:
             raise InputError("at least one worker", field="-j", value=args.workers, fix="give -j 1 or more")
-        reports = build(
-            scenario_names(args.scenario),
-            args.overrides,
-            args.workers,
-            args.force,
-            args.verbose,
-            args.paper,
-            args.name,
-            args.explain,
-        )
+        with interrupts_noted():
+            reports = build(
+                scenario_names(args.scenario),
+                args.overrides,
+                args.workers,
+                args.force,
+                args.verbose,
+                args.paper,
+                args.name,
+                args.explain,
+            )
         if args.explain:
             print("nothing built (--explain): steps marked queued would run, for the reason given")
             return 0
