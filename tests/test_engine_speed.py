@@ -41,29 +41,17 @@ def test_a_memoised_thumbnail_is_the_fresh_one_and_a_damaged_memo_is_made_again(
 
 
 def test_a_spare_kernel_runs_the_chapter_from_the_first_execution_count_with_modules_imported(tmp_path):
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell("import sys\nprint('pandas' in sys.modules, 'matplotlib.pyplot' in sys.modules)")
-    ]
-    source = tmp_path / "in.ipynb"
-    nbformat.write(notebook, source)
     kernels.start_spare(tmp_path)
     kernel = kernels.take_spare(tmp_path)
     assert kernel is not None and kernels.take_spare(tmp_path) is None  # taken once
     try:
-        done = papermill.execute_notebook(
-            str(source),
-            str(tmp_path / "out.ipynb"),
-            kernel_name=kernels.KERNEL,
-            cwd=str(tmp_path),
-            progress_bar=False,
-            km=kernel.manager,
+        [(count, text)] = run_cells(
+            tmp_path, kernel, "import sys\nprint('pandas' in sys.modules, 'matplotlib.pyplot' in sys.modules)"
         )
     finally:
         kernels.stop(kernel)
-    [cell] = done.cells
-    assert cell.execution_count == 1
-    assert cell.outputs[0]["text"].strip() == "True True"
+    assert count == 1
+    assert text.strip() == "True True"
 
 
 STATE = """\

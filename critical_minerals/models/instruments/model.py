@@ -589,6 +589,14 @@ def law_date(as_of: str) -> pd.Timestamp:
     return pd.Timestamp(as_of + "-01") + pd.offsets.MonthEnd(0)
 
 
+def require_known_fact(key: str, facts: pd.DataFrame, file: Path, row: int) -> None:
+    """A row of a data file that cites a fact must name a key of the facts file."""
+    if key not in facts.index:
+        raise InputError(
+            "unknown fact", file=file, row=row, field="fact", value=key, fix=f"name a key of {FACTS_FILE.name}"
+        )
+
+
 def read_law_changes(path: Path = LAW_FILE, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     frame = read_data_table(path, LAW_COLUMNS)
     facts = read_facts() if facts is None else facts
@@ -602,15 +610,7 @@ def read_law_changes(path: Path = LAW_FILE, facts: pd.DataFrame | None = None) -
                 value=row["effective"],
                 fix="write the date the change took effect",
             )
-        if row["fact"] not in facts.index:
-            raise InputError(
-                "unknown fact",
-                file=path,
-                row=int(index) + 2,
-                field="fact",
-                value=row["fact"],
-                fix=f"name a key of {FACTS_FILE.name}",
-            )
+        require_known_fact(row["fact"], facts, file=path, row=int(index) + 2)
     return frame.assign(effective=pd.to_datetime(frame["effective"]))
 
 
@@ -669,15 +669,7 @@ def read_tariff_reach(path: Path = TARIFF_REACH_FILE, facts: pd.DataFrame | None
     for index, row in frame.iterrows():
         for field in ("reaches_product", "reaches_reference_price"):
             require_yes_no(row[field], file=path, row=int(index) + 2, field=field)
-        if row["fact"] not in facts.index:
-            raise InputError(
-                "unknown fact",
-                file=path,
-                row=int(index) + 2,
-                field="fact",
-                value=row["fact"],
-                fix=f"name a key of {FACTS_FILE.name}",
-            )
+        require_known_fact(row["fact"], facts, file=path, row=int(index) + 2)
     return frame
 
 
